@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The local stack, made of real parts: Apache Kafka (KRaft, single node) and Apicurio Registry
+# (Confluent-compatible API), both from Maven Central jars, listening on 127.0.0.1 only.
+#
+#   scripts/stack.sh up      fetch jars once (Maven cache), start what is not running, wait until ready,
+#                            create the source and dead-letter topics; safe to run twice
+#   scripts/stack.sh down    stop everything this script started; leaves no process behind
+#   scripts/stack.sh status  what is running
+#   scripts/stack.sh env     print the settings that point the service at this stack
+#
+# Everything (jars, data, logs, pids) lives under $STACK_DIR (default .stack/, git-ignored).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STACK_DIR="${STACK_DIR:-$ROOT/.stack}"
+KAFKA_VERSION="4.1.1"
+APICURIO_VERSION="3.3.3"
+KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
+REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
+KAFKA_LIB="$STACK_DIR/lib/kafka-$KAFKA_VERSION"
+APICURIO_DIR="$STACK_DIR/lib/apicurio-$APICURIO_VERSION"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
+export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7}"
+export KAFKA_TOPIC="${KAFKA_TOPIC:-segment-events}"
+export KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
+
+log() { echo "[stack] $*" >&2; }
+die() { echo "[stack] ERROR: $*" >&2; exit 1; }
+
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+fetch() {
+  if [[ -f "$KAFKA_LIB/.complete" && -f "$APICURIO_DIR/.complete" ]]; then return; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka and Apicurio jars"
+  command -v java >/dev/null || die "Java 17+ is needed to run Kafka and Apicurio"
+  log "fetching Kafka $KAFKA_VERSION and Apicurio Registry $APICURIO_VERSION from Maven Central (cached in ~/.m2)"
+  rm -rf "$KAFKA_LIB" "$APICURIO_DIR"
+  mvn -q -B -f "$ROOT/scripts/stack/pom.xml" package \
+    -Dkafka.version="$KAFKA_VERSION" -Dapicurio.version="$APICURIO_VERSION" -Dstack.dir="$STACK_DIR" \
+    >"$STACK_DIR/maven.log" 2>&1 || { tail -50 "$STACK_DIR/maven.log" >&2; die "Maven fetch failed (see $STACK_DIR/maven.log)"; }
+  [[ -f "$APICURIO_DIR/quarkus-run.jar" ]] || die "Apicurio tar.gz did not unpack to $APICURIO_DIR"
+  touch "$KAFKA_LIB/.complete" "$APICURIO_DIR/.complete"
+}
+
+kafka_up() {
+  local dir="$STACK_DIR/kafka" pidf="$STACK_DIR/kafka.pid"
+  if pid_alive "$pidf"; then log "kafka already running (pid $(cat "$pidf"))"; return; fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
+  mkdir -p "$dir/config" "$dir/data"
+  cat >"$dir/config/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.retention.hours=168
+PROPS
+  cat >"$dir/config/log4j2.properties" <<'L4J'
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+L4J
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    log "formatting Kafka storage"
+    java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format -t "$(java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
+      -c "$dir/config/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "kafka storage format failed"; }
+  fi
+  log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -Dkafka.logs.dir="$dir" -Dlog4j2.configurationFile="$dir/config/log4j2.properties" \
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/config/server.properties" >"$dir/stdout.log" 2>&1 &
+  echo $! >"$pidf"
+}
+
+# Apicurio 3.x is compiled for Java 21; Kafka runs on the default Java 17. Use REGISTRY_JAVA if set,
+# else the newest JDK >= 21 under /usr/lib/jvm (this machine kind ships Temurin 25 there).
+registry_java() {
+  if [[ -n "${REGISTRY_JAVA:-}" ]]; then echo "$REGISTRY_JAVA"; return; fi
+  local j v
+  for j in $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -V -r) "$(command -v java)"; do
+    v="$("$j" -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = //p')"
+    if [[ -n "$v" && "${v%%.*}" -ge 21 ]]; then echo "$j"; return; fi
+  done
+  die "Apicurio Registry $APICURIO_VERSION needs Java 21 or newer: install one (e.g. a Temurin JDK) or set REGISTRY_JAVA"
+}
+
+registry_up() {
+  local dir="$STACK_DIR/registry" pidf="$STACK_DIR/registry.pid" java_bin
+  java_bin="$(registry_java)"
+  if pid_alive "$pidf"; then log "registry already running (pid $(cat "$pidf"))"; return; fi
+  port_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start"
+  mkdir -p "$dir"
+  log "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (Confluent API at /apis/ccompat/v7)"
+  # In-memory H2 storage: the registry is rebuilt from the topic's schema on every start of the stack.
+  (cd "$dir" && nohup "$java_bin" -Xms128m -Xmx512m \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
+    -jar "$APICURIO_DIR/quarkus-run.jar" >"$dir/stdout.log" 2>&1 &
+    echo $! >"$pidf")
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + ${STACK_TIMEOUT_SECONDS:-120}))
+  log "waiting for the Kafka admin API and the registry"
+  until node "$ROOT/scripts/stack/ready.mjs" 2>"$STACK_DIR/ready.err"; do
+    pid_alive "$STACK_DIR/kafka.pid" || { tail -30 "$STACK_DIR/kafka/stdout.log" "$STACK_DIR/kafka/server.log" 2>/dev/null >&2; die "kafka exited"; }
+    pid_alive "$STACK_DIR/registry.pid" || { tail -30 "$STACK_DIR/registry/stdout.log" >&2; die "registry exited"; }
+    ((SECONDS < deadline)) || { cat "$STACK_DIR/ready.err" >&2; die "stack not ready after ${STACK_TIMEOUT_SECONDS:-120}s"; }
+    sleep 1
+  done
+}
+
+stop_one() {
+  local name="$1" pidf="$STACK_DIR/$1.pid"
+  if pid_alive "$pidf"; then
+    local pid; pid="$(cat "$pidf")"
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then log "$name did not stop in 30s: killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$pidf"
+}
+
+case "${1:-}" in
+  up)
+    mkdir -p "$STACK_DIR"
+    fetch
+    kafka_up
+    registry_up
+    wait_ready
+    node "$ROOT/scripts/stack/topics.mjs"
+    log "ready: KAFKA_BROKERS=$KAFKA_BROKERS SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+    ;;
+  down)
+    stop_one registry
+    stop_one kafka
+    ;;
+  status)
+    for n in kafka registry; do
+      if pid_alive "$STACK_DIR/$n.pid"; then echo "$n: running (pid $(cat "$STACK_DIR/$n.pid"))"; else echo "$n: stopped"; fi
+    done
+    ;;
+  env)
+    echo "export KAFKA_BROKERS=$KAFKA_BROKERS"
+    echo "export SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+    ;;
+  fetch) mkdir -p "$STACK_DIR"; fetch ;;
+  *) echo "usage: $0 up|down|status|env|fetch" >&2; exit 2 ;;
+esac
