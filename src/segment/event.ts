@@ -19,6 +19,7 @@ export interface SegmentEvent {
   name?: string | null;
   previousId?: string | null;
   timestamp?: string | null;
+  originalTimestamp?: string | null;
   sentAt?: string | null;
   receivedAt?: string | null;
   version?: number | null;

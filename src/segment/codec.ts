@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import type { SegmentEvent } from './event.js';
+import { DecodeError, RegistryUnavailableError } from './errors.js';
+import { fromRecord, toRecord } from './record.js';
+
+/** The current value schema of the topic, shipped in schemas/. */
+export const SCHEMA_PATH = new URL('../../schemas/segment-event.avsc', import.meta.url);
+export const loadCurrentSchema = (): avro.Schema => JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as avro.Schema;
+
+const MAGIC_BYTE = 0;
+const HEADER_LENGTH = 5;
+/** How long an id the registry said it does not know is remembered (the client does not cache failures). */
+const UNKNOWN_ID_TTL_MS = 60_000;
+
+export interface RegistrySettings {
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+export function createRegistry(s: RegistrySettings): SchemaRegistry {
+  return new SchemaRegistry({
+    host: s.url,
+    clientId: 'zendesk-destination',
+    ...(s.username ? { auth: { username: s.username, password: s.password ?? '' } } : {}),
+    retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+  });
+}
+
+const statusOf = (e: unknown): number | undefined =>
+  typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number'
+    ? (e as { status: number }).status
+    : undefined;
+
+/**
+ * Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro body) over a
+ * Confluent-compatible registry. Encodes with the current schema (registered under `<topic>-value`,
+ * BACKWARD), decodes any registered version of the Segment schema into the current one.
+ */
+export class SegmentCodec {
+  private readonly reader: avro.Type;
+  private readonly resolvers = new Map<number, avro.Type | { resolver: unknown }>();
+  private readonly unknownIds = new Map<number, number>();
+  private writerId?: number;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    readonly subject: string,
+    schema: avro.Schema = loadCurrentSchema(),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.reader = avro.Type.forSchema(schema);
+  }
+
+  static subjectFor(topic: string): string {
+    return `${topic}-value`;
+  }
+
+  /** Register the current schema (idempotent) and remember its id for encoding. */
+  async register(schema: avro.Schema = loadCurrentSchema()): Promise<number> {
+    try {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
+      );
+      if (JSON.stringify(schema) === JSON.stringify(this.reader.schema()) || this.writerId === undefined) this.writerId = id;
+      return id;
+    } catch (e) {
+      throw new RegistryUnavailableError(`cannot register the schema under ${this.subject}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+
+  /** Encode with the schema `register()` registered. Throws InvalidInputError for a bad event. */
+  async encode(event: unknown): Promise<{ value: Buffer; dropped: string[] }> {
+    if (this.writerId === undefined) await this.register();
+    const { record, dropped } = toRecord(event);
+    const body = this.reader.toBuffer(record);
+    const header = Buffer.alloc(HEADER_LENGTH);
+    header.writeUInt8(MAGIC_BYTE, 0);
+    header.writeInt32BE(this.writerId!, 1);
+    return { value: Buffer.concat([header, body]), dropped };
+  }
+
+  /**
+   * Bytes → SegmentEvent. Throws DecodeError (dead-letter as `undecodable`) for bytes that can never
+   * decode, RegistryUnavailableError (pause and retry) when the registry cannot be asked.
+   */
+  async decode(buf: Buffer | null): Promise<SegmentEvent> {
+    if (!buf || buf.length < HEADER_LENGTH) throw new DecodeError('wrong_magic_byte', 'value is shorter than the 5-byte wire header');
+    if (buf.readUInt8(0) !== MAGIC_BYTE)
+      throw new DecodeError('wrong_magic_byte', `magic byte is ${buf.readUInt8(0)}, expected 0 (Confluent wire format)`);
+    const id = buf.readInt32BE(1);
+    const resolved = await this.resolverFor(id);
+    let record: unknown;
+    try {
+      record =
+        resolved instanceof avro.Type
+          ? this.reader.fromBuffer(buf.subarray(HEADER_LENGTH))
+          : this.reader.fromBuffer(buf.subarray(HEADER_LENGTH), resolved.resolver as never);
+    } catch (e) {
+      throw new DecodeError('corrupt_body', `Avro body does not decode with schema ${id}: ${(e as Error).message}`, id);
+    }
+    return fromRecord(record, id);
+  }
+
+  private async resolverFor(id: number): Promise<avro.Type | { resolver: unknown }> {
+    const cached = this.resolvers.get(id);
+    if (cached) return cached;
+    const unknownAt = this.unknownIds.get(id);
+    if (unknownAt !== undefined && this.now() - unknownAt < UNKNOWN_ID_TTL_MS)
+      throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`, id);
+    let writer: avro.Type;
+    try {
+      writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
+    } catch (e) {
+      const status = statusOf(e);
+      // 404: the registry answered and does not know the id. Anything else (refused, 5xx, and the
+      // client's 400 for an unreachable host, kafkajs/confluent-schema-registry#306) is an outage.
+      if (status === 404 || /not found/i.test((e as Error).message ?? '')) {
+        this.unknownIds.set(id, this.now());
+        throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`, id);
+      }
+      throw new RegistryUnavailableError(`schema registry unavailable: ${(e as Error).message}`, { cause: e });
+    }
+    if (!(writer instanceof avro.Type) || writer.name !== this.reader.name)
+      throw new DecodeError('not_a_segment_event', `schema ${id} is not a Segment event schema`, id);
+    let entry: avro.Type | { resolver: unknown };
+    if (JSON.stringify(writer.schema()) === JSON.stringify(this.reader.schema())) entry = this.reader;
+    else {
+      try {
+        entry = { resolver: this.reader.createResolver(writer) };
+      } catch (e) {
+        throw new DecodeError('not_a_segment_event', `schema ${id} cannot be read as the current schema: ${(e as Error).message}`, id);
+      }
+    }
+    this.resolvers.set(id, entry);
+    return entry;
+  }
+}
