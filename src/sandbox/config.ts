@@ -1,0 +1,108 @@
+/**
+ * The sandbox's switches. Every behaviour the reference marks UNCONFIRMED is a switch here, so a
+ * test can pin the behaviour it depends on instead of trusting one guess.
+ */
+
+export type DeepPartial<T> = T extends (infer U)[]
+  ? U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export interface SandboxConfig {
+  auth: {
+    /** Accepted as `Bearer T` and as Basic `<any email>/token:T`. */
+    tokens: string[];
+    /** Basic `email:password` (Zendesk switched these off in 2026; kept for old clients). */
+    passwords: { email: string; password: string }[];
+    /** Clients allowed the client-credentials grant on POST /oauth/tokens. */
+    oauthClients: { id: string; secret: string }[];
+    /** A revoked credential: every API answer is 401. */
+    revoked: boolean;
+    /** Real Zendesk answers GET users/me without credentials with 200 "Anonymous user" [CSA §5.1]. */
+    anonymousMe: boolean;
+  };
+  limits: {
+    /** Account-wide requests per minute (Enterprise: 700), with X-Rate-Limit headers. */
+    accountPerMinute: number | null;
+    /** create_or_update and PUT users/{id}: requests per second for the whole account. */
+    userUpsertPerSecond: number | null;
+    /** create_or_update and PUT users/{id}: requests per minute for one user. */
+    userUpsertPerUserPerMinute: number | null;
+    /** Queued-or-working jobs before TooManyJobs. */
+    maxJobs: number | null;
+    /** Every window is this many times shorter, and Retry-After this many times smaller. */
+    timeScale: number;
+  };
+  faults: {
+    latencyMs: number;
+    /** Extra uniform random latency in [0, jitterMs). */
+    jitterMs: number;
+    /** Share of requests answered 500 or 503 (half each, seeded). */
+    errorRatio: number;
+    /** Share of requests answered 409 DatabaseConflict. */
+    conflictRatio: number;
+    /** Share of requests whose socket is destroyed without an answer. */
+    dropRatio: number;
+    seed: number;
+  };
+  /** A body or query key Zendesk does not document for the endpoint is a 400. */
+  strict: boolean;
+  /** A custom-field key with no definition: Zendesk's behaviour is UNCONFIRMED. */
+  unknownCustomFieldKeys: 'ignore' | 'error';
+  /** false: bulk imports are off on the account, bulk endpoints answer 403. */
+  bulkEnabled: boolean;
+  /** Time from queued to completed (real milliseconds, not scaled): queued for the first half, then working. */
+  jobDurationMs: number;
+  /** When email and external_id point at two different users (UNCONFIRMED precedence). */
+  duplicateMatch: 'reject' | 'email-wins' | 'external-id-wins';
+  /** Whether a field key must be unique across user and organization fields (UNCONFIRMED). */
+  fieldKeysUniqueAcrossScopes: boolean;
+  /** HTTP status of TooManyJobs (the reference does not state it; 429 UNCONFIRMED). */
+  tooManyJobsStatus: number;
+}
+
+export const ENTERPRISE_LIMITS: SandboxConfig['limits'] = {
+  accountPerMinute: 700,
+  userUpsertPerSecond: 1,
+  userUpsertPerUserPerMinute: 5,
+  maxJobs: 30,
+  timeScale: 1,
+};
+
+export const NO_LIMITS: SandboxConfig['limits'] = {
+  accountPerMinute: null,
+  userUpsertPerSecond: null,
+  userUpsertPerUserPerMinute: null,
+  maxJobs: null,
+  timeScale: 1,
+};
+
+export function defaultConfig(): SandboxConfig {
+  return {
+    auth: { tokens: ['sandbox-token'], passwords: [], oauthClients: [], revoked: false, anonymousMe: false },
+    limits: { ...NO_LIMITS },
+    faults: { latencyMs: 0, jitterMs: 0, errorRatio: 0, conflictRatio: 0, dropRatio: 0, seed: 1 },
+    strict: false,
+    unknownCustomFieldKeys: 'ignore',
+    bulkEnabled: true,
+    jobDurationMs: 0,
+    duplicateMatch: 'reject',
+    fieldKeysUniqueAcrossScopes: false,
+    tooManyJobsStatus: 429,
+  };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays, scalars and null replace. Returns a new object. */
+export function deepMerge<T>(base: T, patch: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return (patch === undefined ? base : patch) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : structuredClone(v);
+  }
+  return out as T;
+}

@@ -1,0 +1,121 @@
+/**
+ * Background jobs [JS]: queued for the first half of `jobDurationMs`, working for the second, then
+ * the work runs against the store and the job is completed with per-item results. Advancing is lazy
+ * (every request and `state()` advances first, so an injected clock is enough) and also driven by a
+ * timer, so the work lands even when nobody polls.
+ */
+import type { SandboxConfig } from './config.js';
+import { ApiError } from './errors.js';
+import { formatSeconds } from './limits.js';
+import type { JobRec, JobResult, Store } from './store.js';
+
+export type JobWork = () => JobResult[];
+
+export class Jobs {
+  private work = new Map<string, JobWork>();
+  private timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: () => Store,
+    private readonly config: () => SandboxConfig,
+    private readonly now: () => number,
+  ) {}
+
+  private inFlight(): JobRec[] {
+    return [...this.store().jobs.values()].filter((j) => j.status === 'queued' || j.status === 'working');
+  }
+
+  /** Refuses a new job when `maxJobs` are queued or working (TooManyJobs [RL]). */
+  enqueue(jobType: string, total: number, work: JobWork): JobRec {
+    this.advance();
+    const max = this.config().limits.maxJobs;
+    const inFlight = this.inFlight();
+    if (max !== null && inFlight.length >= max) {
+      const duration = this.config().jobDurationMs;
+      const soonest = Math.min(...inFlight.map((j) => j.createdMs + duration - this.now()));
+      const timeScale = this.config().limits.timeScale;
+      throw new ApiError(
+        this.config().tooManyJobsStatus,
+        {
+          error: 'TooManyJobs',
+          description: `Too many ${jobType} jobs are currently queued or running. Try again later.`,
+          current_job_ids: inFlight.map((j) => j.id),
+        },
+        {
+          'Retry-After': formatSeconds(Math.max(soonest, 1), timeScale),
+          'zendesk-ratelimit-inflight-jobs': `total=${max}; remaining=0; resets=${formatSeconds(Math.max(soonest, 1), timeScale)}`,
+        },
+      );
+    }
+    const job: JobRec = {
+      id: this.store().hexId(),
+      job_type: jobType,
+      total,
+      progress: 0,
+      status: 'queued',
+      message: null,
+      results: null,
+      createdMs: this.now(),
+    };
+    this.store().jobs.set(job.id, job);
+    this.work.set(job.id, work);
+    this.schedule(this.config().jobDurationMs / 2);
+    this.schedule(this.config().jobDurationMs);
+    return job;
+  }
+
+  /** Headers that tell how many job slots are left (sent with a job answer when the limit is on). */
+  inflightHeader(): Record<string, string> {
+    const max = this.config().limits.maxJobs;
+    if (max === null) return {};
+    const remaining = Math.max(0, max - this.inFlight().length);
+    return { 'zendesk-ratelimit-inflight-jobs': `total=${max}; remaining=${remaining}; resets=60` };
+  }
+
+  private schedule(ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.advance();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Moves every job along the clock; runs the work of the ones that are due. Oldest first. */
+  advance(): void {
+    const duration = this.config().jobDurationMs;
+    const now = this.now();
+    for (const job of this.store().jobs.values()) {
+      if (job.status !== 'queued' && job.status !== 'working') continue;
+      const elapsed = now - job.createdMs;
+      if (elapsed >= duration) this.complete(job);
+      else if (elapsed >= duration / 2) {
+        job.status = 'working';
+        job.message = `Working ${job.progress}/${job.total}`;
+      }
+    }
+  }
+
+  private complete(job: JobRec): void {
+    const work = this.work.get(job.id);
+    this.work.delete(job.id);
+    try {
+      job.results = work ? work() : [];
+      job.status = 'completed';
+      job.progress = job.total;
+      job.message = `Completed at ${new Date(this.now()).toISOString()}`;
+    } catch (e) {
+      job.status = 'failed';
+      job.message = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  reset(): void {
+    this.work.clear();
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

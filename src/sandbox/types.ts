@@ -1,0 +1,45 @@
+/** The public shapes of the sandbox handle (see index.ts). */
+import type { DeepPartial, SandboxConfig } from './config.js';
+
+export interface SandboxState {
+  /** Rendered as Zendesk renders them, plus `identities` (every email identity of the user). */
+  users: Record<string, unknown>[];
+  organizations: Record<string, unknown>[];
+  memberships: Record<string, unknown>[];
+  userFields: Record<string, unknown>[];
+  organizationFields: Record<string, unknown>[];
+  events: {
+    id: string;
+    user_id: number;
+    profile_id: string;
+    via: 'users' | 'user_profiles';
+    event: { source: string; type: string; description?: string; created_at: string; properties: unknown };
+    received_at: string;
+  }[];
+  jobs: Record<string, unknown>[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** 0 when the connection was dropped on purpose. */
+  status: number;
+  /** Parsed JSON (or form) body; `client_secret` is redacted. */
+  body: unknown;
+  /** ISO time the request arrived. */
+  at: string;
+}
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash) */
+  url: string;
+  port: number;
+  configure(patch: DeepPartial<SandboxConfig>): void;
+  config(): SandboxConfig;
+  state(): SandboxState;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  reset(): void;
+  close(): Promise<void>;
+}
