@@ -13,7 +13,8 @@ export type RejectReason =
   | 'user_not_found' // group/track for a user Zendesk does not hold
   | 'unsupported' // asked for something switched off (e.g. deleted: true without allowOrganizationDeletes)
   | 'rejected_by_zendesk' // any other 4xx Zendesk answered for this event
-  | 'retries_exhausted'; // transient errors outlasted the retry budget
+  | 'retries_exhausted' // transient errors outlasted the retry budget
+  | 'internal_error'; // a defect of ours met this event; dead-lettered so the stream goes on, logged as an error
 
 export type Outcome =
   | { kind: 'delivered'; notes?: string[] }

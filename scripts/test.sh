@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up and runs every test against the real local stack, then stops the stack (even on failure).
+# Prints `N passed, N failed` counted from vitest's JSON report; exits non-zero on any failure.
+#   npm run test:all [-- <vitest args>]
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+REPORT="$ROOT/.stack/vitest-report.json"
+mkdir -p "$ROOT/.stack"
+rm -f "$REPORT"
+
+cleanup() { bash "$ROOT/scripts/stack.sh" down || true; }
+trap cleanup EXIT
+
+[[ -d node_modules ]] || npm ci || { echo "npm ci failed" >&2; exit 1; }
+npm run --silent build || { echo "build (tsc) failed" >&2; exit 1; }
+bash "$ROOT/scripts/stack.sh" up || { echo "the local stack did not start" >&2; exit 1; }
+eval "$(bash "$ROOT/scripts/stack.sh" env)"
+export KAFKA_BROKERS SCHEMA_REGISTRY_URL
+
+npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORT" "$@"
+rc=$?
+
+if [[ ! -s "$REPORT" ]]; then echo "vitest wrote no JSON report" >&2; echo "0 passed, 1 failed"; exit 1; fi
+read -r passed failed total < <(node -e '
+  const r = require(process.argv[1]);
+  console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0), r.numTotalTests);
+' "$REPORT")
+echo "$passed passed, $failed failed"
+if [[ "$total" -eq 0 ]]; then echo "no test ran" >&2; exit 1; fi
+if [[ $rc -ne 0 || $failed -ne 0 ]]; then exit 1; fi
+exit 0

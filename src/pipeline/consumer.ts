@@ -1,0 +1,310 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import pLimit from 'p-limit';
+import type { SegmentEvent } from '../segment/event.js';
+import type { SegmentCodec } from '../segment/codec.js';
+import { DecodeError, RegistryUnavailableError } from '../segment/errors.js';
+import type { Outcome } from '../destination/outcome.js';
+import { isZendeskError } from '../zendesk/errors.js';
+import { DeadLetterWriter } from './dlq.js';
+import { groupIntoLanes, PrefixTracker } from './lanes.js';
+
+export interface Destination {
+  process(event: SegmentEvent): Promise<Outcome>;
+}
+
+export interface Log {
+  error(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** What the pipeline reports, for metrics. All optional. */
+export interface PipelineObserver {
+  consumed?(topic: string, partition: number): void;
+  outcome?(outcome: Outcome, src: { topic: string; partition: number; offset: string; messageId?: string }): void;
+  deadLettered?(reason: string): void;
+  paused?(topic: string, partition: number, reason: string, delayMs: number): void;
+  resumed?(topic: string, partition: number): void;
+  lag?(topic: string, partition: number, lag: number): void;
+  inFlight?(delta: number): void;
+  committed?(topic: string, partition: number, offset: string): void;
+}
+
+export interface PipelineOptions {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  dlqTopic: string;
+  fromBeginning: boolean;
+  codec: SegmentCodec;
+  destination: Destination;
+  log: Log;
+  observer?: PipelineObserver;
+  /** Partitions processed at once by this member (default 4). */
+  partitionsConcurrently?: number;
+  /** Lanes (distinct keys) in flight per partition (default 64); Zendesk calls are limited by the client. */
+  laneConcurrency?: number;
+  outageBackoff?: { initialMs: number; maxMs: number };
+  sessionTimeoutMs?: number;
+  /** How long a stop() may wait for in-flight events before leaving the group anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A failure that is not about one event: Zendesk down or refusing the account, registry or broker trouble. */
+export class OutageError extends Error {
+  override readonly name = 'OutageError';
+}
+
+const isOutage = (e: unknown): boolean =>
+  (isZendeskError(e) && e.action !== 'reject') || e instanceof RegistryUnavailableError || e instanceof OutageError;
+
+interface PartitionState {
+  /** Offsets above the committed watermark that already have an outcome (survive a pause, not a rebalance). */
+  done: Set<string>;
+  outages: number;
+  pausedUntil?: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The consumer group: eachBatch, lanes by key within a partition (one user's events in order, different
+ * users concurrently), offsets resolved only up to the watermark of finished events, dead letters
+ * acknowledged before their offset is committed, partitions paused with backoff on an outage.
+ * A per-event failure never throws out of eachBatch, so KafkaJS never restarts into a poison loop.
+ */
+export class SegmentPipeline {
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private dlq?: DeadLetterWriter;
+  private readonly partitions = new Map<string, PartitionState>();
+  private stopping = false;
+  private joined = false;
+  private crashed?: Error;
+  private inFlight = 0;
+  private readonly o: Required<Pick<PipelineOptions, 'partitionsConcurrently' | 'laneConcurrency' | 'outageBackoff' | 'sessionTimeoutMs' | 'shutdownTimeoutMs'>> &
+    PipelineOptions;
+  readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
+
+  constructor(opts: PipelineOptions) {
+    this.o = {
+      partitionsConcurrently: 4,
+      laneConcurrency: 64,
+      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
+      sessionTimeoutMs: 30_000,
+      shutdownTimeoutMs: 30_000,
+      ...opts,
+    };
+  }
+
+  /** Ready: joined the group, not crashed, and no partition paused by an outage. */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
+    if (!this.joined) return { ready: false, reason: 'not joined to the consumer group' };
+    const paused = [...this.partitions.entries()].filter(([, s]) => s.pausedUntil !== undefined).map(([k]) => k);
+    if (paused.length) return { ready: false, reason: `paused by an outage: ${paused.join(', ')}` };
+    return { ready: true };
+  }
+
+  async start(): Promise<void> {
+    const { kafka, log } = this.o;
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.dlq = new DeadLetterWriter(this.producer, this.o.dlqTopic, this.o.groupId);
+    const consumer = kafka.consumer({
+      groupId: this.o.groupId,
+      sessionTimeout: this.o.sessionTimeoutMs,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.joined = true;
+      // Partitions may have moved: outcomes remembered above the watermark are no longer ours to trust.
+      for (const s of this.partitions.values()) if (s.timer) clearTimeout(s.timer);
+      this.partitions.clear();
+      log.info('joined consumer group', {
+        groupId: this.o.groupId,
+        memberId: e.payload.memberId,
+        leader: e.payload.isLeader,
+        assignment: e.payload.memberAssignment,
+      });
+    });
+    consumer.on(consumer.events.REBALANCING, () => log.info('consumer group rebalancing', { groupId: this.o.groupId }));
+    consumer.on(consumer.events.CRASH, (e) => {
+      log.error('consumer crashed', { error: e.payload.error.message, restart: e.payload.restart });
+      if (!e.payload.restart) this.crashed = e.payload.error;
+    });
+    consumer.on(consumer.events.STOP, () => {
+      this.joined = false;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      autoCommit: true,
+      autoCommitInterval: 5000,
+      partitionsConsumedConcurrently: this.o.partitionsConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stop fetching, let in-flight events finish (bounded), commit what has an outcome, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const s of this.partitions.values()) if (s.timer) clearTimeout(s.timer);
+    const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.shutdownTimeoutMs).unref());
+    const done = (async () => {
+      await this.consumer?.disconnect();
+      await this.producer?.disconnect();
+      return 'done' as const;
+    })();
+    const how = await Promise.race([done, deadline]);
+    if (how === 'timeout') this.o.log.warn('shutdown deadline reached with work in flight; it will be redelivered', { inFlight: this.inFlight });
+  }
+
+  private state(topic: string, partition: number): PartitionState {
+    const k = `${topic}:${partition}`;
+    let s = this.partitions.get(k);
+    if (!s) {
+      s = { done: new Set(), outages: 0 };
+      this.partitions.set(k, s);
+    }
+    return s;
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
+    const { topic, partition } = batch;
+    if (!batch.messages.length) return;
+    const st = this.state(topic, partition);
+    const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
+    const pending: KafkaMessage[] = [];
+    for (const m of batch.messages) (st.done.has(m.offset) ? tracker.markDone(m.offset) : pending.push(m));
+    let lastResolved: string | null = null;
+    const advance = () => {
+      const w = tracker.watermark();
+      if (w !== null && w !== lastResolved) {
+        resolveOffset(w);
+        lastResolved = w;
+        for (const o of st.done) if (BigInt(o) <= BigInt(w)) st.done.delete(o);
+        this.o.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)));
+      }
+    };
+    advance();
+    let outage: unknown = null;
+    // KafkaJS has no background heartbeat: keep the member alive while lanes wait on Zendesk.
+    const hb = setInterval(() => void heartbeat().catch(() => undefined), 2000);
+    const limit = pLimit(this.o.laneConcurrency);
+    const lanes = groupIntoLanes(pending, (m) => (m.key ? m.key.toString('base64') : null));
+    try {
+      await Promise.all(
+        lanes.map((lane) =>
+          limit(async () => {
+            for (const m of lane) {
+              if (outage || this.stopping || !isRunning() || isStale()) return;
+              try {
+                await this.handle(topic, partition, m);
+              } catch (e) {
+                outage ??= e;
+                return;
+              }
+              st.outages = 0;
+              st.done.add(m.offset);
+              tracker.markDone(m.offset);
+              advance();
+              await commitOffsetsIfNecessary().catch(() => undefined);
+            }
+          }),
+        ),
+      );
+    } finally {
+      clearInterval(hb);
+    }
+    advance();
+    if (outage && !this.stopping && isRunning() && !isStale()) this.pauseForOutage(topic, partition, outage);
+  }
+
+  private pauseForOutage(topic: string, partition: number, err: unknown): void {
+    const st = this.state(topic, partition);
+    st.outages++;
+    this.counts.outages++;
+    const { initialMs, maxMs } = this.o.outageBackoff;
+    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(st.outages - 1, 20));
+    st.pausedUntil = Date.now() + delay;
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.o.log.warn('partition paused: outage', { topic, partition, reason, retryInMs: delay, attempt: st.outages });
+    this.o.observer?.paused?.(topic, partition, reason, delay);
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    st.timer = setTimeout(() => {
+      st.pausedUntil = undefined;
+      st.timer = undefined;
+      if (this.stopping) return;
+      try {
+        this.consumer?.resume([{ topic, partitions: [partition] }]);
+        this.o.log.info('partition resumed', { topic, partition });
+        this.o.observer?.resumed?.(topic, partition);
+      } catch (e) {
+        this.o.log.warn('could not resume partition', { topic, partition, error: (e as Error).message });
+      }
+    }, delay);
+  }
+
+  /** One message to one outcome. Throws only for an outage (the caller pauses the partition). */
+  private async handle(topic: string, partition: number, m: KafkaMessage): Promise<void> {
+    const { log, observer } = this.o;
+    this.counts.consumed++;
+    observer?.consumed?.(topic, partition);
+    this.inFlight++;
+    observer?.inFlight?.(1);
+    try {
+      let event: SegmentEvent | undefined;
+      let outcome: Outcome;
+      try {
+        event = await this.o.codec.decode(m.value);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
+        outcome = { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` };
+      }
+      if (event) {
+        try {
+          outcome = await this.o.destination.process(event);
+        } catch (e) {
+          if (isOutage(e)) throw e;
+          if (isZendeskError(e))
+            outcome = { kind: 'rejected', reason: 'rejected_by_zendesk', message: e.message, status: e.status, details: e.details };
+          else {
+            log.error('internal error while processing an event', { topic, partition, offset: m.offset, error: (e as Error)?.stack ?? String(e) });
+            outcome = { kind: 'rejected', reason: 'internal_error', message: (e as Error)?.message ?? String(e) };
+          }
+        }
+      }
+      const src = { topic, partition, offset: m.offset, messageId: event?.messageId ?? undefined };
+      if (outcome!.kind === 'rejected') {
+        const o = outcome!;
+        try {
+          await this.dlq!.write(
+            { topic, partition, message: m },
+            { reason: o.reason, message: o.message, status: o.status, details: o.details, attempts: o.attempts, messageId: src.messageId },
+          );
+        } catch (e) {
+          throw new OutageError(`dead-letter topic unavailable: ${(e as Error).message}`);
+        }
+        this.counts.deadLettered++;
+        observer?.deadLettered?.(o.reason);
+        log.warn('event dead-lettered', { topic, partition, offset: m.offset, reason: o.reason, error: o.message, status: o.status });
+      } else if (outcome!.kind === 'skipped') {
+        this.counts.skipped++;
+        log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome!.reason });
+      } else {
+        this.counts.delivered++;
+        log.debug('event delivered', { topic, partition, offset: m.offset });
+      }
+      observer?.outcome?.(outcome!, src);
+    } finally {
+      this.inFlight--;
+      observer?.inFlight?.(-1);
+    }
+  }
+}
