@@ -30,7 +30,8 @@ export type Outcome =
       attempts?: number;
     };
 
-export const delivered = (notes?: string[]): Outcome => (notes?.length ? { kind: 'delivered', notes } : { kind: 'delivered' });
+export const delivered = (notes?: string[]): Outcome =>
+  notes?.length ? { kind: 'delivered', notes } : { kind: 'delivered' };
 export const skipped = (reason: SkipReason): Outcome => ({ kind: 'skipped', reason });
 export const rejected = (
   reason: RejectReason,
