@@ -1,0 +1,193 @@
+/**
+ * Prometheus metrics of the service, on a registry of its own (never prom-client's global one, so
+ * tests and several instances in one process do not collide). Names follow Prometheus conventions:
+ * `zendesk_destination_` prefix, base units (seconds), `_total` on counters.
+ *
+ * Call sites use the small typed helpers below rather than the metric objects, so label names and
+ * label values (e.g. templated endpoints) are decided here once.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const PREFIX = 'zendesk_destination_';
+
+export const METRIC_NAMES = {
+  eventsConsumed: `${PREFIX}events_consumed_total`,
+  outcomes: `${PREFIX}event_outcomes_total`,
+  deadLetters: `${PREFIX}dead_letters_total`,
+  zendeskRequests: `${PREFIX}zendesk_requests_total`,
+  zendeskRequestDuration: `${PREFIX}zendesk_request_duration_seconds`,
+  zendeskRetries: `${PREFIX}zendesk_retries_total`,
+  rateLimitWait: `${PREFIX}rate_limit_wait_seconds_total`,
+  inFlightEvents: `${PREFIX}in_flight_events`,
+  pausedPartitions: `${PREFIX}paused_partitions`,
+  consumerLag: `${PREFIX}consumer_lag_messages`,
+  committedOffset: `${PREFIX}committed_offset`,
+} as const;
+
+/** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
+export interface OutcomeLike {
+  kind: 'delivered' | 'skipped' | 'rejected';
+  reason?: string;
+}
+
+export interface Metrics {
+  registry: Registry;
+  eventsConsumed: Counter<'topic'>;
+  outcomes: Counter<'outcome' | 'reason'>;
+  deadLetters: Counter<'reason'>;
+  zendeskRequests: Counter<'endpoint' | 'method' | 'status'>;
+  zendeskRequestDuration: Histogram<'endpoint' | 'method'>;
+  zendeskRetries: Counter<'endpoint' | 'reason'>;
+  rateLimitWait: Counter<'scope'>;
+  inFlightEvents: Gauge;
+  pausedPartitions: Gauge<'topic'>;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  committedOffset: Gauge<'topic' | 'partition'>;
+}
+
+export interface MetricsOptions {
+  /** process_* and nodejs_* metrics (CPU, memory, event-loop lag, GC); on by default. */
+  defaultMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.defaultMetrics ?? true) {
+    // Left unprefixed on purpose: the standard process_*/nodejs_* names are what off-the-shelf
+    // Node.js dashboards and alerts expect; the scrape job label tells services apart.
+    collectDefaultMetrics({ register: registry });
+  }
+  return {
+    registry,
+    eventsConsumed: new Counter({
+      name: METRIC_NAMES.eventsConsumed,
+      help: 'Segment events read from Kafka, before any processing.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    outcomes: new Counter({
+      name: METRIC_NAMES.outcomes,
+      help: 'Final outcome of each consumed event (delivered, skipped, dead_lettered) and its reason.',
+      labelNames: ['outcome', 'reason'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: METRIC_NAMES.deadLetters,
+      help: 'Records produced to the dead-letter topic, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    zendeskRequests: new Counter({
+      name: METRIC_NAMES.zendeskRequests,
+      help: 'HTTP requests made to Zendesk, by templated endpoint, method and status (or "error" without an answer).',
+      labelNames: ['endpoint', 'method', 'status'],
+      registers,
+    }),
+    zendeskRequestDuration: new Histogram({
+      name: METRIC_NAMES.zendeskRequestDuration,
+      help: 'Duration of Zendesk HTTP requests, seconds, including failed ones.',
+      labelNames: ['endpoint', 'method'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    zendeskRetries: new Counter({
+      name: METRIC_NAMES.zendeskRetries,
+      help: 'Zendesk requests retried, by templated endpoint and reason (429, 5xx, timeout, network, …).',
+      labelNames: ['endpoint', 'reason'],
+      registers,
+    }),
+    rateLimitWait: new Counter({
+      name: METRIC_NAMES.rateLimitWait,
+      help: 'Seconds spent waiting for a Zendesk rate limit, by scope (account, user_upsert, jobs, retry_after, …).',
+      labelNames: ['scope'],
+      registers,
+    }),
+    inFlightEvents: new Gauge({
+      name: METRIC_NAMES.inFlightEvents,
+      help: 'Events consumed whose outcome is not decided yet.',
+      registers,
+    }),
+    pausedPartitions: new Gauge({
+      name: METRIC_NAMES.pausedPartitions,
+      help: 'Partitions currently paused (back-pressure or outage), by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: METRIC_NAMES.consumerLag,
+      help: 'Messages between the partition high watermark and the committed offset.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    committedOffset: new Gauge({
+      name: METRIC_NAMES.committedOffset,
+      help: 'Last offset committed by this consumer (the next offset to read), by partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+  };
+}
+
+/**
+ * A low-cardinality endpoint label: query dropped, ids replaced. `/api/v2/users/123/events?x=1`
+ * becomes `/api/v2/users/:id/events`; long job ids and email-bearing segments become `:id` too.
+ */
+export function endpointLabel(path: string): string {
+  const bare = path.replace(/^[a-z]+:\/\/[^/]+/i, '').split(/[?#]/)[0] ?? '';
+  return bare
+    .split('/')
+    .map((seg) =>
+      /^\d+$/.test(seg) || /^[0-9a-f]{16,}$/i.test(seg) || seg.includes('@') || seg.length > 40 ? ':id' : seg,
+    )
+    .join('/');
+}
+
+const outcomeLabel = (kind: OutcomeLike['kind']) => (kind === 'rejected' ? 'dead_lettered' : kind);
+
+export const countConsumed = (m: Metrics, topic: string, n = 1): void => m.eventsConsumed.inc({ topic }, n);
+
+export const recordOutcome = (m: Metrics, outcome: OutcomeLike): void =>
+  m.outcomes.inc({ outcome: outcomeLabel(outcome.kind), reason: outcome.reason ?? 'none' });
+
+export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });
+
+export function observeZendeskRequest(
+  m: Metrics,
+  r: { path: string; method: string; status: number | 'error'; seconds: number },
+): void {
+  const endpoint = endpointLabel(r.path);
+  const method = r.method.toUpperCase();
+  m.zendeskRequests.inc({ endpoint, method, status: String(r.status) });
+  m.zendeskRequestDuration.observe({ endpoint, method }, r.seconds);
+}
+
+export const countRetry = (m: Metrics, path: string, reason: string): void =>
+  m.zendeskRetries.inc({ endpoint: endpointLabel(path), reason });
+
+export function addRateLimitWait(m: Metrics, scope: string, seconds: number): void {
+  if (seconds > 0) m.rateLimitWait.inc({ scope }, seconds);
+}
+
+export const setInFlight = (m: Metrics, n: number): void => m.inFlightEvents.set(n);
+
+export const setPausedPartitions = (m: Metrics, topic: string, n: number): void =>
+  m.pausedPartitions.set({ topic }, n);
+
+export const setConsumerLag = (m: Metrics, topic: string, partition: number, lag: number): void =>
+  m.consumerLag.set({ topic, partition: String(partition) }, lag);
+
+/** Offsets are int64 strings in KafkaJS; a gauge is a double, exact up to 2^53, which is plenty. */
+export const setCommittedOffset = (
+  m: Metrics,
+  topic: string,
+  partition: number,
+  offset: string | number | bigint,
+): void => m.committedOffset.set({ topic, partition: String(partition) }, Number(offset));
+
+/** Forget a partition's series after a rebalance moved it away, so stale lag is not reported. */
+export function forgetPartition(m: Metrics, topic: string, partition: number): void {
+  const labels = { topic, partition: String(partition) };
+  m.consumerLag.remove(labels);
+  m.committedOffset.remove(labels);
+}
