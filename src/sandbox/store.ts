@@ -118,31 +118,62 @@ export class Store {
     return randomBytes(16).toString('hex');
   }
 
+  // Lower-cased lookups: external ids, emails and organization names match case-insensitively.
+  private userByExt = new Map<string, number>();
+  private userByMail = new Map<string, number>();
+  private orgByExt = new Map<string, number>();
+  private orgByLowerName = new Map<string, number>();
+
+  /** Stores a user (new or replaced) and keeps the lookups in step. */
+  putUser(u: UserRec): void {
+    const old = this.users.get(u.id);
+    if (old) {
+      if (old.external_id !== null) this.userByExt.delete(old.external_id.toLowerCase());
+      for (const i of old.identities) this.userByMail.delete(i.value.toLowerCase());
+    }
+    this.users.set(u.id, u);
+    if (u.external_id !== null) this.userByExt.set(u.external_id.toLowerCase(), u.id);
+    for (const i of u.identities) this.userByMail.set(i.value.toLowerCase(), u.id);
+  }
+
+  putOrganization(o: OrgRec): void {
+    const old = this.organizations.get(o.id);
+    if (old) this.unindexOrg(old);
+    this.organizations.set(o.id, o);
+    if (o.external_id !== null) this.orgByExt.set(o.external_id.toLowerCase(), o.id);
+    this.orgByLowerName.set(o.name.toLowerCase(), o.id);
+  }
+
+  deleteOrganization(o: OrgRec): void {
+    this.unindexOrg(o);
+    this.organizations.delete(o.id);
+  }
+
+  private unindexOrg(o: OrgRec): void {
+    if (o.external_id !== null) this.orgByExt.delete(o.external_id.toLowerCase());
+    this.orgByLowerName.delete(o.name.toLowerCase());
+  }
+
+  private lookup<T>(index: Map<string, number>, records: Map<number, T>, key: string): T | undefined {
+    const id = index.get(key.toLowerCase());
+    return id === undefined ? undefined : records.get(id);
+  }
+
   userByExternalId(externalId: string): UserRec | undefined {
-    const k = externalId.toLowerCase();
-    for (const u of this.users.values())
-      if (u.external_id !== null && u.external_id.toLowerCase() === k) return u;
-    return undefined;
+    return this.lookup(this.userByExt, this.users, externalId);
   }
 
   /** Emails are matched on every email identity, case-insensitively. */
   userByEmail(email: string): UserRec | undefined {
-    const k = email.toLowerCase();
-    for (const u of this.users.values()) if (u.identities.some((i) => i.value.toLowerCase() === k)) return u;
-    return undefined;
+    return this.lookup(this.userByMail, this.users, email);
   }
 
   orgByExternalId(externalId: string): OrgRec | undefined {
-    const k = externalId.toLowerCase();
-    for (const o of this.organizations.values())
-      if (o.external_id !== null && o.external_id.toLowerCase() === k) return o;
-    return undefined;
+    return this.lookup(this.orgByExt, this.organizations, externalId);
   }
 
   orgByName(name: string): OrgRec | undefined {
-    const k = name.toLowerCase();
-    for (const o of this.organizations.values()) if (o.name.toLowerCase() === k) return o;
-    return undefined;
+    return this.lookup(this.orgByLowerName, this.organizations, name);
   }
 
   fieldsOf(scope: FieldScope): FieldRec[] {

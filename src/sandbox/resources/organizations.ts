@@ -66,7 +66,7 @@ function writeOrg(ctx: Ctx, existing: OrgRec | undefined, input: Record<string, 
   );
   if (!existing) draft.id = ctx.store.id();
   draft.updated_at = now;
-  ctx.store.organizations.set(draft.id, draft);
+  ctx.store.putOrganization(draft);
   return draft;
 }
 
@@ -114,7 +114,7 @@ function remove(ctx: Ctx) {
   const now = ctx.nowIso();
   for (const m of [...ctx.store.memberships.values()])
     if (m.organization_id === org.id) ctx.store.removeMembership(m, now);
-  ctx.store.organizations.delete(org.id);
+  ctx.store.deleteOrganization(org);
   return { status: 204 };
 }
 

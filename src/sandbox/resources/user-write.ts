@@ -179,7 +179,7 @@ export function writeUser(
   const now = env.nowIso();
   if (created) draft.id = env.store.id();
   draft.updated_at = now;
-  env.store.users.set(draft.id, draft);
+  env.store.putUser(draft);
   if (orgId !== undefined) setDefaultOrganization(env.store, draft, orgId, now);
   return { user: draft, created };
 }
