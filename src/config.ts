@@ -170,20 +170,41 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>;
 export type ReadFile = (path: string, encoding: 'utf8') => string;
 
+/**
+ * Problems found so far. A setting that is already reported as unreadable or malformed is "broken":
+ * rules about missing settings stay quiet about it, so one mistake gives one message, not three.
+ */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  private readonly broken = new Set<string>();
+
+  /** `setting` is the base name; `variable` the one to name (the `_FILE` variant for file errors). */
+  add(setting: string, problem: string, variable = setting): void {
+    this.broken.add(setting);
+    this.list.push({ variable, problem });
+  }
+
+  /** Reports a missing or inconsistent setting, unless one of the settings involved is already broken. */
+  rule(variable: string, problem: string, involved: readonly string[] = []): void {
+    if ([variable, ...involved].some((n) => this.broken.has(n))) return;
+    this.add(variable, problem);
+  }
+
+  anyBroken(names: readonly string[]): boolean {
+    return names.some((n) => this.broken.has(n));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Raw values: variable or <variable>_FILE, trimmed; empty means unset (compose writes `X=` a lot).
 
-function readRaw(
-  env: Env,
-  readFile: ReadFile,
-  problems: ConfigProblem[],
-): Record<string, string | undefined> {
+function readRaw(env: Env, readFile: ReadFile, problems: Problems): Record<string, string | undefined> {
   const raw: Record<string, string | undefined> = {};
   for (const { name } of SETTINGS) {
     const direct = env[name]?.trim();
     const filePath = env[`${name}_FILE`]?.trim();
     if (direct && filePath) {
-      problems.push({ variable: name, problem: `both ${name} and ${name}_FILE are set; use one` });
+      problems.add(name, `both ${name} and ${name}_FILE are set; use one`);
       continue;
     }
     if (filePath) {
@@ -192,10 +213,10 @@ function readRaw(
         content = String(readFile(filePath, 'utf8')).trim();
       } catch (e) {
         const code = (e as NodeJS.ErrnoException | undefined)?.code ?? 'read error';
-        problems.push({ variable: `${name}_FILE`, problem: `cannot read the file (${code})` });
+        problems.add(name, `cannot read the file (${code})`, `${name}_FILE`);
         continue;
       }
-      if (!content) problems.push({ variable: `${name}_FILE`, problem: 'the file is empty' });
+      if (!content) problems.add(name, 'the file is empty', `${name}_FILE`);
       else raw[name] = content;
       continue;
     }
@@ -400,7 +421,7 @@ const PARSERS = {
 
 type Parsed = { [K in keyof typeof PARSERS]?: z.output<(typeof PARSERS)[K]> };
 
-function parseAll(raw: Record<string, string | undefined>, problems: ConfigProblem[]): Parsed {
+function parseAll(raw: Record<string, string | undefined>, problems: Problems): Parsed {
   const out: Record<string, unknown> = {};
   for (const [name, parser] of Object.entries(PARSERS) as [string, z.ZodType<unknown, string>][]) {
     const value = raw[name] ?? SETTING_BY_NAME.get(name)?.default ?? undefined;
@@ -408,7 +429,7 @@ function parseAll(raw: Record<string, string | undefined>, problems: ConfigProbl
     const r = parser.safeParse(value);
     if (r.success) out[name] = r.data;
     // zod may report several issues for one value; the first says enough for one line.
-    else problems.push({ variable: name, problem: r.error.issues[0]?.message ?? 'invalid value' });
+    else problems.add(name, r.error.issues[0]?.message ?? 'invalid value');
   }
   return out as Parsed;
 }
@@ -416,76 +437,70 @@ function parseAll(raw: Record<string, string | undefined>, problems: ConfigProbl
 // ---------------------------------------------------------------------------------------------
 // Cross-setting rules.
 
-function pickAuth(p: Parsed, problems: ConfigProblem[], warnings: string[]): ZendeskAuth | undefined {
+const AUTH_SETTINGS = [
+  'ZENDESK_OAUTH_TOKEN',
+  'ZENDESK_OAUTH_CLIENT_ID',
+  'ZENDESK_OAUTH_CLIENT_SECRET',
+  'ZENDESK_EMAIL',
+  'ZENDESK_API_TOKEN',
+  'ZENDESK_PASSWORD',
+] as const;
+
+function pickAuth(p: Parsed, problems: Problems, warnings: string[]): ZendeskAuth | undefined {
   const ignored = (names: (keyof Parsed)[], chosen: string) => {
     const set = names.filter((n) => p[n] !== undefined);
     if (set.length) warnings.push(`${set.join(', ')} ignored: ${chosen} takes precedence`);
   };
   if (p.ZENDESK_OAUTH_TOKEN) {
     ignored(
-      ['ZENDESK_OAUTH_CLIENT_ID', 'ZENDESK_OAUTH_CLIENT_SECRET', 'ZENDESK_API_TOKEN', 'ZENDESK_PASSWORD'],
+      AUTH_SETTINGS.filter((n) => n !== 'ZENDESK_OAUTH_TOKEN' && n !== 'ZENDESK_EMAIL'),
       'ZENDESK_OAUTH_TOKEN',
     );
     return { kind: 'bearer', token: p.ZENDESK_OAUTH_TOKEN };
   }
-  if (p.ZENDESK_OAUTH_CLIENT_ID || p.ZENDESK_OAUTH_CLIENT_SECRET) {
-    if (!p.ZENDESK_OAUTH_CLIENT_ID)
-      problems.push({
-        variable: 'ZENDESK_OAUTH_CLIENT_ID',
-        problem: 'required with ZENDESK_OAUTH_CLIENT_SECRET',
-      });
-    if (!p.ZENDESK_OAUTH_CLIENT_SECRET)
-      problems.push({
-        variable: 'ZENDESK_OAUTH_CLIENT_SECRET',
-        problem: 'required with ZENDESK_OAUTH_CLIENT_ID',
-      });
-    if (!p.ZENDESK_OAUTH_CLIENT_ID || !p.ZENDESK_OAUTH_CLIENT_SECRET) return undefined;
+  // A credential that failed to read or parse was reported already; guessing another method would mislead.
+  if (problems.anyBroken(AUTH_SETTINGS)) return undefined;
+  const { ZENDESK_OAUTH_CLIENT_ID: clientId, ZENDESK_OAUTH_CLIENT_SECRET: clientSecret } = p;
+  if (clientId || clientSecret) {
+    if (!clientId) problems.rule('ZENDESK_OAUTH_CLIENT_ID', 'required with ZENDESK_OAUTH_CLIENT_SECRET');
+    if (!clientSecret) problems.rule('ZENDESK_OAUTH_CLIENT_SECRET', 'required with ZENDESK_OAUTH_CLIENT_ID');
+    if (!clientId || !clientSecret) return undefined;
     ignored(['ZENDESK_API_TOKEN', 'ZENDESK_PASSWORD'], 'ZENDESK_OAUTH_CLIENT_ID/SECRET');
-    return {
-      kind: 'oauth-client',
-      clientId: p.ZENDESK_OAUTH_CLIENT_ID,
-      clientSecret: p.ZENDESK_OAUTH_CLIENT_SECRET,
-    };
+    return { kind: 'oauth-client', clientId, clientSecret };
   }
-  if (p.ZENDESK_API_TOKEN || p.ZENDESK_PASSWORD) {
-    const via = p.ZENDESK_API_TOKEN ? 'ZENDESK_API_TOKEN' : 'ZENDESK_PASSWORD';
-    if (!p.ZENDESK_EMAIL) {
-      problems.push({ variable: 'ZENDESK_EMAIL', problem: `required with ${via}` });
+  const { ZENDESK_EMAIL: email, ZENDESK_API_TOKEN: token, ZENDESK_PASSWORD: password } = p;
+  if (token || password) {
+    if (!email) {
+      problems.rule('ZENDESK_EMAIL', `required with ${token ? 'ZENDESK_API_TOKEN' : 'ZENDESK_PASSWORD'}`);
       return undefined;
     }
-    if (p.ZENDESK_API_TOKEN) {
+    if (token) {
       ignored(['ZENDESK_PASSWORD'], 'ZENDESK_API_TOKEN');
       warnings.push(
         'ZENDESK_API_TOKEN: Zendesk retires API tokens on 2027-04-30; move to ZENDESK_OAUTH_TOKEN or ZENDESK_OAUTH_CLIENT_ID/SECRET',
       );
-      return { kind: 'api-token', email: p.ZENDESK_EMAIL, token: p.ZENDESK_API_TOKEN };
+      return { kind: 'api-token', email, token };
     }
     warnings.push(
       'ZENDESK_PASSWORD: Zendesk has switched password authentication off, expect 401; use ZENDESK_OAUTH_TOKEN or ZENDESK_OAUTH_CLIENT_ID/SECRET',
     );
-    return { kind: 'password', email: p.ZENDESK_EMAIL, password: p.ZENDESK_PASSWORD! };
+    return { kind: 'password', email, password: password! };
   }
-  if (p.ZENDESK_EMAIL) {
-    problems.push({
-      variable: 'ZENDESK_API_TOKEN',
-      problem: 'ZENDESK_EMAIL is set but neither ZENDESK_API_TOKEN nor ZENDESK_PASSWORD',
-    });
+  if (email) {
+    problems.rule(
+      'ZENDESK_API_TOKEN',
+      'ZENDESK_EMAIL is set but neither ZENDESK_API_TOKEN nor ZENDESK_PASSWORD',
+    );
     return undefined;
   }
-  problems.push({
-    variable: 'ZENDESK_OAUTH_TOKEN',
-    problem:
-      'no Zendesk credentials: set ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET, or ZENDESK_EMAIL + ZENDESK_API_TOKEN',
-  });
+  problems.rule(
+    'ZENDESK_OAUTH_TOKEN',
+    'no Zendesk credentials: set ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID + ZENDESK_OAUTH_CLIENT_SECRET, or ZENDESK_EMAIL + ZENDESK_API_TOKEN',
+  );
   return undefined;
 }
 
-function pickBaseUrl(
-  p: Parsed,
-  raw: Record<string, string | undefined>,
-  problems: ConfigProblem[],
-  warnings: string[],
-) {
+function pickBaseUrl(p: Parsed, problems: Problems, warnings: string[]): string | undefined {
   if (p.ZENDESK_URL) {
     const u = new URL(p.ZENDESK_URL);
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
@@ -495,52 +510,35 @@ function pickBaseUrl(
     return p.ZENDESK_URL;
   }
   if (p.ZENDESK_SUBDOMAIN) return `https://${p.ZENDESK_SUBDOMAIN}.zendesk.com`;
-  // A malformed subdomain was already reported; only report "missing" when it really is.
-  if (raw.ZENDESK_SUBDOMAIN === undefined) {
-    problems.push({
-      variable: 'ZENDESK_SUBDOMAIN',
-      problem: 'required (the account name, like acme), unless ZENDESK_URL is set',
-    });
-  }
+  problems.rule('ZENDESK_SUBDOMAIN', 'required (the account name, like acme), unless ZENDESK_URL is set', [
+    'ZENDESK_URL',
+  ]);
   return undefined;
 }
 
-function pickSasl(p: Parsed, problems: ConfigProblem[], warnings: string[]): Config['kafka']['sasl'] {
-  const anySet = p.KAFKA_SASL_MECHANISM || p.KAFKA_SASL_USERNAME || p.KAFKA_SASL_PASSWORD;
-  if (!anySet) return undefined;
-  const missing = (['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter(
-    (n) => !p[n],
-  );
-  for (const n of missing)
-    problems.push({ variable: n, problem: 'required when any KAFKA_SASL_* setting is set' });
-  if (missing.length || !p.KAFKA_SASL_MECHANISM || !p.KAFKA_SASL_USERNAME || !p.KAFKA_SASL_PASSWORD)
-    return undefined;
-  if (p.KAFKA_SASL_MECHANISM === 'plain' && !p.KAFKA_SSL) {
+const SASL_SETTINGS = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
+
+function pickSasl(p: Parsed, problems: Problems, warnings: string[]): Config['kafka']['sasl'] {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = p;
+  if (!mechanism && !username && !password) return undefined;
+  for (const n of SASL_SETTINGS) {
+    if (!p[n]) problems.rule(n, 'required when any KAFKA_SASL_* setting is set');
+  }
+  if (!mechanism || !username || !password) return undefined;
+  if (mechanism === 'plain' && !p.KAFKA_SSL) {
     warnings.push('KAFKA_SASL_MECHANISM=plain without KAFKA_SSL sends the Kafka password unencrypted');
   }
-  return {
-    mechanism: p.KAFKA_SASL_MECHANISM,
-    username: p.KAFKA_SASL_USERNAME,
-    password: p.KAFKA_SASL_PASSWORD,
-  };
+  return { mechanism, username, password };
 }
 
-function pickRegistry(p: Parsed, problems: ConfigProblem[]): Config['schemaRegistry'] {
+function pickRegistry(p: Parsed, problems: Problems): Config['schemaRegistry'] {
+  const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = p;
   const reg: Config['schemaRegistry'] = { url: p.SCHEMA_REGISTRY_URL ?? '' };
-  if (p.SCHEMA_REGISTRY_USERNAME && !p.SCHEMA_REGISTRY_PASSWORD) {
-    problems.push({
-      variable: 'SCHEMA_REGISTRY_PASSWORD',
-      problem: 'required with SCHEMA_REGISTRY_USERNAME',
-    });
-  } else if (p.SCHEMA_REGISTRY_PASSWORD && !p.SCHEMA_REGISTRY_USERNAME) {
-    problems.push({
-      variable: 'SCHEMA_REGISTRY_USERNAME',
-      problem: 'required with SCHEMA_REGISTRY_PASSWORD',
-    });
-  } else if (p.SCHEMA_REGISTRY_USERNAME && p.SCHEMA_REGISTRY_PASSWORD) {
-    reg.username = p.SCHEMA_REGISTRY_USERNAME;
-    reg.password = p.SCHEMA_REGISTRY_PASSWORD;
-  }
+  if (username && !password)
+    problems.rule('SCHEMA_REGISTRY_PASSWORD', 'required with SCHEMA_REGISTRY_USERNAME');
+  if (password && !username)
+    problems.rule('SCHEMA_REGISTRY_USERNAME', 'required with SCHEMA_REGISTRY_PASSWORD');
+  if (username && password) Object.assign(reg, { username, password });
   return reg;
 }
 
@@ -562,7 +560,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads, validates and returns every setting, or throws one `ConfigError` listing every problem. */
 export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readFileSync): Config {
-  const problems: ConfigProblem[] = [];
+  const problems = new Problems();
   const warnings: string[] = [];
   const raw = readRaw(env, readFile, problems);
   const p = parseAll(raw, problems);
@@ -570,15 +568,15 @@ export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readF
   const dlqTopic = p.KAFKA_DLQ_TOPIC ?? (p.KAFKA_TOPIC ? `${p.KAFKA_TOPIC}.dlq` : undefined);
   if (dlqTopic !== undefined && dlqTopic === p.KAFKA_TOPIC) {
     // Dead letters produced to the source topic would be consumed and dead-lettered again, forever.
-    problems.push({ variable: 'KAFKA_DLQ_TOPIC', problem: 'must differ from KAFKA_TOPIC' });
+    problems.rule('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC', ['KAFKA_TOPIC']);
   }
   const sasl = pickSasl(p, problems, warnings);
   const schemaRegistry = pickRegistry(p, problems);
-  const baseUrl = pickBaseUrl(p, raw, problems, warnings);
+  const baseUrl = pickBaseUrl(p, problems, warnings);
   const auth = pickAuth(p, problems, warnings);
   warnings.push(...unknownVariables(env));
 
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.list.length) throw new ConfigError(problems.list);
 
   // Every value below is defined: each has a default or was checked above.
   const config: Config = {
