@@ -1,0 +1,87 @@
+import type { Config } from '../config.js';
+import { createKafka } from '../pipeline/kafka.js';
+import { H, headerText } from '../pipeline/dlq.js';
+import { readDeadLetters, replayDeadLetters, summarize, type DeadLetterRecord } from '../pipeline/dlq-tools.js';
+import { createRegistry, SegmentCodec } from '../segment/codec.js';
+import { maskEmails } from './mask.js';
+import { Progress } from './progress.js';
+
+export interface DlqArgs {
+  action: string;
+  json?: boolean;
+  reason?: string;
+  limit?: number;
+  dryRun?: boolean;
+  reveal?: boolean;
+}
+
+export async function dlqCommand(config: Config, args: DlqArgs): Promise<number> {
+  const kafka = createKafka({ ...config.kafka });
+  const filter = { reason: args.reason, limit: args.limit };
+  switch (args.action) {
+    case 'list': {
+      const s = summarize(await readDeadLetters(kafka, config.kafka.dlqTopic, { reason: args.reason }));
+      if (args.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+      else {
+        process.stdout.write(`${config.kafka.dlqTopic}: ${s.total} dead letters\n`);
+        for (const [r, n] of Object.entries(s.byReason).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${r.padEnd(24)} ${n}\n`);
+        if (s.oldest) process.stdout.write(`oldest ${s.oldest}\nnewest ${s.newest}\n`);
+      }
+      return 0;
+    }
+    case 'show': {
+      const records = await readDeadLetters(kafka, config.kafka.dlqTopic, filter);
+      const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
+      for (const r of records) {
+        const shown = await describe(r, codec);
+        const text = JSON.stringify(shown, null, args.json ? undefined : 2);
+        process.stdout.write(`${args.reveal ? text : maskEmails(text)}\n`);
+      }
+      if (!args.json) process.stderr.write(`${records.length} shown${args.reveal ? '' : ' (emails masked; --reveal to show them)'}\n`);
+      return 0;
+    }
+    case 'replay': {
+      const progress = new Progress('replay');
+      const s = await replayDeadLetters(kafka, {
+        dlqTopic: config.kafka.dlqTopic,
+        sourceTopic: config.kafka.topic,
+        filter,
+        dryRun: args.dryRun,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      if (!args.dryRun && s.replayed) progress.done(s.replayed, s.matched);
+      const reasons = Object.entries(s.byReason).map(([r, n]) => `${r}=${n}`).join(', ') || 'none';
+      process.stdout.write(
+        args.dryRun
+          ? `dry run: ${s.matched} dead letters would be replayed to ${config.kafka.topic} (${reasons})\n`
+          : `${s.replayed} of ${s.matched} dead letters replayed to ${config.kafka.topic} (${reasons})\n`,
+      );
+      return 0;
+    }
+    default:
+      process.stderr.write(`unknown dlq action "${args.action}": use list, show or replay\n`);
+      return 2;
+  }
+}
+
+async function describe(r: DeadLetterRecord, codec: SegmentCodec): Promise<Record<string, unknown>> {
+  let event: unknown;
+  try {
+    event = await codec.decode(r.value);
+  } catch (e) {
+    event = { undecodable: (e as Error).message, bytesBase64: r.value?.toString('base64') ?? null };
+  }
+  const headers: Record<string, string> = {};
+  for (const k of Object.keys(r.headers)) headers[k] = headerText(r.headers, k) ?? '';
+  return {
+    partition: r.partition,
+    offset: r.offset,
+    key: r.key?.toString() ?? null,
+    reason: r.reason,
+    error: r.message,
+    status: headerText(r.headers, H.status) ?? null,
+    failedAt: r.failedAt ?? null,
+    headers,
+    event,
+  };
+}

@@ -1,0 +1,92 @@
+import type { Config } from '../config.js';
+import { describeConfig, secretsOf } from '../config.js';
+import { createDestination } from '../destination/index.js';
+import { createLogger } from '../ops/logger.js';
+import { createMetrics } from '../ops/metrics.js';
+import { startHealthServer } from '../ops/health.js';
+import { SegmentPipeline } from '../pipeline/consumer.js';
+import { createKafka } from '../pipeline/kafka.js';
+import { createRegistry, SegmentCodec } from '../segment/codec.js';
+import { ZendeskClient } from '../zendesk/client.js';
+import { observeClient, observePipeline } from './observe.js';
+
+/**
+ * `run`: the service. Wires settings → logger, metrics, health → Zendesk client → destination →
+ * consumer pipeline, and drains on SIGTERM/SIGINT. Resolves with the process exit code.
+ */
+export async function runCommand(config: Config): Promise<number> {
+  const log = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
+  log.info('starting zendesk-destination', { config: describeConfig(config) });
+  for (const w of config.warnings) log.warn(w);
+
+  const metrics = createMetrics();
+  const client = new ZendeskClient({
+    baseUrl: config.zendesk.baseUrl,
+    auth: config.zendesk.auth,
+    concurrency: config.zendesk.concurrency,
+    requestTimeoutMs: config.zendesk.requestTimeoutMs,
+    maxRetryTimeMs: config.zendesk.maxRetryTimeMs,
+    accountRatePerMinute: config.zendesk.ratePerMinute,
+    timeScale: config.zendesk.timeScale,
+    hooks: observeClient(metrics),
+    logger: log,
+  });
+  for (const w of client.authWarnings()) log.warn(w);
+  const destination = createDestination({ api: client, settings: config.destination, logger: log });
+  const kafka = createKafka({ ...config.kafka }, (level, message, meta) => log.log(level, message, meta));
+  const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
+  const pipeline = new SegmentPipeline({
+    kafka,
+    topic: config.kafka.topic,
+    groupId: config.kafka.groupId,
+    dlqTopic: config.kafka.dlqTopic,
+    fromBeginning: config.kafka.fromBeginning,
+    codec,
+    destination,
+    log,
+    observer: observePipeline(metrics),
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+  const health = await startHealthServer({
+    port: config.http.port,
+    host: config.http.host,
+    metrics,
+    isReady: () => pipeline.readiness(),
+  });
+  log.info('health and metrics listening', { host: config.http.host, port: health.port });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return stopping;
+    log.info('stopping: draining in-flight events', { signal, deadlineMs: config.shutdownTimeoutMs });
+    stopping = (async () => {
+      await pipeline.stop();
+      await client.close();
+      await health.close();
+    })();
+    return stopping;
+  };
+  const exit = new Promise<number>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const)
+      process.once(sig, () => void stop(sig).then(() => resolve(0), () => resolve(1)));
+  });
+
+  const summary = setInterval(() => {
+    const c = pipeline.counts;
+    log.info('progress', { ...c, readiness: pipeline.readiness() });
+  }, 30_000);
+  summary.unref();
+
+  try {
+    await pipeline.start();
+  } catch (e) {
+    log.error('could not start the consumer', { error: (e as Error).message });
+    await stop('startup-failure');
+    return 1;
+  }
+  const code = await exit;
+  clearInterval(summary);
+  log.info('stopped', { ...pipeline.counts });
+  await new Promise((r) => log.on('finish', r).end());
+  return code;
+}
