@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { register as globalRegistry } from 'prom-client';
+import {
+  METRIC_NAMES,
+  PREFIX,
+  addRateLimitWait,
+  countConsumed,
+  countDeadLetter,
+  countRetry,
+  createMetrics,
+  endpointLabel,
+  forgetPartition,
+  observeZendeskRequest,
+  recordOutcome,
+  setCommittedOffset,
+  setConsumerLag,
+  setInFlight,
+  setPausedPartitions,
+  type Metrics,
+} from '../../../src/ops/metrics.js';
+
+/** The value of one series, read back from the registry the way a scrape would see it. */
+async function value(
+  m: Metrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
+  const metric = m.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  const match = values.find(
+    (v) =>
+      Object.entries(labels).every(([k, x]) => String((v.labels as Record<string, unknown>)[k]) === x) &&
+      Object.keys(v.labels).length === Object.keys(labels).length,
+  );
+  return match?.value;
+}
+
+describe('registry and names', () => {
+  it('registers every listed metric, prefixed, with Prometheus-valid names and units', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const registered = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
+    expect(registered.sort()).toEqual(Object.values(METRIC_NAMES).sort());
+    for (const [key, name] of Object.entries(METRIC_NAMES)) {
+      expect(name).toMatch(/^[a-z_][a-z0-9_]*$/);
+      expect(name.startsWith(PREFIX)).toBe(true);
+      const type = m.registry.getSingleMetric(name)?.constructor.name;
+      // Counters end in _total; durations are in seconds.
+      if (type === 'Counter') expect(name, key).toMatch(/_total$/);
+      else expect(name, key).not.toMatch(/_total$/);
+      if (/duration|wait/.test(name)) expect(name, key).toMatch(/_seconds(_total)?$/);
+    }
+  });
+
+  it('adds process and Node.js default metrics to its own registry, not the global one', async () => {
+    const before = (await globalRegistry.getMetricsAsJSON()).length;
+    const m = createMetrics();
+    const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
+    expect(names).toContain('process_cpu_user_seconds_total');
+    expect(names).toContain('nodejs_eventloop_lag_seconds');
+    expect((await globalRegistry.getMetricsAsJSON()).length).toBe(before);
+  });
+
+  it('lets two instances live side by side', () => {
+    expect(() => {
+      createMetrics({ defaultMetrics: false });
+      createMetrics({ defaultMetrics: false });
+    }).not.toThrow();
+  });
+});
+
+describe('helpers', () => {
+  it('count consumed events, outcomes and dead letters with their labels', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    countConsumed(m, 'segment-events');
+    countConsumed(m, 'segment-events', 4);
+    recordOutcome(m, { kind: 'delivered' });
+    recordOutcome(m, { kind: 'skipped', reason: 'event_not_enabled' });
+    recordOutcome(m, { kind: 'rejected', reason: 'ambiguous_user' });
+    recordOutcome(m, { kind: 'rejected', reason: 'ambiguous_user' });
+    countDeadLetter(m, 'ambiguous_user');
+    expect(await value(m, METRIC_NAMES.eventsConsumed, { topic: 'segment-events' })).toBe(5);
+    expect(await value(m, METRIC_NAMES.outcomes, { outcome: 'delivered', reason: 'none' })).toBe(1);
+    expect(await value(m, METRIC_NAMES.outcomes, { outcome: 'skipped', reason: 'event_not_enabled' })).toBe(
+      1,
+    );
+    expect(
+      await value(m, METRIC_NAMES.outcomes, { outcome: 'dead_lettered', reason: 'ambiguous_user' }),
+    ).toBe(2);
+    expect(await value(m, METRIC_NAMES.deadLetters, { reason: 'ambiguous_user' })).toBe(1);
+  });
+
+  it('records Zendesk requests by templated endpoint, with a duration histogram in seconds', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    observeZendeskRequest(m, { path: '/api/v2/users/123/events', method: 'post', status: 201, seconds: 0.2 });
+    observeZendeskRequest(m, {
+      path: '/api/v2/users/456/events?x=1',
+      method: 'POST',
+      status: 201,
+      seconds: 0.3,
+    });
+    observeZendeskRequest(m, {
+      path: '/api/v2/users/456/events',
+      method: 'POST',
+      status: 'error',
+      seconds: 15,
+    });
+    const endpoint = '/api/v2/users/:id/events';
+    expect(await value(m, METRIC_NAMES.zendeskRequests, { endpoint, method: 'POST', status: '201' })).toBe(2);
+    expect(await value(m, METRIC_NAMES.zendeskRequests, { endpoint, method: 'POST', status: 'error' })).toBe(
+      1,
+    );
+    const text = await m.registry.metrics();
+    expect(text).toContain(
+      `${METRIC_NAMES.zendeskRequestDuration}_count{endpoint="${endpoint}",method="POST"} 3`,
+    );
+    expect(text).toContain(
+      `${METRIC_NAMES.zendeskRequestDuration}_sum{endpoint="${endpoint}",method="POST"} 15.5`,
+    );
+    expect(text).toContain(
+      `${METRIC_NAMES.zendeskRequestDuration}_bucket{le="0.25",endpoint="${endpoint}",method="POST"} 1`,
+    );
+  });
+
+  it('counts retries and rate-limit waits, ignoring non-positive waits', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    countRetry(m, '/api/v2/users/create_or_update', '429');
+    addRateLimitWait(m, 'account', 1.5);
+    addRateLimitWait(m, 'account', 0.5);
+    addRateLimitWait(m, 'account', 0);
+    addRateLimitWait(m, 'account', -3);
+    expect(
+      await value(m, METRIC_NAMES.zendeskRetries, {
+        endpoint: '/api/v2/users/create_or_update',
+        reason: '429',
+      }),
+    ).toBe(1);
+    expect(await value(m, METRIC_NAMES.rateLimitWait, { scope: 'account' })).toBe(2);
+  });
+
+  it('sets gauges and forgets a partition after a rebalance', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    setInFlight(m, 7);
+    setPausedPartitions(m, 't', 2);
+    setConsumerLag(m, 't', 3, 120);
+    setCommittedOffset(m, 't', 3, '9007199254740');
+    expect(await value(m, METRIC_NAMES.inFlightEvents)).toBe(7);
+    expect(await value(m, METRIC_NAMES.pausedPartitions, { topic: 't' })).toBe(2);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBe(120);
+    expect(await value(m, METRIC_NAMES.committedOffset, { topic: 't', partition: '3' })).toBe(9007199254740);
+    forgetPartition(m, 't', 3);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBeUndefined();
+    expect(await value(m, METRIC_NAMES.committedOffset, { topic: 't', partition: '3' })).toBeUndefined();
+  });
+});
+
+describe('endpointLabel', () => {
+  it.each([
+    ['/api/v2/users/123/events', '/api/v2/users/:id/events'],
+    ['/api/v2/users/create_or_update', '/api/v2/users/create_or_update'],
+    [
+      '/api/v2/organizations/99/organization_memberships?page=2',
+      '/api/v2/organizations/:id/organization_memberships',
+    ],
+    [
+      'https://acme.zendesk.com/api/v2/job_statuses/8b726e606741012ffc2d782bcb7848fe',
+      '/api/v2/job_statuses/:id',
+    ],
+    ['/api/v2/users/search?query=email:a@b.co', '/api/v2/users/search'],
+    ['/api/v2/user_fields/a@b.co', '/api/v2/user_fields/:id'],
+    ['/api/v2/user_profiles/events', '/api/v2/user_profiles/events'],
+  ])('%s → %s', (path, label) => {
+    expect(endpointLabel(path)).toBe(label);
+  });
+});
