@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
+import { maskEmails } from './ops/redact.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -637,7 +638,6 @@ export function secretsOf(config: Config): string[] {
 }
 
 const MASK = '***';
-const maskEmail = (email: string) => (email ? '***@***' : email);
 
 /** A loggable summary: secrets shown as `***`, emails masked, everything else as configured. */
 export function describeConfig(config: Config): Record<string, unknown> {
@@ -646,19 +646,23 @@ export function describeConfig(config: Config): Record<string, unknown> {
     a.kind === 'bearer'
       ? { kind: a.kind, token: MASK }
       : a.kind === 'oauth-client'
-        ? { kind: a.kind, clientId: a.clientId, clientSecret: MASK }
+        ? { kind: a.kind, clientId: maskEmails(a.clientId), clientSecret: MASK }
         : a.kind === 'api-token'
-          ? { kind: a.kind, email: maskEmail(a.email), token: MASK }
-          : { kind: a.kind, email: maskEmail(a.email), password: MASK };
+          ? { kind: a.kind, email: maskEmails(a.email), token: MASK }
+          : { kind: a.kind, email: maskEmails(a.email), password: MASK };
   const { sasl, ...kafka } = config.kafka;
   return {
     kafka: {
       ...kafka,
-      ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: MASK } } : {}),
+      ...(sasl
+        ? { sasl: { mechanism: sasl.mechanism, username: maskEmails(sasl.username), password: MASK } }
+        : {}),
     },
     schemaRegistry: {
       url: config.schemaRegistry.url,
-      ...(config.schemaRegistry.username ? { username: config.schemaRegistry.username, password: MASK } : {}),
+      ...(config.schemaRegistry.username
+        ? { username: maskEmails(config.schemaRegistry.username), password: MASK }
+        : {}),
     },
     zendesk: { ...config.zendesk, auth },
     destination: { ...config.destination },

@@ -575,6 +575,15 @@ describe('secretsOf and describeConfig', () => {
     ).toContain('pw-value');
   });
 
+  it('masks user names that are email addresses (Confluent Cloud, some registries)', () => {
+    const c = load({
+      ...full,
+      KAFKA_SASL_USERNAME: 'svc@corp.example',
+      SCHEMA_REGISTRY_USERNAME: 'reg@corp.example',
+    });
+    expect(JSON.stringify(describeConfig(c))).not.toContain('corp.example');
+  });
+
   it('describes the config with no secret and no email in it', () => {
     const c = load(full);
     const text = JSON.stringify(describeConfig(c));
