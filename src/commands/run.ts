@@ -87,6 +87,7 @@ export async function runCommand(config: Config): Promise<number> {
   const code = await exit;
   clearInterval(summary);
   log.info('stopped', { ...pipeline.counts });
-  await new Promise((r) => log.on('finish', r).end());
+  // Let the transports flush the last lines, but never hang the exit on them.
+  await Promise.race([new Promise((r) => log.on('finish', r).end()), new Promise((r) => setTimeout(r, 1000).unref())]);
   return code;
 }
