@@ -17,6 +17,10 @@ KAFKA_VERSION="4.1.1"
 APICURIO_VERSION="3.3.3"
 KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
+# A second listener that requires SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), for the broker-security tests.
+KAFKA_SASL_PORT="${STACK_KAFKA_SASL_PORT:-9094}"
+SASL_TEST_USER="zd-test"
+SASL_TEST_PASSWORD="zd-test-secret"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
 KAFKA_LIB="$STACK_DIR/lib/kafka-$KAFKA_VERSION"
 APICURIO_DIR="$STACK_DIR/lib/apicurio-$APICURIO_VERSION"
@@ -53,11 +57,15 @@ kafka_up() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_TEST_USER="$SASL_TEST_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$dir/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -87,12 +95,15 @@ L4J
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     log "formatting Kafka storage"
     java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format -t "$(java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
-      -c "$dir/config/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "kafka storage format failed"; }
+      -c "$dir/config/server.properties" \
+      --add-scram "SCRAM-SHA-256=[name=$SASL_TEST_USER,password=$SASL_TEST_PASSWORD]" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_TEST_USER,password=$SASL_TEST_PASSWORD]" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "kafka storage format failed"; }
   fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
-  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  exec_kafka() { exec nohup java "$@"; }
+  (exec_kafka -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Dkafka.logs.dir="$dir" -Dlog4j2.configurationFile="$dir/config/log4j2.properties" \
-    -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/config/server.properties" >"$dir/stdout.log" 2>&1 &
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/config/server.properties" >"$dir/stdout.log" 2>&1) &
   echo $! >"$pidf"
 }
 
@@ -116,11 +127,12 @@ registry_up() {
   mkdir -p "$dir"
   log "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (Confluent API at /apis/ccompat/v7)"
   # In-memory H2 storage: the registry is rebuilt from the topic's schema on every start of the stack.
-  (cd "$dir" && nohup "$java_bin" -Xms128m -Xmx512m \
+  # exec: the recorded pid is the JVM itself, so `down` stops the registry and not just a wrapper shell.
+  (cd "$dir" && exec nohup "$java_bin" -Xms128m -Xmx512m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
-    -jar "$APICURIO_DIR/quarkus-run.jar" >"$dir/stdout.log" 2>&1 &
-    echo $! >"$pidf")
+    -jar "$APICURIO_DIR/quarkus-run.jar" >"$dir/stdout.log" 2>&1) &
+  echo $! >"$pidf"
 }
 
 wait_ready() {
@@ -168,6 +180,7 @@ case "${1:-}" in
   env)
     echo "export KAFKA_BROKERS=$KAFKA_BROKERS"
     echo "export SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
+    echo "export STACK_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT STACK_SASL_USER=$SASL_TEST_USER STACK_SASL_PASSWORD=$SASL_TEST_PASSWORD"
     ;;
   fetch) mkdir -p "$STACK_DIR"; fetch ;;
   *) echo "usage: $0 up|down|status|env|fetch" >&2; exit 2 ;;
