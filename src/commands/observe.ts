@@ -3,6 +3,7 @@ import {
   countConsumed,
   countDeadLetter,
   countRetry,
+  observeEventLatency,
   observeZendeskRequest,
   recordOutcome,
   setConsumerLag,
@@ -19,7 +20,10 @@ export function observePipeline(m: Metrics): PipelineObserver {
   const setPaused = (topic: string) => setPausedPartitions(m, topic, paused.get(topic)?.size ?? 0);
   return {
     consumed: (topic) => countConsumed(m, topic),
-    outcome: (o) => recordOutcome(m, o),
+    outcome: (o, src) => {
+      recordOutcome(m, o);
+      observeEventLatency(m, o, Number(src.timestamp));
+    },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),
     lag: (topic, partition, lag) => setConsumerLag(m, topic, partition, lag),

@@ -22,6 +22,7 @@ export const METRIC_NAMES = {
   pausedPartitions: `${PREFIX}paused_partitions`,
   consumerLag: `${PREFIX}consumer_lag_messages`,
   committedOffset: `${PREFIX}committed_offset`,
+  eventLatency: `${PREFIX}event_latency_seconds`,
 } as const;
 
 /** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
@@ -43,6 +44,7 @@ export interface Metrics {
   pausedPartitions: Gauge<'topic'>;
   consumerLag: Gauge<'topic' | 'partition'>;
   committedOffset: Gauge<'topic' | 'partition'>;
+  eventLatency: Histogram<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -126,6 +128,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['topic', 'partition'],
       registers,
     }),
+    eventLatency: new Histogram({
+      name: METRIC_NAMES.eventLatency,
+      help: 'From the record timestamp (produce time) to the event outcome, seconds.',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
   };
 }
 
@@ -149,6 +158,12 @@ export const countConsumed = (m: Metrics, topic: string, n = 1): void => m.event
 
 export const recordOutcome = (m: Metrics, outcome: OutcomeLike): void =>
   m.outcomes.inc({ outcome: outcomeLabel(outcome.kind), reason: outcome.reason ?? 'none' });
+
+/** Produce-to-outcome latency of one event; `recordTimestampMs` is the Kafka record's timestamp. */
+export function observeEventLatency(m: Metrics, outcome: OutcomeLike, recordTimestampMs: number, nowMs = Date.now()): void {
+  if (Number.isFinite(recordTimestampMs) && recordTimestampMs > 0)
+    m.eventLatency.observe({ outcome: outcomeLabel(outcome.kind) }, Math.max(0, nowMs - recordTimestampMs) / 1000);
+}
 
 export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });
 

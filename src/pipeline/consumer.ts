@@ -22,7 +22,7 @@ export interface Log {
 /** What the pipeline reports, for metrics. All optional. */
 export interface PipelineObserver {
   consumed?(topic: string, partition: number): void;
-  outcome?(outcome: Outcome, src: { topic: string; partition: number; offset: string; messageId?: string }): void;
+  outcome?(outcome: Outcome, src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string }): void;
   deadLettered?(reason: string): void;
   paused?(topic: string, partition: number, reason: string, delayMs: number): void;
   resumed?(topic: string, partition: number): void;
@@ -181,7 +181,10 @@ export class SegmentPipeline {
     const st = this.state(topic, partition);
     const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
     const pending: KafkaMessage[] = [];
-    for (const m of batch.messages) (st.done.has(m.offset) ? tracker.markDone(m.offset) : pending.push(m));
+    for (const m of batch.messages) {
+      if (st.done.has(m.offset)) tracker.markDone(m.offset);
+      else pending.push(m);
+    }
     let lastResolved: string | null = null;
     const advance = () => {
       const w = tracker.watermark();
@@ -280,7 +283,7 @@ export class SegmentPipeline {
           }
         }
       }
-      const src = { topic, partition, offset: m.offset, messageId: event?.messageId ?? undefined };
+      const src = { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId: event?.messageId ?? undefined };
       if (outcome!.kind === 'rejected') {
         const o = outcome!;
         try {

@@ -52,7 +52,10 @@ describe('Segment event ⇄ Avro record', () => {
       [{ type: 'identify', version: 1.5 }, /"version"/],
       [{ type: 'identify', timestamp: 5 }, /"timestamp"/],
     ];
-    for (const [input, msg] of bad) expect(() => toRecord(input), JSON.stringify(input)).toThrow(InvalidInputError), expect(() => toRecord(input)).toThrow(msg);
+    for (const [input, msg] of bad) {
+      expect(() => toRecord(input), JSON.stringify(input)).toThrow(InvalidInputError);
+      expect(() => toRecord(input)).toThrow(msg);
+    }
   });
 
   it('reports top-level keys the schema does not carry', () => {
