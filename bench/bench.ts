@@ -1,0 +1,331 @@
+/**
+ * npm run bench — throughput of the destination against the real broker and the sandbox with Zendesk
+ * Enterprise limits (time-scaled) and 50–150 ms latency, next to a naive baseline measured in the same
+ * run, plus a CPU-bound run next to plain kafkajs consume-and-discard. Prints a table and one final line
+ * `BENCH {json}`. Exits non-zero when the optimized and naive runs leave different Zendesk states.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+import { ENTERPRISE_LIMITS, NO_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { createRegistry, SegmentCodec } from '../src/segment/codec.js';
+import { partitionKey, type SegmentEvent } from '../src/segment/event.js';
+import { identifyHeavy, mixed, MIXED_TRACK_EVENTS } from './workloads.js';
+
+const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
+const IDENTIFY_N = Number(process.env.BENCH_IDENTIFY_EVENTS ?? 20_000);
+const MIXED_N = Number(process.env.BENCH_MIXED_EVENTS ?? 10_000);
+const NAIVE_PREFIX = Number(process.env.BENCH_NAIVE_PREFIX ?? 300);
+const CPU_N = Number(process.env.BENCH_CPU_EVENTS ?? 40_000);
+const PARTITIONS = 6;
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
+const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+interface RunResult {
+  label: string;
+  mode: 'optimized' | 'naive';
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  requests: number;
+  requestsPerEvent: number;
+  byEndpoint: Record<string, number>;
+  p50: number | null;
+  p99: number | null;
+  peakRssMb: number;
+  cpuSeconds: number;
+  outcomes: Record<string, number>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function makeTopic(events: SegmentEvent[], label: string): Promise<string> {
+  const topic = `bench-${label}-${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: PARTITIONS, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const codec = new SegmentCodec(createRegistry({ url: registryUrl }), SegmentCodec.subjectFor(topic));
+  await codec.register();
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < events.length; i += 1000) {
+    const messages = await Promise.all(
+      events.slice(i, i + 1000).map(async (e) => ({ key: partitionKey(e)!, value: (await codec.encode(e)).value })),
+    );
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+  return topic;
+}
+
+async function dropTopic(topic: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+function metricValues(text: string, name: string): { labels: string; value: number }[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .map((l) => ({ labels: l.slice(name.length, l.lastIndexOf(' ')), value: Number(l.slice(l.lastIndexOf(' ') + 1)) }));
+}
+
+/** Quantile from the latency histogram's cumulative buckets (upper bound of the bucket reached). */
+function quantile(text: string, q: number): number | null {
+  const buckets = new Map<number, number>();
+  for (const { labels, value } of metricValues(text, 'zendesk_destination_event_latency_seconds_bucket')) {
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    if (!le) continue;
+    const b = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(b, (buckets.get(b) ?? 0) + value);
+  }
+  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (!total) return null;
+  return sorted.find(([, c]) => c >= q * total)?.[0] ?? null;
+}
+
+function procStats(pid: number): { rssPeakMb: number; cpuSeconds: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const cpu = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks of 1/100 s
+    return { rssPeakMb: hwm, cpuSeconds: cpu };
+  } catch {
+    return { rssPeakMb: 0, cpuSeconds: 0 };
+  }
+}
+
+async function runService(opts: {
+  label: string;
+  mode: 'optimized' | 'naive';
+  topic: string;
+  sandbox: Sandbox;
+  events: number;
+  timeoutMs: number;
+}): Promise<RunResult> {
+  const port = await freePort();
+  opts.sandbox.clearRequests();
+  const child = spawn(process.execPath, ['bin/zendesk-destination.js', 'run'], {
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      KAFKA_TOPIC: opts.topic,
+      KAFKA_GROUP_ID: `${opts.topic}-${opts.mode}`,
+      ZENDESK_URL: opts.sandbox.url,
+      ZENDESK_OAUTH_TOKEN: 'sandbox-token',
+      ZENDESK_TRACK_EVENTS: MIXED_TRACK_EVENTS.join(','),
+      ZENDESK_TIME_SCALE: String(opts.sandbox.config().limits.timeScale),
+      ZENDESK_RATE_LIMIT_PER_MINUTE: '700',
+      PIPELINE_MODE: opts.mode,
+      HTTP_PORT: String(port),
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const metrics = async () => {
+    try {
+      return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    } catch {
+      return '';
+    }
+  };
+  const outcomes = (t: string) => metricValues(t, 'zendesk_destination_event_outcomes_total').reduce((n, v) => n + v.value, 0);
+  const deadline = Date.now() + opts.timeoutMs;
+  let first = 0;
+  let text = '';
+  let stats = { rssPeakMb: 0, cpuSeconds: 0 };
+  for (;;) {
+    text = await metrics();
+    const n = outcomes(text);
+    if (n > 0 && !first) first = performance.now();
+    stats = procStats(child.pid!);
+    if (n >= opts.events) break;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`${opts.label}/${opts.mode}: ${n}/${opts.events} outcomes before the deadline; stderr: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (performance.now() - first) / 1000;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  const requests = opts.sandbox.requests().filter((r) => !r.path.startsWith('/oauth'));
+  const byEndpoint: Record<string, number> = {};
+  for (const r of requests) {
+    const ep = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}')}`;
+    byEndpoint[ep] = (byEndpoint[ep] ?? 0) + 1;
+  }
+  const byOutcome: Record<string, number> = {};
+  for (const { labels, value } of metricValues(text, 'zendesk_destination_event_outcomes_total')) {
+    const k = `${/outcome="([^"]+)"/.exec(labels)?.[1]}:${/reason="([^"]+)"/.exec(labels)?.[1]}`;
+    byOutcome[k] = (byOutcome[k] ?? 0) + value;
+  }
+  return {
+    label: opts.label,
+    mode: opts.mode,
+    events: opts.events,
+    seconds,
+    eventsPerSec: opts.events / seconds,
+    requests: requests.length,
+    requestsPerEvent: requests.length / opts.events,
+    byEndpoint,
+    p50: quantile(text, 0.5),
+    p99: quantile(text, 0.99),
+    peakRssMb: stats.rssPeakMb,
+    cpuSeconds: stats.cpuSeconds,
+    outcomes: byOutcome,
+  };
+}
+
+/** What Zendesk holds, without ids and timestamps, keyed the way Segment names things. */
+function normalizedState(sb: Sandbox): string {
+  const s = sb.state() as unknown as {
+    users: { id: number; name: string; email: string | null; external_id: string | null; time_zone: string | null; user_fields: Record<string, unknown>; organization_id: number | null }[];
+    organizations: { id: number; name: string; external_id: string | null; domain_names: string[]; tags: string[]; organization_fields: Record<string, unknown> }[];
+    memberships: { user_id: number; organization_id: number }[];
+    events: { user_id: number; event: { type: string; source: string; created_at: string; properties: unknown } }[];
+    userFields: { key: string; type: string }[];
+    organizationFields: { key: string; type: string }[];
+  };
+  const uExt = new Map(s.users.map((u) => [u.id, u.external_id]));
+  const oExt = new Map(s.organizations.map((o) => [o.id, o.external_id]));
+  const sortBy = <T>(a: T[], k: (x: T) => string) => [...a].sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
+  return JSON.stringify({
+    users: sortBy(s.users, (u) => String(u.external_id)).map((u) => ({
+      ext: u.external_id, name: u.name, email: u.email, tz: u.time_zone, org: u.organization_id === null ? null : oExt.get(u.organization_id), fields: u.user_fields,
+    })),
+    organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({ ext: o.external_id, name: o.name, domains: o.domain_names, tags: o.tags, fields: o.organization_fields })),
+    memberships: s.memberships.map((m) => `${uExt.get(m.user_id)}→${oExt.get(m.organization_id)}`).sort(),
+    events: s.events.map((e) => `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`).sort(),
+    userFields: s.userFields.map((f) => `${f.key}:${f.type}`).sort(),
+    organizationFields: s.organizationFields.map((f) => `${f.key}:${f.type}`).sort(),
+  });
+}
+
+async function limitedSandbox(): Promise<Sandbox> {
+  return startSandbox({
+    config: {
+      limits: { ...ENTERPRISE_LIMITS, timeScale: TIME_SCALE },
+      faults: { latencyMs: 50, jitterMs: 100, seed: 42 },
+      jobDurationMs: 500,
+    },
+  });
+}
+
+async function compare(label: string, events: SegmentEvent[], timeoutMs: number) {
+  const prefix = events.slice(0, NAIVE_PREFIX);
+  // Naive baseline on the prefix.
+  const naiveTopic = await makeTopic(prefix, `${label}-naive`);
+  const naiveSb = await limitedSandbox();
+  log(`${label}: naive on ${prefix.length} events`);
+  const naive = await runService({ label, mode: 'naive', topic: naiveTopic, sandbox: naiveSb, events: prefix.length, timeoutMs });
+  const naiveState = normalizedState(naiveSb);
+  await naiveSb.close();
+  // Optimized on the same prefix: the state must be identical.
+  const optPrefixSb = await limitedSandbox();
+  log(`${label}: optimized on the same prefix (state check)`);
+  await runService({ label, mode: 'optimized', topic: naiveTopic, sandbox: optPrefixSb, events: prefix.length, timeoutMs });
+  const stateEqual = normalizedState(optPrefixSb) === naiveState;
+  if (!stateEqual) log(`${label}: STATE DIFFERS\n naive: ${naiveState.slice(0, 2000)}\n optim: ${normalizedState(optPrefixSb).slice(0, 2000)}`);
+  await optPrefixSb.close();
+  await dropTopic(naiveTopic);
+  // Optimized on the whole workload.
+  const topic = await makeTopic(events, label);
+  const sb = await limitedSandbox();
+  log(`${label}: optimized on ${events.length} events`);
+  const optimized = await runService({ label, mode: 'optimized', topic, sandbox: sb, events: events.length, timeoutMs });
+  await sb.close();
+  await dropTopic(topic);
+  return { naive, optimized, stateEqual, speedup: optimized.eventsPerSec / naive.eventsPerSec };
+}
+
+async function cpuBound(events: SegmentEvent[]) {
+  const topic = await makeTopic(events, 'cpu');
+  log(`cpu: plain kafkajs consume-and-discard of ${events.length} events`);
+  const raw = await new Promise<{ eventsPerSec: number; seconds: number }>((resolve, reject) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-consume.ts', topic, String(events.length)], {
+      env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+  const sb = await startSandbox({ config: { limits: NO_LIMITS, jobDurationMs: 0 } });
+  log(`cpu: optimized service, sandbox without limits or latency`);
+  const ours = await runService({ label: 'cpu', mode: 'optimized', topic, sandbox: sb, events: events.length, timeoutMs: 300_000 });
+  await sb.close();
+  await dropTopic(topic);
+  return { raw, ours, ratio: ours.eventsPerSec / raw.eventsPerSec };
+}
+
+const fmt = (n: number | null, d = 1) => (n === null ? '—' : n.toFixed(d));
+function table(rows: RunResult[]): string {
+  const head = ['workload', 'mode', 'events', 'seconds', 'events/s', 'req/event', 'p50 s', 'p99 s', 'peak RSS MB', 'CPU s'];
+  const body = rows.map((r) => [r.label, r.mode, String(r.events), fmt(r.seconds), fmt(r.eventsPerSec), fmt(r.requestsPerEvent, 3), fmt(r.p50, 3), fmt(r.p99, 3), fmt(r.peakRssMb, 0), fmt(r.cpuSeconds, 1)]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i]!)).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+const t0 = Date.now();
+const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(IDENTIFY_N / 4)), 240_000);
+const mix = await compare('mixed', mixed(MIXED_N), 240_000);
+const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
+const rows = [identify.naive, identify.optimized, mix.naive, mix.optimized, cpu.ours];
+process.stdout.write(`\nZendesk Enterprise limits, time scale ×${TIME_SCALE}, latency 50–150 ms (cpu run: no limits, no latency)\n`);
+process.stdout.write(`${table(rows)}\n\n`);
+for (const r of rows) process.stdout.write(`${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}\n  outcomes: ${JSON.stringify(r.outcomes)}\n`);
+process.stdout.write(
+  `\nidentify: ${fmt(identify.speedup)}× naive, ${fmt(identify.optimized.requestsPerEvent, 3)} requests/event, state equal: ${identify.stateEqual}\n` +
+    `mixed:    ${fmt(mix.speedup)}× naive, state equal: ${mix.stateEqual}\n` +
+    `cpu:      ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 2)}\n` +
+    `total bench time ${fmt((Date.now() - t0) / 1000)} s\n`,
+);
+const summary = {
+  time_scale: TIME_SCALE,
+  'identify.speedup': identify.speedup,
+  'identify.requests_per_event': identify.optimized.requestsPerEvent,
+  'identify.events_per_sec': identify.optimized.eventsPerSec,
+  'identify.naive_events_per_sec': identify.naive.eventsPerSec,
+  'mixed.speedup': mix.speedup,
+  'mixed.requests_per_event': mix.optimized.requestsPerEvent,
+  'cpu.ratio_to_raw': cpu.ratio,
+  'cpu.events_per_sec': cpu.ours.eventsPerSec,
+  'cpu.raw_events_per_sec': cpu.raw.eventsPerSec,
+  'identify.p50_s': identify.optimized.p50,
+  'identify.p99_s': identify.optimized.p99,
+  peak_rss_mb: Math.max(...rows.map((r) => r.peakRssMb)),
+  state_equal: identify.stateEqual && mix.stateEqual,
+};
+process.stdout.write(`BENCH ${JSON.stringify(summary)}\n`);
+process.exit(summary.state_equal ? 0 : 1);
