@@ -10,6 +10,12 @@ import { groupIntoLanes, PrefixTracker } from './lanes.js';
 
 export interface Destination {
   process(event: SegmentEvent): Promise<Outcome>;
+  /**
+   * Coalescing (optional): consecutive events of one lane with the same non-null merge key may be
+   * delivered together by `processRun`, which returns one outcome per event, in order.
+   */
+  mergeKey?(event: SegmentEvent): string | null;
+  processRun?(events: SegmentEvent[]): Promise<Outcome[]>;
 }
 
 export interface Log {
@@ -45,6 +51,10 @@ export interface PipelineOptions {
   partitionsConcurrently?: number;
   /** Lanes (distinct keys) in flight per partition (default 64); Zendesk calls are limited by the client. */
   laneConcurrency?: number;
+  /** Merge runs of consecutive mergeable events in a lane (default true; the naive baseline turns it off). */
+  coalesce?: boolean;
+  /** Most events merged into one run (default 50). */
+  maxRun?: number;
   outageBackoff?: { initialMs: number; maxMs: number };
   sessionTimeoutMs?: number;
   /** How long a stop() may wait for in-flight events before leaving the group anyway. */
@@ -82,7 +92,9 @@ export class SegmentPipeline {
   private joined = false;
   private crashed?: Error;
   private inFlight = 0;
-  private readonly o: Required<Pick<PipelineOptions, 'partitionsConcurrently' | 'laneConcurrency' | 'outageBackoff' | 'sessionTimeoutMs' | 'shutdownTimeoutMs'>> &
+  private readonly o: Required<
+    Pick<PipelineOptions, 'partitionsConcurrently' | 'laneConcurrency' | 'outageBackoff' | 'sessionTimeoutMs' | 'shutdownTimeoutMs' | 'coalesce' | 'maxRun'>
+  > &
     PipelineOptions;
   readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
 
@@ -93,6 +105,8 @@ export class SegmentPipeline {
       outageBackoff: { initialMs: 1000, maxMs: 60_000 },
       sessionTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,
+      coalesce: true,
+      maxRun: 50,
       ...opts,
     };
   }
@@ -205,17 +219,23 @@ export class SegmentPipeline {
       await Promise.all(
         lanes.map((lane) =>
           limit(async () => {
-            for (const m of lane) {
+            let i = 0;
+            while (i < lane.length) {
               if (outage || this.stopping || !isRunning() || isStale()) return;
+              let run: Decoded[];
               try {
-                await this.handle(topic, partition, m);
+                run = await this.nextRun(lane, i);
+                await this.deliver(topic, partition, run);
               } catch (e) {
                 outage ??= e;
                 return;
               }
               st.outages = 0;
-              st.done.add(m.offset);
-              tracker.markDone(m.offset);
+              for (const d of run) {
+                st.done.add(d.message.offset);
+                tracker.markDone(d.message.offset);
+              }
+              i += run.length;
               advance();
               await commitOffsetsIfNecessary().catch(() => undefined);
             }
@@ -254,60 +274,96 @@ export class SegmentPipeline {
     }, delay);
   }
 
-  /** One message to one outcome. Throws only for an outage (the caller pauses the partition). */
-  private async handle(topic: string, partition: number, m: KafkaMessage): Promise<void> {
-    const { log, observer } = this.o;
-    this.counts.consumed++;
-    observer?.consumed?.(topic, partition);
-    this.inFlight++;
-    observer?.inFlight?.(1);
+  private async decode(m: KafkaMessage): Promise<Decoded> {
     try {
-      let event: SegmentEvent | undefined;
-      let outcome: Outcome;
-      try {
-        event = await this.o.codec.decode(m.value);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
-        outcome = { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` };
-      }
-      if (event) {
-        try {
-          outcome = await this.o.destination.process(event);
-        } catch (e) {
-          if (isOutage(e)) throw e;
-          if (isZendeskError(e))
-            outcome = { kind: 'rejected', reason: 'rejected_by_zendesk', message: e.message, status: e.status, details: e.details };
-          else {
-            log.error('internal error while processing an event', { topic, partition, offset: m.offset, error: (e as Error)?.stack ?? String(e) });
-            outcome = { kind: 'rejected', reason: 'internal_error', message: (e as Error)?.message ?? String(e) };
-          }
-        }
-      }
-      const src = { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId: event?.messageId ?? undefined };
-      if (outcome!.kind === 'rejected') {
-        const o = outcome!;
-        try {
-          await this.dlq!.write(
-            { topic, partition, message: m },
-            { reason: o.reason, message: o.message, status: o.status, details: o.details, attempts: o.attempts, messageId: src.messageId },
-          );
-        } catch (e) {
-          throw new OutageError(`dead-letter topic unavailable: ${(e as Error).message}`);
-        }
-        this.counts.deadLettered++;
-        observer?.deadLettered?.(o.reason);
-        log.warn('event dead-lettered', { topic, partition, offset: m.offset, reason: o.reason, error: o.message, status: o.status });
-      } else if (outcome!.kind === 'skipped') {
-        this.counts.skipped++;
-        log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome!.reason });
-      } else {
-        this.counts.delivered++;
-        log.debug('event delivered', { topic, partition, offset: m.offset });
-      }
-      observer?.outcome?.(outcome!, src);
-    } finally {
-      this.inFlight--;
-      observer?.inFlight?.(-1);
+      return { message: m, event: await this.o.codec.decode(m.value) };
+    } catch (e) {
+      if (e instanceof DecodeError)
+        return { message: m, outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` } };
+      throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
     }
   }
+
+  /**
+   * The next unit of work of a lane: one message, or the longest run of consecutive decodable events
+   * with the same merge key (coalescing). Throws only for an outage (registry unreachable).
+   */
+  private async nextRun(lane: KafkaMessage[], from: number): Promise<Decoded[]> {
+    const first = await this.decode(lane[from]!);
+    const dest = this.o.destination;
+    if (!this.o.coalesce || !first.event || !dest.mergeKey || !dest.processRun) return [first];
+    const key = dest.mergeKey(first.event);
+    if (key === null) return [first];
+    const run = [first];
+    for (let j = from + 1; j < lane.length && run.length < this.o.maxRun; j++) {
+      const next = await this.decode(lane[j]!);
+      if (!next.event || dest.mergeKey(next.event) !== key) break;
+      run.push(next);
+    }
+    return run;
+  }
+
+  /** A run of messages to one outcome each. Throws only for an outage (the caller pauses the partition). */
+  private async deliver(topic: string, partition: number, run: Decoded[]): Promise<void> {
+    const { log, observer, destination } = this.o;
+    this.counts.consumed += run.length;
+    for (let k = 0; k < run.length; k++) observer?.consumed?.(topic, partition);
+    this.inFlight += run.length;
+    observer?.inFlight?.(run.length);
+    try {
+      const outcomes: Outcome[] = [];
+      const events = run.filter((d) => d.event).map((d) => d.event!);
+      let delivered: Outcome[] = [];
+      if (events.length) {
+        try {
+          delivered = events.length > 1 && destination.processRun ? await destination.processRun(events) : [await destination.process(events[0]!)];
+        } catch (e) {
+          if (isOutage(e)) throw e;
+          const o: Outcome = isZendeskError(e)
+            ? { kind: 'rejected', reason: 'rejected_by_zendesk', message: e.message, status: e.status, details: e.details }
+            : { kind: 'rejected', reason: 'internal_error', message: (e as Error)?.message ?? String(e) };
+          if (!isZendeskError(e))
+            log.error('internal error while processing an event', { topic, partition, offset: run[0]!.message.offset, error: (e as Error)?.stack ?? String(e) });
+          delivered = events.map(() => o);
+        }
+      }
+      let k = 0;
+      for (const d of run) outcomes.push(d.outcome ?? delivered[k++]!);
+      for (let idx = 0; idx < run.length; idx++) {
+        const m = run[idx]!.message;
+        const outcome = outcomes[idx]!;
+        const src = { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId: run[idx]!.event?.messageId ?? undefined };
+        if (outcome.kind === 'rejected') {
+          try {
+            await this.dlq!.write(
+              { topic, partition, message: m },
+              { reason: outcome.reason, message: outcome.message, status: outcome.status, details: outcome.details, attempts: outcome.attempts, messageId: src.messageId },
+            );
+          } catch (e) {
+            throw new OutageError(`dead-letter topic unavailable: ${(e as Error).message}`);
+          }
+          this.counts.deadLettered++;
+          observer?.deadLettered?.(outcome.reason);
+          log.warn('event dead-lettered', { topic, partition, offset: m.offset, reason: outcome.reason, error: outcome.message, status: outcome.status });
+        } else if (outcome.kind === 'skipped') {
+          this.counts.skipped++;
+          log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });
+        } else {
+          this.counts.delivered++;
+          log.debug('event delivered', { topic, partition, offset: m.offset });
+        }
+        observer?.outcome?.(outcome, src);
+      }
+    } finally {
+      this.inFlight -= run.length;
+      observer?.inFlight?.(-run.length);
+    }
+  }
+}
+
+interface Decoded {
+  message: KafkaMessage;
+  event?: SegmentEvent;
+  /** Set when the message cannot be decoded: its outcome is already known. */
+  outcome?: Outcome;
 }

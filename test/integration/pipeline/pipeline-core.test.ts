@@ -85,6 +85,45 @@ describe('consumer pipeline (real broker)', () => {
     expect(maxInFlight).toBeGreaterThan(1); // lanes really ran concurrently
   });
 
+  it('coalesces consecutive events of one key into runs, in order, one outcome each', async () => {
+    const { topic, dlqTopic, codec } = await setup(2);
+    const events: SegmentEvent[] = Array.from({ length: 600 }, (_, i) => ({
+      type: i % 10 === 9 ? 'track' : 'identify',
+      event: 'x',
+      messageId: `c${i}`,
+      userId: `user-${i % 7}`,
+      traits: { seq: i },
+    }));
+    await produceEvents(producer, codec, topic, events);
+    const seen = new Map<string, number[]>();
+    const runSizes: number[] = [];
+    const record = (e: SegmentEvent) => seen.set(e.userId!, [...(seen.get(e.userId!) ?? []), Number(e.messageId!.slice(1))]);
+    const dest: Destination = {
+      mergeKey: (e) => (e.type === 'identify' ? `u:${e.userId}` : null),
+      async processRun(run) {
+        runSizes.push(run.length);
+        expect(new Set(run.map((e) => e.userId)).size).toBe(1);
+        run.forEach(record);
+        return run.map(() => ({ kind: 'delivered' }));
+      },
+      async process(e) {
+        runSizes.push(1);
+        record(e);
+        return { kind: 'delivered' };
+      },
+    };
+    const p = pipeline(topic, dlqTopic, dest, { maxRun: 20 });
+    await p.start();
+    await waitUntil(() => p.counts.delivered >= 600, 60_000, '600 outcomes');
+    await p.stop();
+    expect(p.counts).toMatchObject({ consumed: 600, delivered: 600 });
+    expect(Math.max(...runSizes)).toBeGreaterThan(1);
+    expect(Math.max(...runSizes)).toBeLessThanOrEqual(20);
+    for (const [user, seqs] of seen) {
+      expect(seqs, user).toEqual(events.filter((e) => e.userId === user).map((e) => Number(e.messageId!.slice(1))));
+    }
+  });
+
   it('dead-letters poison records with reason and context headers, and delivers the events behind them', async () => {
     const { topic, dlqTopic, codec } = await setup(1);
     const good = (i: number): SegmentEvent => ({ type: 'identify', messageId: `g${i}`, userId: 'u1', traits: { i } });
