@@ -60,6 +60,8 @@ export interface Config {
   };
   http: { port: number; host: string };
   log: { level: LogLevel; format: LogFormat };
+  /** `naive`: one event at a time per partition, one request per operation; only the benchmark's baseline. */
+  pipeline: { mode: 'optimized' | 'naive' };
   shutdownTimeoutMs: number;
   /** Start-up warnings (deprecated credentials, ignored settings …), to be logged once; no secrets. */
   warnings: string[];
@@ -139,6 +141,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('HTTP_HOST', '127.0.0.1', 'Address the health and metrics server listens on (0.0.0.0 in a container, as the Dockerfile sets)'),
   s('LOG_LEVEL', 'info', 'winston level: error, warn, info, http, verbose, debug, silly'),
   s('LOG_FORMAT', 'json', 'json (one object per line) or pretty (human-readable)'),
+  s('PIPELINE_MODE', 'optimized', 'optimized (coalescing and bulk calls) or naive (one event and one request at a time: the benchmark baseline)'),
   s('SHUTDOWN_TIMEOUT_MS', '30000', 'How long SIGTERM/SIGINT may drain in-flight work before exiting'),
 ]);
 
@@ -418,6 +421,10 @@ const PARSERS = {
     .transform((v) => v.toLowerCase())
     .pipe(z.enum(['json', 'pretty'], 'expected json or pretty')),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000),
+  PIPELINE_MODE: z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['optimized', 'naive'], 'expected optimized or naive')),
 } satisfies Record<string, z.ZodType<unknown, string>>;
 
 type Parsed = { [K in keyof typeof PARSERS]?: z.output<(typeof PARSERS)[K]> };
@@ -612,6 +619,7 @@ export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readF
     },
     http: { port: p.HTTP_PORT!, host: p.HTTP_HOST! },
     log: { level: p.LOG_LEVEL!, format: p.LOG_FORMAT! },
+    pipeline: { mode: p.PIPELINE_MODE! },
     shutdownTimeoutMs: p.SHUTDOWN_TIMEOUT_MS!,
     warnings,
   };
@@ -668,6 +676,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     destination: { ...config.destination },
     http: { ...config.http },
     log: { ...config.log },
+    pipeline: { ...config.pipeline },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   };
 }

@@ -62,7 +62,7 @@ describe('defaults (SPEC section 6)', () => {
       allowOrganizationDeletes: false,
       eventSource: 'segment',
     });
-    expect(c.http).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(c.http).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
     expect(c.shutdownTimeoutMs).toBe(30000);
     expect(c.warnings).toEqual([]);
