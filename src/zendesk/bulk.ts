@@ -1,0 +1,127 @@
+/**
+ * Bulk jobs [JS]: create the job (holding one of the account's 30 job slots), poll
+ * `job_statuses/{id}` with a growing interval until it is completed or failed, then map each
+ * result back to the index of the input it belongs to.
+ */
+import type { BulkItemResult } from './api.js';
+import { firstDetailDescription } from './error-map.js';
+import { ZendeskError } from './errors.js';
+import type { CallSpec, ClientHooks, Executor } from './executor.js';
+import type { Semaphore } from './limits.js';
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/**
+ * Job results → one result per input index. Create results carry `index`; update results
+ * (`{action:"update",id,status:"Updated",success:true}`) do not, and are taken in input order.
+ * An input without a result is reported as failed rather than silently dropped.
+ */
+export function mapJobResults(
+  total: number,
+  results: unknown,
+  fallback?: { code: string; message: string },
+): BulkItemResult[] {
+  const out = new Map<number, BulkItemResult>();
+  const list = Array.isArray(results) ? results : [];
+  list.forEach((raw, position) => {
+    const r = obj(raw);
+    if (!r) return;
+    const index = typeof r.index === 'number' && Number.isInteger(r.index) ? r.index : position;
+    if (index < 0 || index >= total || out.has(index)) return;
+    const failed = r.success === false || (r.error !== undefined && r.error !== null);
+    if (!failed && typeof r.id === 'number') {
+      const created =
+        r.action === 'create' || r.status === 'Created' || (r.action === undefined && r.status === undefined);
+      out.set(index, { index, ok: true, id: r.id, action: created ? 'create' : 'update' });
+      return;
+    }
+    const code = typeof r.error === 'string' ? r.error : 'Failed';
+    const message = firstDetailDescription(r.details) ?? (typeof r.status === 'string' ? r.status : code);
+    const error = {
+      code,
+      message,
+      ...(r.details !== undefined && r.details !== null ? { details: r.details } : {}),
+    };
+    out.set(index, { index, ok: false, error });
+  });
+  const missing = fallback ?? { code: 'MissingResult', message: 'The job returned no result for this item' };
+  return Array.from(
+    { length: total },
+    (_, index) => out.get(index) ?? { index, ok: false, error: { ...missing } },
+  );
+}
+
+export interface JobRunnerOptions {
+  exec: Executor;
+  slots: Semaphore;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  hooks: ClientHooks;
+  pollInitialMs: number;
+  pollMaxMs: number;
+  /** Past this, a job that is still queued or working is treated as Zendesk trouble (outage). */
+  maxWaitMs: number;
+}
+
+export async function runJob(
+  o: JobRunnerOptions,
+  create: CallSpec,
+  total: number,
+): Promise<BulkItemResult[]> {
+  const waitedFrom = o.now();
+  if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
+  try {
+    const { body } = await o.exec.call({ ...create, bulk: true, createsJob: true });
+    const job = obj(obj(body)?.job_status);
+    const id = job?.id;
+    if (typeof id !== 'string' && typeof id !== 'number')
+      throw new ZendeskError('outage', `Zendesk's answer to ${create.endpoint} has no job id`, {
+        endpoint: create.endpoint,
+        code: 'UnexpectedAnswer',
+      });
+    return await poll(o, String(id), job, total);
+  } finally {
+    o.slots.release();
+  }
+}
+
+async function poll(
+  o: JobRunnerOptions,
+  id: string,
+  first: Record<string, unknown> | undefined,
+  total: number,
+) {
+  const started = o.now();
+  let job = first;
+  let interval = o.pollInitialMs;
+  for (;;) {
+    const status = job?.status;
+    if (status === 'completed') return mapJobResults(total, job?.results);
+    if (status === 'failed' || status === 'killed')
+      return mapJobResults(total, job?.results, {
+        code: 'JobFailed',
+        message: typeof job?.message === 'string' ? job.message : `The job ${String(status)}`,
+      });
+    if (o.now() - started > o.maxWaitMs)
+      throw new ZendeskError('outage', `A Zendesk job did not finish within ${o.maxWaitMs} ms`, {
+        endpoint: 'job_statuses/{id}',
+        code: 'JobTimeout',
+      });
+    await o.sleep(interval);
+    interval = Math.min(o.pollMaxMs, interval * 1.5);
+    try {
+      const { body } = await o.exec.call({
+        method: 'GET',
+        path: `/api/v2/job_statuses/${encodeURIComponent(id)}`,
+        endpoint: 'job_statuses/{id}',
+      });
+      job = obj(obj(body)?.job_status);
+    } catch (e) {
+      // Job data is kept for a day; a job that vanished leaves its items unknown.
+      if (e instanceof ZendeskError && e.status === 404)
+        return mapJobResults(total, [], { code: 'JobNotFound', message: 'The job status is gone' });
+      throw e;
+    }
+  }
+}
