@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Config } from '../config.js';
-import { createKafka } from '../pipeline/kafka.js';
+import { createKafka, createProducer } from '../pipeline/kafka.js';
 import { produceLines } from '../pipeline/produce.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { Progress } from './progress.js';
@@ -12,7 +12,7 @@ export async function produceCommand(config: Config, file: string | undefined): 
   const input = path ? createReadStream(path) : process.stdin;
   const size = path ? statSync(path).size : undefined;
   const kafka = createKafka({ ...config.kafka });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(kafka);
   const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
   const progress = new Progress('produce');
   await producer.connect();

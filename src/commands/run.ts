@@ -20,6 +20,7 @@ export async function runCommand(config: Config): Promise<number> {
   for (const w of config.warnings) log.warn(w);
 
   const metrics = createMetrics();
+  const naive = config.pipeline.mode === 'naive';
   const client = new ZendeskClient({
     baseUrl: config.zendesk.baseUrl,
     auth: config.zendesk.auth,
@@ -46,6 +47,8 @@ export async function runCommand(config: Config): Promise<number> {
     log,
     observer: observePipeline(metrics),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // The naive baseline of the benchmark: one event at a time per partition, no coalescing.
+    ...(naive ? { laneConcurrency: 1, coalesce: false } : {}),
   });
   const health = await startHealthServer({
     port: config.http.port,

@@ -6,6 +6,7 @@ import { DecodeError, RegistryUnavailableError } from '../segment/errors.js';
 import type { Outcome } from '../destination/outcome.js';
 import { isZendeskError } from '../zendesk/errors.js';
 import { DeadLetterWriter } from './dlq.js';
+import { createProducer } from './kafka.js';
 import { groupIntoLanes, PrefixTracker } from './lanes.js';
 
 export interface Destination {
@@ -122,7 +123,7 @@ export class SegmentPipeline {
 
   async start(): Promise<void> {
     const { kafka, log } = this.o;
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createProducer(kafka);
     await this.producer.connect();
     this.dlq = new DeadLetterWriter(this.producer, this.o.dlqTopic, this.o.groupId);
     const consumer = kafka.consumer({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { H, headerText, replayHeaders } from './dlq.js';
+import { createProducer } from './kafka.js';
 
 export interface DeadLetterRecord {
   partition: number;
@@ -126,7 +127,7 @@ export async function replayDeadLetters(
   const summary: ReplaySummary = { matched: records.length, replayed: 0, byReason: {}, dryRun: !!opts.dryRun };
   for (const r of records) summary.byReason[r.reason] = (summary.byReason[r.reason] ?? 0) + 1;
   if (opts.dryRun || records.length === 0) return summary;
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createProducer(kafka);
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 200) {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -34,4 +34,18 @@ export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
     };
   }
   return new Kafka(config);
+}
+
+/**
+ * The one way this service produces: the Java-compatible murmur2 partitioner (so keys land where Java
+ * producers put them), acks from all in-sync replicas per send, at most one request in flight so a
+ * retried batch cannot overtake the next one. Not idempotent: KafkaJS's idempotent producer insists on
+ * unbounded retries, and a dead letter or replayed record written twice is harmless (at least once).
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
