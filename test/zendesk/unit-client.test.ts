@@ -1,0 +1,479 @@
+/**
+ * The client's call road on virtual time: a scripted transport stands in for Zendesk, a fake clock
+ * for time. No network, no real timers.
+ */
+import { describe, expect, it } from 'vitest';
+import { ZendeskClient, type ZendeskClientOptions } from '../../src/zendesk/client.js';
+import { ZendeskError } from '../../src/zendesk/errors.js';
+import { TransportError, type HttpAnswer, type HttpRequest } from '../../src/zendesk/http.js';
+import { FakeClock, ScriptedTransport, json, text, type Script } from './fakes.js';
+
+const USER = { id: 7, name: 'A', email: null, external_id: 'x', organization_id: null };
+
+function setup(script: Script, over: Partial<ZendeskClientOptions> = {}) {
+  const clock = new FakeClock();
+  const transport = new ScriptedTransport(clock, script);
+  const events: { kind: string; [k: string]: unknown }[] = [];
+  const client = new ZendeskClient({
+    baseUrl: 'https://acme.zendesk.com',
+    auth: { kind: 'bearer', token: 'tok' },
+    transport,
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    accountRatePerMinute: 10_000,
+    hooks: {
+      onRequest: (r) => events.push({ kind: 'request', ...r }),
+      onRetry: (r) => events.push({ kind: 'retry', ...r }),
+      onRateLimitWait: (r) => events.push({ kind: 'wait', ...r }),
+    },
+    ...over,
+  });
+  return { clock, transport, client, events };
+}
+
+const path = (r: HttpRequest) => new URL(r.url).pathname;
+
+describe('429: Retry-After is a gate for every caller', () => {
+  it('after a 429 with Retry-After 2.5, nobody sends for 2.5 s, then all succeed', async () => {
+    let gave429At = -1;
+    const { clock, transport, client } = setup(
+      async (req, n) => {
+        await clock.sleep(10);
+        if (n === 1) {
+          gave429At = clock.now();
+          return json(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': '2.5' });
+        }
+        return json(200, { user: USER });
+      },
+      { maxRetryTimeMs: 100 },
+    );
+    // The first call meets the 429; the others start while the gate is closed.
+    const first = client.showUser(7);
+    const later = (async () => {
+      await clock.sleep(20);
+      return Promise.all([client.showUser(7), client.showUser(7), client.showUser(7)]);
+    })();
+    const results = await clock.run(Promise.all([first, later]));
+    expect(results[0]?.id).toBe(7);
+    expect(results[1].map((u) => u?.id)).toEqual([7, 7, 7]);
+    const after = transport.seen.slice(1); // everything after the request that met the 429
+    expect(after.length).toBe(4);
+    for (const s of after) expect(s.at).toBeGreaterThanOrEqual(gave429At + 2500);
+  });
+
+  it('a per-user upsert 429 holds that user only; TooManyJobs holds only job creation', async () => {
+    const { clock, transport, client } = setup(
+      async (req, n) => {
+        if (path(req) === '/api/v2/users/create_or_update' && n === 1)
+          return text(429, 'You have exceeded the rate limit for updating a single unique user.', {
+            'retry-after': '30',
+            'zendesk-ratelimit-create-update-user': 'total=5; remaining=0; resets=30',
+          });
+        if (path(req) === '/api/v2/users/create_or_update') return json(200, { user: USER });
+        return json(200, { user: USER });
+      },
+      { userUpsertPerSecond: 100 },
+    );
+    const upsert = client.createOrUpdateUser({ external_id: 'x', name: 'A' });
+    const other = (async () => {
+      await clock.sleep(1);
+      const t0 = clock.now();
+      await client.showUser(7);
+      return clock.now() - t0;
+    })();
+    const [, otherTook] = await clock.run(Promise.all([upsert, other]));
+    expect(otherTook).toBeLessThan(1000);
+    const upserts = transport.seen.filter((s) => path(s.req) === '/api/v2/users/create_or_update');
+    expect(upserts).toHaveLength(2);
+    expect((upserts[1]?.at ?? 0) - (upserts[0]?.at ?? 0)).toBeGreaterThanOrEqual(30_000);
+  });
+});
+
+describe('retries', () => {
+  it('5xx and dropped connections are retried with backoff, then succeed', async () => {
+    const { clock, transport, client, events } = setup((_req, n) => {
+      if (n === 1) return text(503, 'Service Unavailable');
+      if (n === 2) return new TransportError('network', 'other side closed');
+      if (n === 3) return new TransportError('timeout', 'request timed out');
+      return json(200, { user: USER });
+    });
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(transport.seen).toHaveLength(4);
+    expect(events.filter((e) => e.kind === 'retry').map((e) => e.reason)).toEqual([
+      '5xx',
+      'network',
+      'timeout',
+    ]);
+    expect(events.filter((e) => e.kind === 'request').map((e) => e.status)).toEqual([
+      503,
+      'error',
+      'error',
+      200,
+    ]);
+    // full jitter with random 0.5: 100, 200, 400 ms
+    const gaps = transport.seen.slice(1).map((s, i) => s.at - (transport.seen[i]?.at ?? 0));
+    expect(gaps).toEqual([100, 200, 400]);
+  });
+
+  it('5xx past the retry budget is an outage, within the budget', async () => {
+    const { clock, transport, client } = setup(() => json(500, { error: 'InternalServerError' }), {
+      maxRetryTimeMs: 5000,
+    });
+    const t0 = clock.now();
+    const err = await clock.run(client.showUser(7)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZendeskError);
+    expect((err as ZendeskError).action).toBe('outage');
+    expect((err as ZendeskError).status).toBe(500);
+    expect((err as ZendeskError).attempts).toBe(transport.seen.length);
+    expect(transport.seen.length).toBeGreaterThan(3);
+    expect(clock.now() - t0).toBeLessThanOrEqual(5000);
+  });
+
+  it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
+    const { clock, client } = setup(
+      () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),
+      {
+        maxRetryTimeMs: 2000,
+      },
+    );
+    const err = (await clock
+      .run(client.createOrUpdateUser({ external_id: 'x', name: 'A' }))
+      .catch((e) => e)) as ZendeskError;
+    expect(err.action).toBe('reject');
+    expect(err.code).toBe('DatabaseConflict');
+    expect(err.attempts).toBeGreaterThan(1);
+  });
+
+  it('422 is a reject at once, with Zendesk details', async () => {
+    const details = { email: [{ description: 'Email: is invalid', error: 'InvalidFormat' }] };
+    const { clock, transport, client } = setup(() =>
+      json(422, { error: 'RecordInvalid', description: 'Record validation errors', details }),
+    );
+    const err = (await clock
+      .run(client.createOrUpdateUser({ email: 'nope', name: 'A' }))
+      .catch((e) => e)) as ZendeskError;
+    expect(transport.seen).toHaveLength(1);
+    expect(err).toMatchObject({ action: 'reject', status: 422, code: 'RecordInvalid', details });
+  });
+});
+
+describe('authentication', () => {
+  it('Basic headers for API tokens and passwords, Bearer for tokens', async () => {
+    for (const [auth, expected] of [
+      [{ kind: 'bearer', token: 'tok' }, 'Bearer tok'],
+      [
+        { kind: 'api-token', email: 'me@x.io', token: 'T' },
+        `Basic ${Buffer.from('me@x.io/token:T').toString('base64')}`,
+      ],
+      [
+        { kind: 'password', email: 'me@x.io', password: 'P' },
+        `Basic ${Buffer.from('me@x.io:P').toString('base64')}`,
+      ],
+    ] as const) {
+      const { clock, transport, client } = setup(() => json(200, { user: USER }), { auth });
+      await clock.run(client.showUser(7));
+      expect(transport.seen[0]?.req.headers.authorization).toBe(expected);
+    }
+  });
+
+  it('warns about API tokens and passwords at start-up, without the secrets', () => {
+    const { client: a } = setup(() => json(200, {}), {
+      auth: { kind: 'api-token', email: 'me@x.io', token: 'T0k3n' },
+    });
+    const { client: p } = setup(() => json(200, {}), {
+      auth: { kind: 'password', email: 'me@x.io', password: 'pw' },
+    });
+    const { client: b } = setup(() => json(200, {}));
+    expect(a.authWarnings().join()).toMatch(/2027-04-30/);
+    expect(p.authWarnings().join()).toMatch(/password/i);
+    expect(b.authWarnings()).toEqual([]);
+    for (const w of [...a.authWarnings(), ...p.authWarnings()]) expect(w).not.toMatch(/me@x\.io|T0k3n|pw\b/);
+  });
+
+  it('client credentials: one token fetch shared by concurrent calls; a 401 refreshes once', async () => {
+    let issued = 0;
+    const valid = new Set<string>();
+    const { clock, transport, client } = setup(
+      async (req) => {
+        await clock.sleep(5);
+        if (path(req) === '/oauth/tokens') {
+          const t = `t${++issued}`;
+          valid.add(t);
+          return json(200, { access_token: t, token_type: 'bearer' });
+        }
+        const token = req.headers.authorization?.replace('Bearer ', '') ?? '';
+        return valid.has(token)
+          ? json(200, { user: USER })
+          : json(401, { error: "Couldn't authenticate you" });
+      },
+      { auth: { kind: 'oauth-client', clientId: 'cid', clientSecret: 'sec' } },
+    );
+    await clock.run(Promise.all([client.showUser(7), client.showUser(7), client.showUser(7)]));
+    expect(issued).toBe(1);
+    const tokenReq = transport.seen.find((s) => path(s.req) === '/oauth/tokens');
+    expect(JSON.parse(tokenReq?.req.body ?? '{}')).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: 'cid',
+    });
+    expect(tokenReq?.req.headers.authorization).toBeUndefined();
+
+    valid.clear(); // the token was revoked: the next call refreshes once and succeeds
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(issued).toBe(2);
+  });
+
+  it('a revoked credential is an outage (bearer: at once; OAuth: after one refresh)', async () => {
+    const { clock, transport, client } = setup(() => json(401, { error: "Couldn't authenticate you" }));
+    const err = (await clock.run(client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'outage', status: 401 });
+    expect(transport.seen).toHaveLength(1);
+
+    const o = setup(
+      (req) =>
+        path(req) === '/oauth/tokens'
+          ? json(200, { access_token: 'x' })
+          : json(401, { error: "Couldn't authenticate you" }),
+      { auth: { kind: 'oauth-client', clientId: 'cid', clientSecret: 'sec' } },
+    );
+    const err2 = (await o.clock.run(o.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(err2).toMatchObject({ action: 'outage', status: 401 });
+    expect(o.transport.seen.map((s) => path(s.req))).toEqual([
+      '/oauth/tokens',
+      '/api/v2/users/7',
+      '/oauth/tokens',
+      '/api/v2/users/7',
+    ]);
+  });
+
+  it('a wrong client secret is an outage from the token endpoint', async () => {
+    const { clock, client } = setup(() => json(401, { error: 'invalid_client', error_description: 'nope' }), {
+      auth: { kind: 'oauth-client', clientId: 'cid', clientSecret: 'sec' },
+    });
+    const err = (await clock.run(client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'outage', endpoint: 'oauth/tokens', code: 'invalid_client' });
+  });
+});
+
+describe('limits and concurrency', () => {
+  it('never more than `concurrency` requests in flight', async () => {
+    const { clock, transport, client } = setup(
+      async () => {
+        await clock.sleep(7);
+        return json(200, { user: USER });
+      },
+      { concurrency: 3 },
+    );
+    await clock.run(Promise.all(Array.from({ length: 40 }, () => client.showUser(7))));
+    expect(transport.seen).toHaveLength(40);
+    expect(transport.maxInFlight).toBe(3);
+  });
+
+  it('the account budget learnt from X-Rate-Limit spaces a burst: no more than the limit per window', async () => {
+    const { clock, transport, client } = setup(
+      () => json(200, { user: USER }, { 'x-rate-limit': '10', 'x-rate-limit-remaining': '9' }),
+      { accountRatePerMinute: 10, timeScale: 60 },
+    );
+    await clock.run(Promise.all(Array.from({ length: 35 }, () => client.showUser(7))));
+    const at = transport.seen.map((s) => s.at);
+    for (const t of at) expect(at.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(10);
+    expect(at[at.length - 1]! - at[0]!).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('user upserts: 1/s for the account and 5/min for one user', async () => {
+    const { clock, transport, client } = setup(() => json(200, { user: USER }));
+    await clock.run(
+      Promise.all(
+        Array.from({ length: 7 }, () => client.createOrUpdateUser({ external_id: 'X', name: 'A' })),
+      ),
+    );
+    const at = transport.seen.map((s) => s.at);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(1000);
+    expect(at[5]! - at[0]!).toBeGreaterThanOrEqual(60_000);
+  });
+});
+
+describe('bulk jobs', () => {
+  const job = (status: string, results: unknown = null) => ({ job_status: { id: 'abc', status, results } });
+
+  it('creates, polls with backoff until completed, maps results to input indexes', async () => {
+    let polls = 0;
+    const { clock, transport, client } = setup((req) => {
+      if (path(req) === '/api/v2/users/create_or_update_many') return json(200, job('queued'));
+      polls++;
+      if (polls < 3) return json(200, job('working'));
+      return json(
+        200,
+        job('completed', [
+          { id: 11, index: 0, action: 'create', status: 'Created', success: true },
+          { action: 'update', id: 12, status: 'Updated', success: true },
+          {
+            index: 2,
+            error: 'RecordInvalid',
+            details: { email: [{ description: 'Email: is invalid', error: 'InvalidFormat' }] },
+            success: false,
+          },
+        ]),
+      );
+    });
+    const r = await clock.run(client.createOrUpdateManyUsers([{ name: 'a' }, { name: 'b' }, { name: 'c' }]));
+    expect(r).toEqual([
+      { index: 0, ok: true, id: 11, action: 'create' },
+      { index: 1, ok: true, id: 12, action: 'update' },
+      {
+        index: 2,
+        ok: false,
+        error: {
+          code: 'RecordInvalid',
+          message: 'Email: is invalid',
+          details: { email: [{ description: 'Email: is invalid', error: 'InvalidFormat' }] },
+        },
+      },
+    ]);
+    const pollTimes = transport.seen
+      .filter((s) => path(s.req).startsWith('/api/v2/job_statuses/'))
+      .map((s) => s.at);
+    expect(pollTimes).toHaveLength(3);
+    expect(pollTimes[2]! - pollTimes[1]!).toBeGreaterThan(pollTimes[1]! - pollTimes[0]!);
+    expect(client.bulkEnabled).toBe(true);
+  });
+
+  it('splits more than 100 items into jobs and keeps indexes', async () => {
+    let jobs = 0;
+    const { clock, client } = setup((req) => {
+      if (path(req).endsWith('create_many')) {
+        const n = (JSON.parse(req.body ?? '{}') as { organization_memberships: unknown[] })
+          .organization_memberships.length;
+        jobs++;
+        return json(
+          200,
+          job(
+            'completed',
+            Array.from({ length: n }, (_, i) => ({ id: 1000 + i, index: i, success: true })),
+          ),
+        );
+      }
+      return json(500, {});
+    });
+    const items = Array.from({ length: 150 }, (_, i) => ({ user_id: i, organization_id: 1 }));
+    const r = await clock.run(client.createManyMemberships(items));
+    expect(jobs).toBe(2);
+    expect(r.map((x) => x.index)).toEqual(items.map((_, i) => i));
+    expect(r[120]).toEqual({ index: 120, ok: true, id: 1020, action: 'create' });
+  });
+
+  it('403 on a bulk endpoint: BulkImportsDisabled, remembered without asking again', async () => {
+    const { clock, transport, client } = setup(() => json(403, { error: 'Forbidden' }));
+    for (let i = 0; i < 2; i++) {
+      const err = (await clock
+        .run(client.createOrUpdateManyUsers([{ name: 'a' }]))
+        .catch((e) => e)) as ZendeskError;
+      expect(err).toMatchObject({ action: 'reject', code: 'BulkImportsDisabled' });
+    }
+    expect(transport.seen).toHaveLength(1);
+    expect(client.bulkEnabled).toBe(false);
+  });
+
+  it('TooManyJobs waits its Retry-After; never more than maxJobs of ours at once', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let refusedOnce = false;
+    const { clock, client } = setup(
+      async (req) => {
+        if (path(req).endsWith('create_many')) {
+          if (!refusedOnce) {
+            refusedOnce = true;
+            return json(429, { error: 'TooManyJobs', description: 'Too many jobs' }, { 'retry-after': '3' });
+          }
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          return json(200, job('queued'));
+        }
+        await clock.sleep(500);
+        running--;
+        return json(200, job('completed', [{ id: 1, index: 0, success: true }]));
+      },
+      { maxJobs: 2 },
+    );
+    const started = clock.now();
+    const r = await clock.run(
+      Promise.all(
+        Array.from({ length: 5 }, () => client.createManyMemberships([{ user_id: 1, organization_id: 2 }])),
+      ),
+    );
+    expect(r.flat().every((x) => x.ok)).toBe(true);
+    expect(maxRunning).toBeLessThanOrEqual(2);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('a failed job fails every item with the job message', async () => {
+    const { clock, client } = setup(() =>
+      json(200, { job_status: { id: 'j', status: 'failed', message: 'boom', results: null } }),
+    );
+    const r = await clock.run(client.createOrUpdateManyUsers([{ name: 'a' }, { name: 'b' }]));
+    expect(r).toEqual([
+      { index: 0, ok: false, error: { code: 'JobFailed', message: 'boom' } },
+      { index: 1, ok: false, error: { code: 'JobFailed', message: 'boom' } },
+    ]);
+  });
+});
+
+describe('reads', () => {
+  it('lists follow cursor pages on our own host only', async () => {
+    const { clock, transport, client } = setup((req) => {
+      const after = new URL(req.url).searchParams.get('page[after]');
+      if (!after)
+        return json(200, {
+          user_fields: [{ id: 1 }],
+          meta: { has_more: true, after_cursor: 'c1' },
+          links: { next: 'https://evil.example/api/v2/user_fields?page[size]=100&page[after]=c1' },
+        });
+      return json(200, { user_fields: [{ id: 2 }], meta: { has_more: false }, links: { next: null } });
+    });
+    const fields = await clock.run(client.listFields('user'));
+    expect(fields.map((f) => f.id)).toEqual([1, 2]);
+    expect(transport.seen.map((s) => new URL(s.req.url).host)).toEqual([
+      'acme.zendesk.com',
+      'acme.zendesk.com',
+    ]);
+    expect(new URL(transport.seen[0]!.req.url).searchParams.get('page[size]')).toBe('100');
+  });
+
+  it('showUser/showOrganization are null on 404; other 404s are rejects', async () => {
+    const { clock, client } = setup(() => json(404, { error: 'RecordNotFound', description: 'Not found' }));
+    expect(await clock.run(client.showUser(1))).toBeNull();
+    expect(await clock.run(client.showOrganization(1))).toBeNull();
+    const err = (await clock.run(client.deleteMembership(1)).catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'reject', status: 404 });
+  });
+
+  it('createMembership: 422 with the membership in place is `existed`; 422 without it is a reject', async () => {
+    const member = { id: 5, user_id: 1, organization_id: 2, default: true };
+    const { clock, client } = setup((req) => {
+      if (req.method === 'POST')
+        return json(422, {
+          error: 'RecordInvalid',
+          details: { user_id: [{ description: 'taken', error: 'DuplicateValue' }] },
+        });
+      return json(200, { organization_memberships: [member], meta: { has_more: false } });
+    });
+    expect(await clock.run(client.createMembership(1, 2))).toEqual({ membership: member, existed: true });
+    const err = (await clock.run(client.createMembership(1, 3)).catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'reject', status: 422 });
+  });
+
+  it('hook labels are route templates, never ids or emails', async () => {
+    const { clock, client, events } = setup((req): HttpAnswer => {
+      if (path(req).includes('search')) return json(200, { users: [], next_page: null });
+      if (path(req).includes('events')) return json(202, { status: 'received' });
+      return json(200, { user: USER });
+    });
+    await clock.run(client.searchUsers({ email: 'someone@example.com' }));
+    await clock.run(client.createUserEvent(123, { type: 't', source: 's', properties: {} }));
+    await clock.run(client.updateUser(456, { name: 'x' }));
+    const labels = events.filter((e) => e.kind === 'request').map((e) => e.endpoint);
+    expect(labels).toEqual(['users/search', 'users/{id}/events', 'users/{id}']);
+  });
+});
