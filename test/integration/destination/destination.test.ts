@@ -11,7 +11,20 @@ import { ZendeskClient } from '../../../src/zendesk/client.js';
  */
 
 let sb: Sandbox;
-const client = () => new ZendeskClient({ baseUrl: sb.url, auth: { kind: 'bearer', token: 'sandbox-token' } });
+const clients: ZendeskClient[] = [];
+// The sandbox runs without rate limits here; the client's own Zendesk-sized budgets (1 user upsert
+// per second) would only make the race tests slow, so they are opened up to match.
+const client = () => {
+  const c = new ZendeskClient({
+    baseUrl: sb.url,
+    auth: { kind: 'bearer', token: 'sandbox-token' },
+    userUpsertPerSecond: 1000,
+    userUpsertPerUserPerMinute: 1000,
+    accountRatePerMinute: 100_000,
+  });
+  clients.push(c);
+  return c;
+};
 const destination = (over: Partial<DestinationSettings> = {}): Destination =>
   createDestination({ api: client(), settings: { ...defaultDestinationSettings, ...over } });
 
@@ -23,7 +36,8 @@ const orgBy = (ext: string) => sb.state().organizations.find((o) => o.external_i
 beforeAll(async () => {
   sb = await startSandbox({ config: { strict: true } });
 });
-afterEach(() => {
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
   sb.reset(); // keeps the configuration: undo what a test switched
   sb.configure({ auth: { revoked: false } });
 });
@@ -129,6 +143,9 @@ describe('custom fields', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     expect(sb.state().userFields.filter((f) => f.key === 'plan_tier')).toHaveLength(1);
     expect(users().map((u) => (u.user_fields as Rec).plan_tier)).toEqual(['pro', 'pro', 'pro', 'pro']);
+    // Both read the (empty) definitions, both tried to create: the loser got 422 and re-read.
+    const creations = sb.requests().filter((r) => r.method === 'POST' && r.path.endsWith('user_fields'));
+    expect(creations.map((r) => r.status).sort()).toEqual([201, 422]);
   });
 
   it('types from values, nested objects flattened, arrays reported, Personas booleans as checkboxes', async () => {
