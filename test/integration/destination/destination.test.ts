@@ -325,3 +325,61 @@ describe('outages are not outcomes', () => {
     });
   });
 });
+
+describe('robustness against the sandbox switches', () => {
+  it('with unknown custom-field keys refused (422), only defined keys are ever sent', async () => {
+    sb.configure({ unknownCustomFieldKeys: 'error' });
+    try {
+      const d = destination();
+      const out = await d.process({
+        type: 'identify',
+        userId: 'u1',
+        traits: { name: 'Ada Lovelace', planTier: 'pro', nickname: '', gone: null },
+      });
+      expect(out).toEqual({ kind: 'delivered' });
+      expect(userBy('u1')?.user_fields).toMatchObject({ plan_tier: 'pro' });
+    } finally {
+      sb.configure({ unknownCustomFieldKeys: 'ignore' });
+    }
+  });
+
+  it('transient 5xx/409 faults are retried by the client: every event still delivered, state complete', async () => {
+    sb.configure({ faults: { errorRatio: 0.2, conflictRatio: 0.1, seed: 7 } });
+    try {
+      const c = new ZendeskClient({
+        baseUrl: sb.url,
+        auth: { kind: 'bearer', token: 'sandbox-token' },
+        userUpsertPerSecond: 1000,
+        userUpsertPerUserPerMinute: 1000,
+        accountRatePerMinute: 100_000,
+        retryBaseMs: 1,
+        retryCapMs: 10,
+      });
+      clients.push(c);
+      const d = createDestination({ api: c, settings: { ...defaultDestinationSettings } });
+      const outcomes = [];
+      for (let i = 0; i < 10; i++) {
+        outcomes.push(
+          await d.process({ type: 'identify', userId: `f-${i}`, traits: { name: `F ${i}`, tier: 'gold' } }),
+        );
+        outcomes.push(
+          await d.process({
+            type: 'group',
+            userId: `f-${i}`,
+            groupId: `g-${i % 3}`,
+            traits: { name: `G ${i % 3}` },
+          }),
+        );
+      }
+      expect(outcomes.map((o) => o.kind)).toEqual(Array(20).fill('delivered'));
+      expect(sb.requests().some((r) => r.status >= 500 || r.status === 409)).toBe(true);
+      const state = sb.state();
+      expect(state.users).toHaveLength(10);
+      expect(state.organizations).toHaveLength(3);
+      expect(state.memberships).toHaveLength(10);
+      expect(state.userFields.filter((f) => f.key === 'tier')).toHaveLength(1);
+    } finally {
+      sb.configure({ faults: { errorRatio: 0, conflictRatio: 0 } });
+    }
+  });
+});
