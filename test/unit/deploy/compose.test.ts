@@ -136,7 +136,8 @@ describe('docker-compose.yml: wiring between the services', () => {
   });
 
   it('builds the sandbox, the destination and the producer from this repository', () => {
-    for (const name of ['sandbox', 'destination', 'producer']) expect(serviceOf(compose, name).build, name).toBe('.');
+    for (const name of ['sandbox', 'destination', 'producer'])
+      expect(serviceOf(compose, name).build, name).toBe('.');
     expect(commandOf(destination)).toEqual(['run']);
   });
 
@@ -180,7 +181,8 @@ describe('docker-compose.yml: wiring between the services', () => {
     };
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [dep, condition] of Object.entries(dependsOn(s))) {
-        if (condition === 'service_healthy') expect(healthChecked(dep), `${name} waits for ${dep}`).toBe(true);
+        if (condition === 'service_healthy')
+          expect(healthChecked(dep), `${name} waits for ${dep}`).toBe(true);
       }
       const oneShot = s.restart === 'no';
       if (!oneShot) expect(healthChecked(name), name).toBe(true);
@@ -196,16 +198,16 @@ describe('docker-compose.yml: wiring between the services', () => {
 
   it('lets the destination scale out: no fixed container name, a host port range, Prometheus by DNS', () => {
     expect(destination.container_name).toBeUndefined();
-    expect(publishedPorts(destination).map((p) => p.hostPorts)).toEqual([
-      expect.stringMatching(/^\d+-\d+$/),
-    ]);
+    expect(publishedPorts(destination).map((p) => p.hostPorts)).toEqual([expect.stringMatching(/^\d+-\d+$/)]);
     const prom = z
       .looseObject({
         scrape_configs: z.array(
           z.looseObject({
             job_name: z.string(),
             metrics_path: z.string().optional(),
-            dns_sd_configs: z.array(z.looseObject({ names: z.array(z.string()), type: z.string(), port: z.number() })),
+            dns_sd_configs: z.array(
+              z.looseObject({ names: z.array(z.string()), type: z.string(), port: z.number() }),
+            ),
           }),
         ),
       })
@@ -229,20 +231,27 @@ describe('docker-compose.yml: wiring between the services', () => {
       source: './deploy/prometheus/prometheus.yml',
       target: '/etc/prometheus/prometheus.yml',
     });
-    expect(commandOf(serviceOf(compose, 'prometheus'))).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(commandOf(serviceOf(compose, 'prometheus'))).toContain(
+      '--config.file=/etc/prometheus/prometheus.yml',
+    );
 
     const provider = z
       .looseObject({ providers: z.array(z.looseObject({ options: z.looseObject({ path: z.string() }) })) })
       .parse(readYaml('deploy/grafana/provisioning/dashboards/zendesk-destination.yml'));
     const dashboardsDir = provider.providers[0]?.options.path;
     expect(mounts.grafana).toContainEqual({ source: './deploy/grafana/dashboards', target: dashboardsDir });
-    expect(mounts.grafana).toContainEqual({ source: './deploy/grafana/provisioning', target: '/etc/grafana/provisioning' });
+    expect(mounts.grafana).toContainEqual({
+      source: './deploy/grafana/provisioning',
+      target: '/etc/grafana/provisioning',
+    });
     const home = environment(serviceOf(compose, 'grafana')).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
     expect(home.startsWith(`${dashboardsDir}/`)).toBe(true);
     expect(repoFileExists(`deploy/grafana/dashboards/${home.slice(`${dashboardsDir}/`.length)}`)).toBe(true);
 
     const datasource = z
-      .looseObject({ datasources: z.array(z.looseObject({ uid: z.string(), url: z.string(), type: z.string() })) })
+      .looseObject({
+        datasources: z.array(z.looseObject({ uid: z.string(), url: z.string(), type: z.string() })),
+      })
       .parse(readYaml('deploy/grafana/provisioning/datasources/prometheus.yml'));
     const ds = hostPort(datasource.datasources[0]?.url ?? '');
     expect(ds.host).toBe('prometheus');

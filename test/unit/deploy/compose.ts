@@ -73,7 +73,11 @@ export function environment(s: Service): Record<string, string> {
 }
 
 export const commandOf = (s: Service): string[] =>
-  s.command === undefined ? [] : Array.isArray(s.command) ? s.command : s.command.split(/\s+/).filter(Boolean);
+  s.command === undefined
+    ? []
+    : Array.isArray(s.command)
+      ? s.command
+      : s.command.split(/\s+/).filter(Boolean);
 
 export const healthTestOf = (s: Service): string[] | undefined =>
   s.healthcheck?.test === undefined
@@ -91,8 +95,10 @@ export interface PublishedPort {
 /** Short syntax `[HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[/proto]`; a bare container port has no host IP. */
 export function publishedPorts(s: Service): PublishedPort[] {
   return (s.ports ?? []).map((p) => {
-    if (typeof p !== 'string') throw new Error(`use the short "IP:HOST:CONTAINER" port syntax, not ${JSON.stringify(p)}`);
-    const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(?:(\d+(?:-\d+)?)?:)?(\d+)(?:\/(?:tcp|udp))?$/i.exec(p);
+    if (typeof p !== 'string')
+      throw new Error(`use the short "IP:HOST:CONTAINER" port syntax, not ${JSON.stringify(p)}`);
+    const m =
+      /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):)?(?:(\d+(?:-\d+)?)?:)?(\d+)(?:\/(?:tcp|udp))?$/i.exec(p);
     if (!m) throw new Error(`unreadable port mapping ${p}`);
     return { hostIp: m[1], hostPorts: m[2] ?? '', containerPort: Number(m[3]) };
   });

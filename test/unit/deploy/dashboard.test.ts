@@ -90,14 +90,20 @@ describe(`${DASHBOARD}: every query is of an exported metric`, () => {
   it('computes quantiles from buckets grouped by le', () => {
     const quantiles = queries.filter((q) => q.expr.includes('histogram_quantile'));
     // Without le in the grouping, histogram_quantile gets no buckets and draws nothing.
-    for (const q of quantiles) expect(q.expr, q.panel).toMatch(/histogram_quantile\(0\.\d+, sum by \(le(, \w+)*\)/);
+    for (const q of quantiles)
+      expect(q.expr, q.panel).toMatch(/histogram_quantile\(0\.\d+, sum by \(le(, \w+)*\)/);
     const zendesk = quantiles.filter((q) => q.expr.includes(METRIC_NAMES.zendeskRequestDuration));
-    expect(zendesk.map((q) => q.expr.match(/histogram_quantile\((0\.\d+)/)?.[1]).sort()).toEqual(['0.5', '0.99']);
+    expect(zendesk.map((q) => q.expr.match(/histogram_quantile\((0\.\d+)/)?.[1]).sort()).toEqual([
+      '0.5',
+      '0.99',
+    ]);
     for (const q of zendesk) expect(q.expr).toMatch(/by \(le, endpoint\)/);
   });
 
   it('shows every metric the service exports', () => {
-    const shown = new Set(queries.flatMap((q) => metricNamesIn(q.expr).map((n) => splitSeriesSuffix(n).base)));
+    const shown = new Set(
+      queries.flatMap((q) => metricNamesIn(q.expr).map((n) => splitSeriesSuffix(n).base)),
+    );
     expect([...EXPORTED].filter((name) => !shown.has(name))).toEqual([]);
   });
 });
@@ -110,12 +116,23 @@ describe(`${DASHBOARD}: panels and datasource`, () => {
     const refs = allPanels.flatMap((p) => [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]);
     const used = refs.filter((r) => r !== undefined);
     expect(used.length).toBeGreaterThan(queries.length);
-    for (const r of used) expect(provisioned).toContainEqual(expect.objectContaining({ uid: r.uid, type: r.type }));
+    for (const r of used)
+      expect(provisioned).toContainEqual(expect.objectContaining({ uid: r.uid, type: r.type }));
   });
 
   it('has the panels the issue asks for', () => {
     const titles = allPanels.map((p) => p.title.toLowerCase()).join('\n');
-    for (const words of ['events consumed', 'outcomes', 'dead letters', 'zendesk requests', 'latency', 'rate-limit wait', 'in-flight', 'paused partitions', 'consumer lag per partition']) {
+    for (const words of [
+      'events consumed',
+      'outcomes',
+      'dead letters',
+      'zendesk requests',
+      'latency',
+      'rate-limit wait',
+      'in-flight',
+      'paused partitions',
+      'consumer lag per partition',
+    ]) {
       expect(titles, words).toContain(words);
     }
   });
@@ -127,7 +144,8 @@ describe(`${DASHBOARD}: panels and datasource`, () => {
       for (const b of allPanels.slice(i + 1)) {
         const ga = a.gridPos;
         const gb = b.gridPos;
-        const apart = ga.x + ga.w <= gb.x || gb.x + gb.w <= ga.x || ga.y + ga.h <= gb.y || gb.y + gb.h <= ga.y;
+        const apart =
+          ga.x + ga.w <= gb.x || gb.x + gb.w <= ga.x || ga.y + ga.h <= gb.y || gb.y + gb.h <= ga.y;
         if (!apart) overlaps.push(`${a.title} / ${b.title}`);
       }
       expect(a.gridPos.x + a.gridPos.w, a.title).toBeLessThanOrEqual(24);

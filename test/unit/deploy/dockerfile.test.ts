@@ -11,7 +11,8 @@ const instructions = parseDockerfile(readRepoFile('Dockerfile'));
 const stages = stagesOf(instructions);
 const build = stages[0];
 const runtime = stages.at(-1);
-const of = (list: Instruction[] | undefined, keyword: string) => (list ?? []).filter((i) => i.keyword === keyword);
+const of = (list: Instruction[] | undefined, keyword: string) =>
+  (list ?? []).filter((i) => i.keyword === keyword);
 const settingDefault = (name: string) => SETTINGS.find((s) => s.name === name)?.default;
 
 /** Global `ARG NAME=value` lines before the first FROM, to resolve `FROM ${NAME}`. */
@@ -22,17 +23,21 @@ function globalArgs(): Record<string, string> {
   for (const m of head.matchAll(/^ARG (\w+)=(\S+)$/gm)) out[m[1] ?? ''] = m[2] ?? '';
   return out;
 }
-const resolve = (image: string) => image.replace(/\$\{?(\w+)\}?/g, (_, n: string) => globalArgs()[n] ?? `<unset ${n}>`);
+const resolve = (image: string) =>
+  image.replace(/\$\{?(\w+)\}?/g, (_, n: string) => globalArgs()[n] ?? `<unset ${n}>`);
 
 describe('Dockerfile', () => {
   it('is multi-stage, on Node.js 20 slim or alpine images', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const s of stages) expect(resolve(s.image)).toMatch(/^node:20(\.\d+)*-(bookworm-slim|alpine[\d.]*)$/);
+    for (const s of stages)
+      expect(resolve(s.image)).toMatch(/^node:20(\.\d+)*-(bookworm-slim|alpine[\d.]*)$/);
     expect(build?.name).toBe('build');
   });
 
   it('installs, builds and prunes dev dependencies in the build stage, in that order', () => {
-    const runs = of(build?.instructions, 'RUN').map((r) => r.args).join(' && ');
+    const runs = of(build?.instructions, 'RUN')
+      .map((r) => r.args)
+      .join(' && ');
     const at = (cmd: string) => runs.indexOf(cmd);
     expect(at('npm ci')).toBeGreaterThanOrEqual(0);
     expect(at('npm run build')).toBeGreaterThan(at('npm ci'));
@@ -41,7 +46,15 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
     const copied = of(build?.instructions, 'COPY').flatMap((c) => c.args.split(/\s+/).slice(0, -1));
-    expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']));
+    expect(copied).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'src',
+      ]),
+    );
   });
 
   it('puts only dist/, bin/, schemas/, production node_modules and package.json in the runtime image', () => {
@@ -60,10 +73,14 @@ describe('Dockerfile', () => {
 
   it('lays files out so that bin/ finds dist/cli.js and dist/ finds schemas/', () => {
     expect(readRepoFile('bin/zendesk-destination.js')).toMatch(/import '\.\.\/dist\/cli\.js'/);
-    const buildConfig = JSON.parse(readRepoFile('tsconfig.build.json')) as { compilerOptions: { rootDir: string; outDir: string } };
+    const buildConfig = JSON.parse(readRepoFile('tsconfig.build.json')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
     expect(buildConfig.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
     // src/segment/codec.ts → dist/segment/codec.js; '../../schemas' from there is <workdir>/schemas.
-    expect(readRepoFile('src/segment/codec.ts')).toContain("new URL('../../schemas/segment-event.avsc', import.meta.url)");
+    expect(readRepoFile('src/segment/codec.ts')).toContain(
+      "new URL('../../schemas/segment-event.avsc', import.meta.url)",
+    );
     expect(of(runtime?.instructions, 'WORKDIR').map((w) => w.args)).toEqual(['/app']);
   });
 
@@ -73,14 +90,21 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(users.at(-1));
     // Nothing after the last USER switches back (a later USER root would undo it).
     const last = runtime?.instructions.map((i) => i.keyword).lastIndexOf('USER') ?? -1;
-    expect(runtime?.instructions.slice(last + 1).filter((i) => i.keyword === 'RUN' || i.keyword === 'USER')).toEqual([]);
+    expect(
+      runtime?.instructions.slice(last + 1).filter((i) => i.keyword === 'RUN' || i.keyword === 'USER'),
+    ).toEqual([]);
   });
 
   it('starts the CLI with `run` by default and listens for probes on every interface', () => {
-    expect(execForm(of(runtime?.instructions, 'ENTRYPOINT').at(-1)?.args ?? '')).toEqual(['node', 'bin/zendesk-destination.js']);
+    expect(execForm(of(runtime?.instructions, 'ENTRYPOINT').at(-1)?.args ?? '')).toEqual([
+      'node',
+      'bin/zendesk-destination.js',
+    ]);
     expect(execForm(of(runtime?.instructions, 'CMD').at(-1)?.args ?? '')).toEqual(['run']);
     expect(of(runtime?.instructions, 'EXPOSE').map((e) => e.args)).toEqual([settingDefault('HTTP_PORT')]);
-    const env = of(runtime?.instructions, 'ENV').map((e) => e.args).join(' ');
+    const env = of(runtime?.instructions, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(env).toMatch(/\bHTTP_HOST=0\.0\.0\.0\b/);
     expect(env).toMatch(new RegExp(`\\bHTTP_PORT=${settingDefault('HTTP_PORT')}\\b`));
   });
@@ -114,6 +138,8 @@ describe('.dockerignore', () => {
       .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from='))
       .flatMap((c) => c.args.split(/\s+/).slice(0, -1));
     expect(fromContext.length).toBeGreaterThan(3);
-    expect(fromContext.filter((src) => ignored.includes(src) || ignored.includes(src.split('/')[0] ?? ''))).toEqual([]);
+    expect(
+      fromContext.filter((src) => ignored.includes(src) || ignored.includes(src.split('/')[0] ?? '')),
+    ).toEqual([]);
   });
 });

@@ -91,7 +91,11 @@ describe('docker-compose.yml health checks', () => {
   it('sandbox: passes against a running sandbox, fails without one', async () => {
     const argv = composeCheck('sandbox');
     expect(argv.slice(0, 2)).toEqual(['node', '-e']);
-    const withPort = (port: number) => [process.execPath, '-e', (argv[2] ?? '').replace('127.0.0.1:8080', `127.0.0.1:${port}`)];
+    const withPort = (port: number) => [
+      process.execPath,
+      '-e',
+      (argv[2] ?? '').replace('127.0.0.1:8080', `127.0.0.1:${port}`),
+    ];
     const sandbox = await startSandbox({ port: 0 });
     try {
       expect(await exitCode(withPort(sandbox.port))).toBe(0);
@@ -106,7 +110,11 @@ describe('docker-compose.yml health checks', () => {
     expect(argv.slice(0, 2)).toEqual(['bash', '-c']);
     const script = argv[2] ?? '';
     expect(script).toContain('/dev/tcp/127.0.0.1/8080');
-    const withPort = (port: number) => ['bash', '-c', script.replace('/dev/tcp/127.0.0.1/8080', `/dev/tcp/127.0.0.1/${port}`)];
+    const withPort = (port: number) => [
+      'bash',
+      '-c',
+      script.replace('/dev/tcp/127.0.0.1/8080', `/dev/tcp/127.0.0.1/${port}`),
+    ];
     expect(await exitCode(withPort(await answering('/apis/ccompat/v7/subjects', 200)))).toBe(0);
     expect(await exitCode(withPort(await answering('/apis/ccompat/v7/subjects', 503)))).not.toBe(0);
     expect(await exitCode(withPort(await answering('/elsewhere', 200)))).not.toBe(0);

@@ -3,7 +3,21 @@
  * Enough PromQL for dashboards: label matchers, ranges, grouping clauses, strings, numbers, Grafana
  * variables and function calls are removed; the identifiers left over are metric names.
  */
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 export function metricNamesIn(expr: string): string[] {
   const stripped = expr
@@ -25,7 +39,10 @@ export function metricNamesIn(expr: string): string[] {
 }
 
 /** `x_bucket` → { base: 'x', suffix: '_bucket' }; histogram and summary series share the base. */
-export function splitSeriesSuffix(name: string): { base: string; suffix: '' | '_bucket' | '_sum' | '_count' } {
+export function splitSeriesSuffix(name: string): {
+  base: string;
+  suffix: '' | '_bucket' | '_sum' | '_count';
+} {
   const m = /^(.*)(_bucket|_sum|_count)$/.exec(name);
   return m ? { base: m[1] ?? '', suffix: m[2] as '_bucket' | '_sum' | '_count' } : { base: name, suffix: '' };
 }

@@ -22,7 +22,9 @@ function jsYaml(): JsYaml {
   try {
     return createRequire(import.meta.url)('js-yaml') as JsYaml;
   } catch {
-    throw new Error('js-yaml is not in node_modules (it came with eslint); the deploy tests need a YAML reader');
+    throw new Error(
+      'js-yaml is not in node_modules (it came with eslint); the deploy tests need a YAML reader',
+    );
   }
 }
 
