@@ -82,9 +82,10 @@ export interface ExecutorOptions {
   userAgent: string;
 }
 
-type Attempt =
+type Attempt = (
   | { kind: 'answer'; answer: HttpAnswer; sentAt: number }
-  | { kind: 'error'; error: TransportError; sentAt: number };
+  | { kind: 'error'; error: TransportError; sentAt: number }
+) & { waitedMs: number };
 
 export class Executor {
   private readonly slots: LimitFunction;
@@ -107,6 +108,8 @@ export class Executor {
       this.assertOpen(spec, attempts);
       const authHeader = spec.auth === false ? undefined : await this.o.auth.header();
       const result = await this.attempt(spec, authHeader);
+      // Waiting for a rate limit is not an error: it does not eat the retry budget.
+      budget.extend(result.waitedMs);
       attempts++;
       if (result.kind === 'answer' && result.answer.status < 300) return toAnswer(result.answer);
 
@@ -184,19 +187,20 @@ export class Executor {
   /** One HTTP attempt, after every limit let it through. */
   private async attempt(spec: CallSpec, authHeader: string | undefined): Promise<Attempt> {
     const req: LimitedRequest = { upsertKey: spec.upsertKey, createsJob: spec.createsJob };
+    let waitedMs = 0;
     for (;;) {
       const wait = this.o.limits.check(req, this.o.now());
       if (wait) {
-        await this.waitFor(wait, spec);
+        waitedMs += await this.waitFor(wait, spec);
         continue;
       }
       const r = await this.slots(() => this.sendAdmitted(spec, authHeader, req));
       if (r.kind === 'again') {
         // Someone took the slot between our check and our turn: wait outside the concurrency slot.
-        await this.waitFor(r.wait, spec);
+        waitedMs += await this.waitFor(r.wait, spec);
         continue;
       }
-      return r;
+      return { ...r, waitedMs };
     }
   }
 
@@ -204,7 +208,7 @@ export class Executor {
     spec: CallSpec,
     authHeader: string | undefined,
     req: LimitedRequest,
-  ): Promise<Attempt | { kind: 'again'; wait: Wait }> {
+  ): Promise<DistributiveOmit<Attempt, 'waitedMs'> | { kind: 'again'; wait: Wait }> {
     const sentAt = this.o.now();
     const wait = this.o.limits.admit(req, sentAt);
     if (wait) return { kind: 'again', wait };
@@ -287,10 +291,13 @@ export class Executor {
     return { scope: 'account' };
   }
 
-  private async waitFor(wait: Wait, spec: CallSpec): Promise<void> {
+  /** Sleeps out a limit; returns how long it really took (the clock, not the plan). */
+  private async waitFor(wait: Wait, spec: CallSpec): Promise<number> {
+    const from = this.o.now();
     this.hook('onRateLimitWait', { scope: wait.scope, ms: wait.ms });
     await this.o.sleep(wait.ms);
     this.assertOpen(spec, 0);
+    return this.o.now() - from;
   }
 
   private url(spec: CallSpec): string {
@@ -310,6 +317,8 @@ export class Executor {
     }
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

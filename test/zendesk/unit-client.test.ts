@@ -131,6 +131,21 @@ describe('retries', () => {
     expect(clock.now() - t0).toBeLessThanOrEqual(5000);
   });
 
+  it('time spent waiting for the rate limit does not eat the retry budget', async () => {
+    const { clock, transport, client } = setup(
+      (_req, n) => (n === 3 ? json(500, {}) : json(200, { user: USER })),
+      {
+        accountRatePerMinute: 2,
+        maxRetryTimeMs: 1000,
+      },
+    );
+    const all = await clock.run(Promise.all([client.showUser(7), client.showUser(7), client.showUser(7)]));
+    expect(all.map((u) => u?.id)).toEqual([7, 7, 7]);
+    // The third call waited a minute for the budget, then met a 500, and was still retried.
+    expect(transport.seen).toHaveLength(4);
+    expect(transport.seen[2]!.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
     const { clock, client } = setup(
       () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),
