@@ -17,6 +17,8 @@ WORKDIR /app
 
 # Manifests first: the dependency layer is rebuilt only when they change, not on every source edit.
 COPY package.json package-lock.json ./
+# npm 10 (what node:20 images ship) is required as things stand: npm 11 refuses this lock file, which
+# has no entry for vite 8.4.0's optional napi-windows-process-start-time (not in the registry).
 RUN npm ci --no-audit --no-fund
 
 COPY tsconfig.json tsconfig.build.json ./
@@ -49,6 +51,7 @@ USER node
 EXPOSE 9464
 
 # /healthz answers 200 while the event loop does. No curl in the slim image: node's own fetch does it.
+# It probes 127.0.0.1, so HTTP_HOST must stay 0.0.0.0 (or 127.0.0.1) for the check to reach it.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||'9464')+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
