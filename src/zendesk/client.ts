@@ -37,7 +37,7 @@ export interface ZendeskClientOptions {
   concurrency?: number;
   /** Default 15000. */
   requestTimeoutMs?: number;
-  /** Total time budget for retries of one call (default 60000). */
+  /** Total time budget for retries of one call, from its first transient failure (default 60000). */
   maxRetryTimeMs?: number;
   /** Assumed budget before the first X-Rate-Limit answer (default 200). */
   accountRatePerMinute?: number;

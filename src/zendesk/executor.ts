@@ -82,10 +82,9 @@ export interface ExecutorOptions {
   userAgent: string;
 }
 
-type Attempt = (
+type Attempt =
   | { kind: 'answer'; answer: HttpAnswer; sentAt: number }
-  | { kind: 'error'; error: TransportError; sentAt: number }
-) & { waitedMs: number };
+  | { kind: 'error'; error: TransportError; sentAt: number };
 
 export class Executor {
   private readonly slots: LimitFunction;
@@ -100,7 +99,9 @@ export class Executor {
   }
 
   async call(spec: CallSpec): Promise<Answer> {
-    const budget = new RetryBudget(this.o.now(), this.o.maxRetryTimeMs);
+    // The retry budget starts at the first transient failure: waiting for limits before it is
+    // not retrying, while everything after it (backoffs, limit waits of the retries) is.
+    let budget: RetryBudget | undefined;
     let retries = 0;
     let attempts = 0;
     let refreshed = false;
@@ -108,8 +109,6 @@ export class Executor {
       this.assertOpen(spec, attempts);
       const authHeader = spec.auth === false ? undefined : await this.o.auth.header();
       const result = await this.attempt(spec, authHeader);
-      // Waiting for a rate limit is not an error: it does not eat the retry budget.
-      budget.extend(result.waitedMs);
       attempts++;
       if (result.kind === 'answer' && result.answer.status < 300) return toAnswer(result.answer);
 
@@ -122,7 +121,9 @@ export class Executor {
         const { status, text } = result.answer;
         info = parseErrorBody(status, parseJson(result.answer), text);
         if (status === 429 || info.code === 'TooManyJobs') {
-          budget.extend(this.on429(spec, result.answer, info));
+          // A 429 is not an error: its wait does not count against the retry budget.
+          const waitMs = this.on429(spec, result.answer, info);
+          budget?.extend(waitMs);
           this.hook('onRetry', {
             endpoint: spec.endpoint,
             reason: info.code === 'TooManyJobs' ? 'too_many_jobs' : '429',
@@ -141,6 +142,7 @@ export class Executor {
       const reason = transientReason(failure);
       if (reason) {
         const delay = backoffMs(retries, this.o.backoff, this.o.random);
+        budget ??= new RetryBudget(this.o.now(), this.o.maxRetryTimeMs);
         if (budget.allows(this.o.now(), delay)) {
           retries++;
           this.hook('onRetry', { endpoint: spec.endpoint, reason });
@@ -187,20 +189,19 @@ export class Executor {
   /** One HTTP attempt, after every limit let it through. */
   private async attempt(spec: CallSpec, authHeader: string | undefined): Promise<Attempt> {
     const req: LimitedRequest = { upsertKey: spec.upsertKey, createsJob: spec.createsJob };
-    let waitedMs = 0;
     for (;;) {
       const wait = this.o.limits.check(req, this.o.now());
       if (wait) {
-        waitedMs += await this.waitFor(wait, spec);
+        await this.waitFor(wait, spec);
         continue;
       }
       const r = await this.slots(() => this.sendAdmitted(spec, authHeader, req));
       if (r.kind === 'again') {
         // Someone took the slot between our check and our turn: wait outside the concurrency slot.
-        waitedMs += await this.waitFor(r.wait, spec);
+        await this.waitFor(r.wait, spec);
         continue;
       }
-      return { ...r, waitedMs };
+      return r;
     }
   }
 
@@ -208,7 +209,7 @@ export class Executor {
     spec: CallSpec,
     authHeader: string | undefined,
     req: LimitedRequest,
-  ): Promise<DistributiveOmit<Attempt, 'waitedMs'> | { kind: 'again'; wait: Wait }> {
+  ): Promise<Attempt | { kind: 'again'; wait: Wait }> {
     const sentAt = this.o.now();
     const wait = this.o.limits.admit(req, sentAt);
     if (wait) return { kind: 'again', wait };
@@ -291,13 +292,10 @@ export class Executor {
     return { scope: 'account' };
   }
 
-  /** Sleeps out a limit; returns how long it really took (the clock, not the plan). */
-  private async waitFor(wait: Wait, spec: CallSpec): Promise<number> {
-    const from = this.o.now();
+  private async waitFor(wait: Wait, spec: CallSpec): Promise<void> {
     this.hook('onRateLimitWait', { scope: wait.scope, ms: wait.ms });
     await this.o.sleep(wait.ms);
     this.assertOpen(spec, 0);
-    return this.o.now() - from;
   }
 
   private url(spec: CallSpec): string {
@@ -317,8 +315,6 @@ export class Executor {
     }
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

@@ -36,8 +36,9 @@ export function backoffMs(retry: number, opts: BackoffOptions, random: () => num
 }
 
 /**
- * The total time one call may spend retrying transient errors. Waiting out a 429 is not an error,
- * so it extends the deadline instead of eating it.
+ * The total time one call may spend retrying transient errors, counted from its first transient
+ * failure (waiting for rate limits before that is not retrying). Waiting out a 429 is not an
+ * error, so it extends the deadline instead of eating it.
  */
 export class RetryBudget {
   private deadline: number;

@@ -146,6 +146,25 @@ describe('retries', () => {
     expect(transport.seen[2]!.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(60_000);
   });
 
+  it('an upsert failing every time ends within the budget although each retry waits for the 1/s limit', async () => {
+    let firstFailure = -1;
+    const { clock, transport, client } = setup(
+      () => {
+        if (firstFailure < 0) firstFailure = clock.now();
+        return json(500, {});
+      },
+      { maxRetryTimeMs: 5000 },
+    );
+    const err = (await clock
+      .run(client.createOrUpdateUser({ external_id: 'x', name: 'A' }))
+      .catch((e) => e)) as ZendeskError;
+    expect(err.action).toBe('outage');
+    const last = transport.seen[transport.seen.length - 1]!.at;
+    // One limiter wait (1 s + margin) may follow the last retry decision, no more.
+    expect(last - firstFailure).toBeLessThanOrEqual(5000 + 1100);
+    expect(transport.seen.length).toBeGreaterThan(2);
+  });
+
   it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
     const { clock, client } = setup(
       () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),
