@@ -240,6 +240,7 @@ export class Executor {
         {
           limit: num(answer.headers['x-rate-limit']),
           remaining: num(answer.headers['x-rate-limit-remaining']),
+          resetMs: seconds(answer.headers['ratelimit-reset']),
         },
         sentAt,
         now,
@@ -320,6 +321,11 @@ const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
+};
+
+const seconds = (v: string | undefined): number | undefined => {
+  const n = num(v);
+  return n === undefined ? undefined : n * 1000;
 };
 
 function parseJson(a: HttpAnswer): unknown {

@@ -89,6 +89,8 @@ export interface RateHeaders {
   limit?: number;
   /** X-Rate-Limit-Remaining */
   remaining?: number;
+  /** `ratelimit-reset` (seconds, sent by the Support/ticketing APIs), in milliseconds. */
+  resetMs?: number;
 }
 
 /**
@@ -99,6 +101,10 @@ export interface RateHeaders {
 export class AccountBudget {
   readonly window: SlidingWindow;
   private learnt = false;
+  /** Zendesk's own count from the newest answer that also said when its window resets. */
+  private server: { bookedAt: number; remaining: number; resetAt: number } | undefined;
+  /** Our bookings since that answer's request (kept apart: the sliding window may drop them first). */
+  private bookings: number[] = [];
   private readonly baseWindowMs: number;
 
   constructor(defaultPerMinute: number, timeScale: number) {
@@ -115,12 +121,33 @@ export class AccountBudget {
     return this.learnt;
   }
 
+  /**
+   * The longer of two waits: our sliding window, and Zendesk's own count. The second one is what
+   * keeps a burst free of 429s when the gap between booking and arrival varies by more than the
+   * window margin (a time-scaled sandbox on a busy machine): once Zendesk said only R are left,
+   * and we have sent R since, nothing goes before its window resets.
+   */
   delay(now: number): number {
-    return this.window.delay(now);
+    const local = this.window.delay(now);
+    const s = this.server;
+    if (!s) return local;
+    if (now >= s.resetAt) {
+      this.server = undefined;
+      return local;
+    }
+    // Sent since the request that answer belongs to (booked at or after it, but not it).
+    const since = this.bookings.filter((t) => t >= s.bookedAt).length - 1;
+    return s.remaining - since <= 0 ? Math.max(local, s.resetAt - now) : local;
   }
 
   record(now: number): void {
     this.window.record(now);
+    this.bookings.push(now);
+    // Keep what the server state may still need, and never more than a window's worth otherwise.
+    const horizon = this.server ? this.server.bookedAt : now - this.window.windowMs;
+    let drop = 0;
+    while (drop < this.bookings.length && (this.bookings[drop] as number) < horizon) drop++;
+    if (drop > 0) this.bookings.splice(0, drop);
   }
 
   /**
@@ -135,6 +162,13 @@ export class AccountBudget {
       this.learnt = true;
     }
     if (h.remaining === undefined || !Number.isFinite(h.remaining)) return;
+    // The answer to the most recently sent request knows best (answers may come out of order).
+    if (
+      h.resetMs !== undefined &&
+      Number.isFinite(h.resetMs) &&
+      (!this.server || sentAt >= this.server.bookedAt)
+    )
+      this.server = { bookedAt: sentAt, remaining: h.remaining, resetAt: now + h.resetMs };
     const used = this.window.limit - h.remaining;
     const from = sentAt - this.window.windowMs;
     const ours = this.window.count(from, now, true);

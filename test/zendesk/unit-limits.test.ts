@@ -83,6 +83,28 @@ describe('AccountBudget', () => {
     expect(b.window.size(9)).toBe(before);
   });
 
+  it("obeys Zendesk's own count when its window lags ours (arrival skew): wait for ratelimit-reset", () => {
+    const b = new AccountBudget(10, 600); // 10 per 100 ms (+ margin)
+    for (let i = 0; i < 10; i++) b.record(0);
+    // Zendesk's window began later than our bookings: at 112 it still counts all ten, for 30 ms more.
+    b.observe({ limit: 10, remaining: 0, resetMs: 30 }, 0, 112);
+    expect(b.window.delay(115)).toBe(0); // our own window alone would send now, and meet a 429
+    expect(b.delay(115)).toBe(27);
+    expect(b.delay(142)).toBe(0);
+  });
+
+  it('counts what we sent after the answer against the remaining; a late older answer changes nothing', () => {
+    const b = new AccountBudget(10, 600);
+    b.record(0);
+    b.observe({ limit: 10, remaining: 9, resetMs: 200 }, 0, 2);
+    b.record(120 - 110); // at 10
+    for (let i = 0; i < 8; i++) b.record(11);
+    expect(b.window.delay(12)).toBe(98);
+    expect(b.delay(12)).toBe(190); // 9 sent since the answer: wait for its reset at 2 + 200
+    b.observe({ limit: 10, remaining: 9, resetMs: 5 }, -5, 13); // answer to an older request
+    expect(b.delay(13)).toBe(189);
+  });
+
   it('does not invent phantoms when Zendesk counts less than we sent (its window reset)', () => {
     const b = new AccountBudget(10, 1);
     for (let i = 0; i < 5; i++) b.record(i);
