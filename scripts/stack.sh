@@ -22,8 +22,10 @@ KAFKA_SASL_PORT="${STACK_KAFKA_SASL_PORT:-9094}"
 SASL_TEST_USER="zd-test"
 SASL_TEST_PASSWORD="zd-test-secret"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
-KAFKA_LIB="$STACK_DIR/lib/kafka-$KAFKA_VERSION"
-APICURIO_DIR="$STACK_DIR/lib/apicurio-$APICURIO_VERSION"
+# Jars are shared by every stack instance (a second instance, e.g. for fault tests, sets STACK_DIR and ports).
+STACK_LIB_DIR="${STACK_LIB_DIR:-$ROOT/.stack/lib}"
+KAFKA_LIB="$STACK_LIB_DIR/kafka-$KAFKA_VERSION"
+APICURIO_DIR="$STACK_LIB_DIR/apicurio-$APICURIO_VERSION"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
 export SCHEMA_REGISTRY_URL="${SCHEMA_REGISTRY_URL:-http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7}"
 export KAFKA_TOPIC="${KAFKA_TOPIC:-segment-events}"
@@ -42,7 +44,7 @@ fetch() {
   log "fetching Kafka $KAFKA_VERSION and Apicurio Registry $APICURIO_VERSION from Maven Central (cached in ~/.m2)"
   rm -rf "$KAFKA_LIB" "$APICURIO_DIR"
   mvn -q -B -f "$ROOT/scripts/stack/pom.xml" package \
-    -Dkafka.version="$KAFKA_VERSION" -Dapicurio.version="$APICURIO_VERSION" -Dstack.dir="$STACK_DIR" \
+    -Dkafka.version="$KAFKA_VERSION" -Dapicurio.version="$APICURIO_VERSION" -Dstack.dir="$(dirname "$STACK_LIB_DIR")" \
     >"$STACK_DIR/maven.log" 2>&1 || { tail -50 "$STACK_DIR/maven.log" >&2; die "Maven fetch failed (see $STACK_DIR/maven.log)"; }
   [[ -f "$APICURIO_DIR/quarkus-run.jar" ]] || die "Apicurio tar.gz did not unpack to $APICURIO_DIR"
   touch "$KAFKA_LIB/.complete" "$APICURIO_DIR/.complete"
@@ -126,21 +128,24 @@ registry_up() {
   port_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start"
   mkdir -p "$dir"
   log "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (Confluent API at /apis/ccompat/v7)"
-  # In-memory H2 storage: the registry is rebuilt from the topic's schema on every start of the stack.
+  # Schemas are stored in a Kafka topic (kafkasql), so they survive a registry restart: records refer to
+  # them by id. The management interface (health on :9000, all interfaces by default) is switched off.
   # exec: the recorded pid is the JVM itself, so `down` stops the registry and not just a wrapper shell.
   (cd "$dir" && exec nohup "$java_bin" -Xms128m -Xmx512m \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.management.enabled=false \
+    -Dapicurio.storage.kind=kafkasql -Dapicurio.kafkasql.bootstrap.servers="127.0.0.1:$KAFKA_PORT" \
+    -Dapicurio.kafkasql.topic="_apicurio-registry-${REGISTRY_PORT}" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
     -jar "$APICURIO_DIR/quarkus-run.jar" >"$dir/stdout.log" 2>&1) &
   echo $! >"$pidf"
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + ${STACK_TIMEOUT_SECONDS:-120}))
-  log "waiting for the Kafka admin API and the registry"
-  until node "$ROOT/scripts/stack/ready.mjs" 2>"$STACK_DIR/ready.err"; do
-    pid_alive "$STACK_DIR/kafka.pid" || { tail -30 "$STACK_DIR/kafka/stdout.log" "$STACK_DIR/kafka/server.log" 2>/dev/null >&2; die "kafka exited"; }
-    pid_alive "$STACK_DIR/registry.pid" || { tail -30 "$STACK_DIR/registry/stdout.log" >&2; die "registry exited"; }
+  local deadline=$((SECONDS + ${STACK_TIMEOUT_SECONDS:-120})) what="$1"
+  log "waiting until ready: $what"
+  until READY_WHAT="$what" node "$ROOT/scripts/stack/ready.mjs" 2>"$STACK_DIR/ready.err"; do
+    [[ "$what" == registry ]] || pid_alive "$STACK_DIR/kafka.pid" || { tail -30 "$STACK_DIR/kafka/stdout.log" "$STACK_DIR/kafka/server.log" 2>/dev/null >&2; die "kafka exited"; }
+    [[ "$what" == kafka ]] || pid_alive "$STACK_DIR/registry.pid" || { tail -30 "$STACK_DIR/registry/stdout.log" >&2; die "registry exited"; }
     ((SECONDS < deadline)) || { cat "$STACK_DIR/ready.err" >&2; die "stack not ready after ${STACK_TIMEOUT_SECONDS:-120}s"; }
     sleep 1
   done
@@ -158,19 +163,20 @@ stop_one() {
   rm -f "$pidf"
 }
 
+what="${2:-all}"
 case "${1:-}" in
   up)
     mkdir -p "$STACK_DIR"
     fetch
-    kafka_up
-    registry_up
-    wait_ready
-    node "$ROOT/scripts/stack/topics.mjs"
+    [[ "$what" == registry ]] || kafka_up
+    [[ "$what" == kafka ]] || registry_up
+    wait_ready "$what"
+    [[ "$what" != all ]] || node "$ROOT/scripts/stack/topics.mjs"
     log "ready: KAFKA_BROKERS=$KAFKA_BROKERS SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
     ;;
   down)
-    stop_one registry
-    stop_one kafka
+    [[ "$what" == kafka ]] || stop_one registry
+    [[ "$what" == registry ]] || stop_one kafka
     ;;
   status)
     for n in kafka registry; do
@@ -183,5 +189,5 @@ case "${1:-}" in
     echo "export STACK_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT STACK_SASL_USER=$SASL_TEST_USER STACK_SASL_PASSWORD=$SASL_TEST_PASSWORD"
     ;;
   fetch) mkdir -p "$STACK_DIR"; fetch ;;
-  *) echo "usage: $0 up|down|status|env|fetch" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [kafka|registry|all] | status | env | fetch" >&2; exit 2 ;;
 esac
