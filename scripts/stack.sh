@@ -129,10 +129,10 @@ registry_up() {
   mkdir -p "$dir"
   log "starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (Confluent API at /apis/ccompat/v7)"
   # Schemas are stored in a Kafka topic (kafkasql), so they survive a registry restart: records refer to
-  # them by id. The management interface (health on :9000, all interfaces by default) is switched off.
+  # them by id. Its management interface (health; :9000 on all interfaces by default) moves to loopback.
   # exec: the recorded pid is the JVM itself, so `down` stops the registry and not just a wrapper shell.
   (cd "$dir" && exec nohup "$java_bin" -Xms128m -Xmx512m \
-    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.management.enabled=false \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$((REGISTRY_PORT + 1000))" \
     -Dapicurio.storage.kind=kafkasql -Dapicurio.kafkasql.bootstrap.servers="127.0.0.1:$KAFKA_PORT" \
     -Dapicurio.kafkasql.topic="_apicurio-registry-${REGISTRY_PORT}" \
     -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.apicurio\".level=INFO \
