@@ -3,7 +3,8 @@ import { isZendeskError, type ZendeskError } from '../zendesk/errors.js';
 import { delivered, rejected, type Outcome } from './outcome.js';
 import { valueForType, type FieldWrite } from './fields.js';
 import type { FieldCatalogs } from './fields-catalog.js';
-import { findOrganizations, findUser, findUserByExternalId } from './lookup.js';
+import { naiveGateway, type ZendeskGateway } from './gateway.js';
+import { findOrganizations } from './lookup.js';
 import type {
   DeleteOrganization,
   EnsureFields,
@@ -20,11 +21,14 @@ import { redactDetails, redactEmails } from './redact.js';
 export interface ExecuteDeps {
   api: ZendeskApi;
   fields: FieldCatalogs;
+  /** How upserts, look-ups and links reach Zendesk; default one request per operation. */
+  gateway?: ZendeskGateway;
 }
 
 /** What one plan's operations learned so far: Zendesk ids of what they touched. */
 interface Context {
   deps: ExecuteDeps;
+  gateway: ZendeskGateway;
   notes: string[];
   userId: Id | null;
   organizations: Map<string, Id>;
@@ -42,7 +46,13 @@ class Stop {
  */
 export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Outcome> {
   if (plan.kind === 'final') return plan.outcome;
-  const ctx: Context = { deps, notes: [...plan.notes], userId: null, organizations: new Map() };
+  const ctx: Context = {
+    deps,
+    gateway: deps.gateway ?? naiveGateway(deps.api),
+    notes: [...plan.notes],
+    userId: null,
+    organizations: new Map(),
+  };
   try {
     for (const operation of plan.operations) await run(operation, ctx);
   } catch (err) {
@@ -143,10 +153,10 @@ function isNameTaken(err: ZendeskError): boolean {
 }
 
 async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
-  const { api } = ctx.deps;
+  const { gateway } = ctx;
   if (op.onlyIfExists) {
     // No name: Zendesk can update a user without one, but cannot create one.
-    const existing = await findUser(api, op.key);
+    const existing = await gateway.findUserId(op.key);
     if (existing === null) {
       throw new Stop(
         rejected(
@@ -158,10 +168,9 @@ async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
   }
   const user_fields = await fieldValues('user', op.fields, op.nameFields, ctx);
   try {
-    const { user } = await api.createOrUpdateUser(
+    ctx.userId = await gateway.upsertUser(
       user_fields ? { ...op.attributes, user_fields } : { ...op.attributes },
     );
-    ctx.userId = user.id;
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;
@@ -179,7 +188,7 @@ async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
 async function removeMembership(op: RemoveMembership, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
   try {
-    const userId = ctx.userId ?? (await findUser(api, op.user))?.id ?? null;
+    const userId = ctx.userId ?? (await ctx.gateway.findUserId(op.user));
     if (userId === null) {
       ctx.notes.push('company.remove: user not found; nothing removed');
       return;
@@ -209,10 +218,10 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
 async function upsertOrganization(op: UpsertOrganization, ctx: Context): Promise<void> {
   const organization_fields = await fieldValues('organization', op.fields, [], ctx);
   try {
-    const { organization } = await ctx.deps.api.createOrUpdateOrganization(
+    const id = await ctx.gateway.upsertOrganization(
       organization_fields ? { ...op.attributes, organization_fields } : { ...op.attributes },
     );
-    ctx.organizations.set(op.key.externalId, organization.id);
+    ctx.organizations.set(op.key.externalId, id);
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;
@@ -229,6 +238,7 @@ async function upsertOrganization(op: UpsertOrganization, ctx: Context): Promise
 
 async function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
+  ctx.gateway.forgetOrganization(op.key.externalId);
   try {
     const found = await findOrganizations(api, op.key.externalId);
     if (found.length === 0) ctx.notes.push('organization to delete does not exist (already deleted?)');
@@ -256,8 +266,8 @@ async function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
         rejected('rejected_by_zendesk', 'the organization to link was not found after its upsert'),
       );
     }
-    const user = await findUserByExternalId(api, op.user.externalId);
-    if (user === null) {
+    const userId = await ctx.gateway.findUserIdByExternalId(op.user.externalId);
+    if (userId === null) {
       // The organization is upserted already; replaying this event later is harmless.
       throw new Stop(
         rejected(
@@ -266,7 +276,7 @@ async function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
         ),
       );
     }
-    const { existed } = await api.createMembership(user.id, orgId);
+    const { existed } = await ctx.gateway.linkMembership(userId, orgId);
     if (existed) ctx.notes.push('membership already existed');
   } catch (err) {
     const r = rejection(err);
@@ -278,11 +288,11 @@ async function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
 async function sendUserEvent(op: SendUserEvent, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
   try {
-    const user = await findUserByExternalId(api, op.user.externalId);
-    if (user === null) {
+    const userId = await ctx.gateway.findUserIdByExternalId(op.user.externalId);
+    if (userId === null) {
       throw new Stop(rejected(op.onFailure.userNotFound, 'Zendesk holds no user with this userId'));
     }
-    await api.createUserEvent(user.id, op.event);
+    await api.createUserEvent(userId, op.event);
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;

@@ -1,15 +1,21 @@
 import type { SegmentEvent } from '../segment/event.js';
 import type { ZendeskApi } from '../zendesk/api.js';
-import { executePlan } from './execute.js';
+import { executePlan, type ExecuteDeps } from './execute.js';
 import { createFieldCatalogs, type FieldCatalogs } from './fields-catalog.js';
+import { naiveGateway } from './gateway.js';
+import { mergeKeyOf } from './merge.js';
+import { optimizedGateway, type BatchingOptions, type OptimizedGateway } from './optimized-gateway.js';
 import type { Outcome } from './outcome.js';
+import type { Plan } from './plan.js';
 import { planEvent } from './planner.js';
+import { executeRun } from './run.js';
 import { checkSettings, type DestinationSettings } from './settings.js';
 
 export { defaultDestinationSettings, type DestinationSettings } from './settings.js';
 export { planEvent } from './planner.js';
 export { executePlan } from './execute.js';
 export type { Plan, Operation } from './plan.js';
+export type { BatchingOptions } from './optimized-gateway.js';
 
 /** The few logger methods the destination uses (winston's Logger fits). */
 export interface DestinationLogger {
@@ -17,36 +23,91 @@ export interface DestinationLogger {
   warn(message: string, meta?: Record<string, unknown>): void;
 }
 
+/**
+ * `naive`: one request per operation, no coalescing, no bulk, no caches beyond the field catalog
+ * (the benchmark's baseline, and today's behaviour). `optimized` (default): coalescing of a lane's
+ * consecutive identifies, bulk user upserts / look-ups / memberships, organization upserts shared.
+ */
+export type DestinationMode = 'naive' | 'optimized';
+
 export interface Destination {
   /** Plans and executes one event. Resolves to its outcome; REJECTS on an outage (pause, never dead-letter). */
   process(event: SegmentEvent): Promise<Outcome>;
+  /**
+   * Events with the same non-null key, consecutive in a lane, may go together to `processRun`.
+   * Always null in naive mode.
+   */
+  mergeKey(event: SegmentEvent): string | null;
+  /** One outcome per event, in order, as if each had been processed alone; REJECTS on an outage. */
+  processRun(events: SegmentEvent[]): Promise<Outcome[]>;
   /** The cached custom field definitions (exposed for metrics and tests). */
   readonly fields: FieldCatalogs;
+  readonly mode: DestinationMode;
+  /** The batchers and caches of optimized mode (metrics and tests); null in naive mode. */
+  readonly batching: OptimizedGateway['parts'] | null;
 }
 
 export function createDestination(opts: {
   api: ZendeskApi;
   settings: DestinationSettings;
   logger?: DestinationLogger;
+  mode?: DestinationMode;
+  batching?: BatchingOptions;
 }): Destination {
   const { api, settings, logger } = opts;
+  const mode = opts.mode ?? 'optimized';
   checkSettings(settings);
   const fields = createFieldCatalogs(api, (scope, field) =>
     logger?.debug('created custom field definition', { scope, key: field.key, type: field.type }),
   );
+  const gateway = mode === 'naive' ? naiveGateway(api) : optimizedGateway(api, opts.batching);
+  const deps: ExecuteDeps = { api, fields, gateway };
+  // mergeKey plans the event; the run reuses that plan instead of planning it again.
+  const plans = new WeakMap<SegmentEvent, Plan>();
+  const planOf = (event: SegmentEvent): Plan => {
+    let plan = plans.get(event);
+    if (plan === undefined) {
+      plan = planEvent(event, settings);
+      plans.set(event, plan);
+    }
+    return plan;
+  };
+
+  const report = (event: SegmentEvent, outcome: Outcome): void => {
+    // Only the event's type, id and outcome: traits and emails never reach a log line.
+    const meta = { type: event.type, messageId: event.messageId ?? undefined, outcome: outcome.kind };
+    if (outcome.kind === 'rejected')
+      logger?.debug('event rejected', { ...meta, reason: outcome.reason, status: outcome.status });
+    else if (outcome.kind === 'skipped') logger?.debug('event skipped', { ...meta, reason: outcome.reason });
+    else logger?.debug('event delivered', { ...meta, notes: outcome.notes });
+  };
+
   return {
     fields,
+    mode,
+    batching: 'parts' in gateway ? (gateway as OptimizedGateway).parts : null,
     async process(event) {
-      const plan = planEvent(event, settings);
-      const outcome = await executePlan(plan, { api, fields });
-      // Only the event's type, id and outcome: traits and emails never reach a log line.
-      const meta = { type: event.type, messageId: event.messageId ?? undefined, outcome: outcome.kind };
-      if (outcome.kind === 'rejected')
-        logger?.debug('event rejected', { ...meta, reason: outcome.reason, status: outcome.status });
-      else if (outcome.kind === 'skipped')
-        logger?.debug('event skipped', { ...meta, reason: outcome.reason });
-      else logger?.debug('event delivered', { ...meta, notes: outcome.notes });
+      const outcome = await executePlan(planOf(event), deps);
+      report(event, outcome);
       return outcome;
     },
+    mergeKey(event) {
+      if (mode === 'naive' || event.type !== 'identify') return null;
+      return mergeKeyOf(planOf(event));
+    },
+    async processRun(events) {
+      const outcomes =
+        mode === 'naive'
+          ? await sequential(events, (e) => executePlan(planOf(e), deps))
+          : await executeRun(events.map(planOf), deps);
+      events.forEach((e, i) => report(e, outcomes[i]!));
+      return outcomes;
+    },
   };
+}
+
+async function sequential<T, R>(items: T[], run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await run(item));
+  return out;
 }

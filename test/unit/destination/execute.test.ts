@@ -5,11 +5,15 @@ import type { SegmentEvent } from '../../../src/segment/event.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { FakeZendeskApi } from './fake-zendesk-api.js';
 
-/** Executor: plan → the exact ZendeskApi calls and the outcome, against the in-memory test double. */
+/**
+ * Executor: plan → the exact ZendeskApi calls and the outcome, against the in-memory test double.
+ * Naive mode: one request per operation, so the calls are the single-event contract (the optimized
+ * mode's batching is covered in batching.test.ts and against the sandbox).
+ */
 
 let api: FakeZendeskApi;
 const make = (over: Partial<DestinationSettings> = {}): Destination =>
-  createDestination({ api, settings: { ...defaultDestinationSettings, ...over } });
+  createDestination({ api, settings: { ...defaultDestinationSettings, ...over }, mode: 'naive' });
 const calls = (method: string) => api.calls.filter((c) => c.method === method).map((c) => c.args);
 
 beforeEach(() => {

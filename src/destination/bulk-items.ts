@@ -1,0 +1,59 @@
+import type { BulkItemResult, ZendeskErrorInfo } from '../zendesk/api.js';
+import { ZendeskError } from '../zendesk/errors.js';
+
+/**
+ * Whether this account takes bulk calls. Zendesk answers 403 when bulk imports are not enabled;
+ * after that every batcher of the destination falls back to single calls and stays there, so a
+ * refusing account costs one refused call, not one per batch.
+ */
+export class BulkSwitch {
+  private off = false;
+  get enabled(): boolean {
+    return !this.off;
+  }
+  /** True when `err` is Zendesk refusing bulk calls (and switches bulk off). */
+  refused(err: unknown): boolean {
+    if (err instanceof ZendeskError && err.code === 'BulkImportsDisabled') {
+      this.off = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Failures of one item that are about the item itself (validation, duplicates): the same single
+ * call would be refused the same way. Anything else (job failed, result missing, conflicts) is
+ * transient and worth one retry of that item on its own.
+ */
+const PERMANENT = new Set([
+  'RecordInvalid',
+  'DuplicateValue',
+  'InvalidValue',
+  'RecordNotFound',
+  'BadRequest',
+]);
+
+export function isPermanentItemError(error: ZendeskErrorInfo): boolean {
+  const hasDetails = error.details !== undefined && error.details !== null;
+  return hasDetails || (error.code !== undefined && PERMANENT.has(error.code));
+}
+
+/** A failed item as the ZendeskError the single call would have thrown (422 unless Zendesk said). */
+export function itemError(endpoint: string, error: ZendeskErrorInfo): ZendeskError {
+  return new ZendeskError('reject', error.message, {
+    status: error.status ?? 422,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.details !== undefined ? { details: error.details } : {}),
+    endpoint,
+  });
+}
+
+/** Results in input order; a missing index is a failed item (never silently dropped). */
+export function byIndex(total: number, results: BulkItemResult[]): BulkItemResult[] {
+  const out: BulkItemResult[] = [];
+  for (const r of results) if (r.index >= 0 && r.index < total) out[r.index] = r;
+  for (let i = 0; i < total; i++)
+    out[i] ??= { index: i, ok: false, error: { code: 'MissingResult', message: 'no result for this item' } };
+  return out;
+}

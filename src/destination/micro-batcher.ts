@@ -1,0 +1,129 @@
+/**
+ * Collects items from many concurrent callers for a short window (or until a batch is full) and
+ * hands them to one `run` call; each caller awaits its own item's result. Used to turn one-request-
+ * per-event traffic into Zendesk bulk calls (user upserts, look-ups, memberships).
+ *
+ * The clock is injected (`timer`) so the window logic is tested without real time.
+ */
+
+/** One item's result from a batch run. */
+export type ItemResult<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface BatchTimer {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimer: BatchTimer = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface MicroBatcherOptions {
+  /** Largest batch (Zendesk bulk endpoints take 100). */
+  maxItems: number;
+  /** How long the first item of a batch waits for company. */
+  windowMs: number;
+  /**
+   * Batches running at once. While all are busy, new items keep filling the next batch, so under
+   * load batches grow instead of the request count.
+   */
+  maxConcurrent: number;
+  timer?: BatchTimer;
+}
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
+}
+
+export class MicroBatcher<I, R> {
+  private open: Pending<I, R>[] = [];
+  /** Full or timed-out batches waiting for a free run slot, oldest first. */
+  private readonly ready: Pending<I, R>[][] = [];
+  private handle: unknown = null;
+  /** The open batch's window is over; it is waiting only for a run slot. */
+  private due = false;
+  private running = 0;
+  private readonly timer: BatchTimer;
+  readonly stats = { batches: 0, items: 0, largest: 0 };
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<ItemResult<R>[]>,
+    private readonly o: MicroBatcherOptions,
+  ) {
+    if (o.maxItems < 1 || o.maxConcurrent < 1) throw new Error('maxItems and maxConcurrent must be ≥ 1');
+    this.timer = o.timer ?? realTimer;
+  }
+
+  add(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.open.push({ item, resolve, reject });
+      if (this.open.length >= this.o.maxItems) {
+        this.stopTimer();
+        this.due = false;
+        this.ready.push(this.open);
+        this.open = [];
+        this.pump();
+      } else if (this.open.length === 1 && !this.due) {
+        this.handle = this.timer.set(() => this.windowOver(), this.o.windowMs);
+      }
+    });
+  }
+
+  /** Items not yet handed to `run` (tests, metrics). */
+  get waiting(): number {
+    return this.open.length + this.ready.reduce((n, b) => n + b.length, 0);
+  }
+
+  private stopTimer(): void {
+    if (this.handle !== null) {
+      this.timer.clear(this.handle);
+      this.handle = null;
+    }
+  }
+
+  /** The open batch waited long enough: it goes as soon as a run slot is free, growing until then. */
+  private windowOver(): void {
+    this.handle = null;
+    this.due = true;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.o.maxConcurrent) {
+      let batch = this.ready.shift();
+      if (!batch && this.due && this.open.length > 0) {
+        batch = this.open;
+        this.open = [];
+        this.due = false;
+      }
+      if (!batch) return;
+      this.running++;
+      void this.execute(batch).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private async execute(batch: Pending<I, R>[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.items += batch.length;
+    this.stats.largest = Math.max(this.stats.largest, batch.length);
+    let results: ItemResult<R>[];
+    try {
+      results = await this.run(batch.map((p) => p.item));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (r === undefined) p.reject(new Error(`batch run returned no result for item ${i}`));
+      else if (r.ok) p.resolve(r.value);
+      else p.reject(r.error);
+    });
+  }
+}
