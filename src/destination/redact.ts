@@ -5,8 +5,11 @@
  */
 const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
 
+/** Zendesk quotes the refused value even when it is not a well-formed address ("Email: x@@ is not properly formatted"). */
+const QUOTED_EMAIL = /(\bEmail:\s*)(.+?)(\s+(?:is|has|was)\b)/gi;
+
 export function redactEmails(text: string): string {
-  return text.replace(EMAIL, '<email>');
+  return text.replace(QUOTED_EMAIL, '$1<email>$3').replace(EMAIL, '<email>');
 }
 
 export function redactDetails(value: unknown): unknown {
