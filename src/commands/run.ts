@@ -33,7 +33,7 @@ export async function runCommand(config: Config): Promise<number> {
     logger: log,
   });
   for (const w of client.authWarnings()) log.warn(w);
-  const destination = createDestination({ api: client, settings: config.destination, logger: log });
+  const destination = createDestination({ api: client, settings: config.destination, logger: log, mode: config.pipeline.mode });
   const kafka = createKafka({ ...config.kafka }, (level, message, meta) => log.log(level, message, meta));
   const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
   const pipeline = new SegmentPipeline({

@@ -44,6 +44,7 @@ export class SegmentCodec {
   private readonly resolvers = new Map<number, avro.Type | { resolver: unknown }>();
   private readonly unknownIds = new Map<number, number>();
   private writerId?: number;
+  private registering?: Promise<number>;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -76,8 +77,12 @@ export class SegmentCodec {
 
   /** Encode with the schema `register()` registered. Throws InvalidInputError for a bad event. */
   async encode(event: unknown): Promise<{ value: Buffer; dropped: string[] }> {
-    if (this.writerId === undefined) await this.register();
     const { record, dropped } = toRecord(event);
+    if (this.writerId === undefined) {
+      // Concurrent first encodes share one registration (the registry answers 409 to racing config writes).
+      this.registering ??= this.register().finally(() => (this.registering = undefined));
+      await this.registering;
+    }
     const body = this.reader.toBuffer(record);
     const header = Buffer.alloc(HEADER_LENGTH);
     header.writeUInt8(MAGIC_BYTE, 0);
