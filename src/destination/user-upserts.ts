@@ -28,7 +28,7 @@ export function userIdentities(input: UserInput): string[] {
  */
 export class UserUpsertBatcher {
   private readonly batcher: MicroBatcher<UserInput, Id>;
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, { done: Promise<unknown>; keys: Set<string> }>();
   readonly stats = { jobs: 0, singleCalls: 0, itemRetries: 0, serialized: 0 };
 
   constructor(
@@ -44,18 +44,23 @@ export class UserUpsertBatcher {
   }
 
   upsert(input: UserInput): Promise<Id> {
-    const keys = userIdentities(input);
-    const before = keys.flatMap((k) => this.inFlight.get(k) ?? []);
+    const own = userIdentities(input);
+    const before = new Set(own.flatMap((k) => this.inFlight.get(k) ?? []));
+    // Identities are transitive: an item sharing the email of one in flight and the external id
+    // of another is the same user as both, so it takes over all their identities.
+    const keys = new Set(own);
+    for (const entry of before) for (const k of entry.keys) keys.add(k);
     let result: Promise<Id>;
-    if (before.length === 0) {
+    if (before.size === 0) {
       result = this.batcher.add(input);
     } else {
       this.stats.serialized++;
-      result = Promise.all(before.map((p) => p.catch(noop))).then(() => this.batcher.add(input));
+      result = Promise.all([...before].map((e) => e.done.catch(noop))).then(() => this.batcher.add(input));
     }
-    for (const k of keys) this.inFlight.set(k, result);
+    const entry = { done: result, keys };
+    for (const k of keys) this.inFlight.set(k, entry);
     const done = () => {
-      for (const k of keys) if (this.inFlight.get(k) === result) this.inFlight.delete(k);
+      for (const k of keys) if (this.inFlight.get(k) === entry) this.inFlight.delete(k);
     };
     result.then(done, done);
     return result;
