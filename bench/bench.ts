@@ -55,7 +55,11 @@ async function makeTopic(events: SegmentEvent[], label: string): Promise<string>
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: PARTITIONS, replicationFactor: 1 })),
+    topics: [topic, `${topic}.dlq`].map((t) => ({
+      topic: t,
+      numPartitions: PARTITIONS,
+      replicationFactor: 1,
+    })),
     waitForLeaders: true,
   });
   await admin.disconnect();
@@ -65,7 +69,9 @@ async function makeTopic(events: SegmentEvent[], label: string): Promise<string>
   await producer.connect();
   for (let i = 0; i < events.length; i += 1000) {
     const messages = await Promise.all(
-      events.slice(i, i + 1000).map(async (e) => ({ key: partitionKey(e)!, value: (await codec.encode(e)).value })),
+      events
+        .slice(i, i + 1000)
+        .map(async (e) => ({ key: partitionKey(e)!, value: (await codec.encode(e)).value })),
     );
     await producer.send({ topic, acks: -1, messages });
   }
@@ -84,7 +90,10 @@ function metricValues(text: string, name: string): { labels: string; value: numb
   return text
     .split('\n')
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .map((l) => ({ labels: l.slice(name.length, l.lastIndexOf(' ')), value: Number(l.slice(l.lastIndexOf(' ') + 1)) }));
+    .map((l) => ({
+      labels: l.slice(name.length, l.lastIndexOf(' ')),
+      value: Number(l.slice(l.lastIndexOf(' ') + 1)),
+    }));
 }
 
 /** Quantile from the latency histogram's cumulative buckets (upper bound of the bucket reached). */
@@ -152,7 +161,8 @@ async function runService(opts: {
       return '';
     }
   };
-  const outcomes = (t: string) => metricValues(t, 'zendesk_destination_event_outcomes_total').reduce((n, v) => n + v.value, 0);
+  const outcomes = (t: string) =>
+    metricValues(t, 'zendesk_destination_event_outcomes_total').reduce((n, v) => n + v.value, 0);
   const deadline = Date.now() + opts.timeoutMs;
   let first = 0;
   let text = '';
@@ -165,7 +175,9 @@ async function runService(opts: {
     if (n >= opts.events) break;
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`${opts.label}/${opts.mode}: ${n}/${opts.events} outcomes before the deadline; stderr: ${stderr}`);
+      throw new Error(
+        `${opts.label}/${opts.mode}: ${n}/${opts.events} outcomes before the deadline; stderr: ${stderr}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -203,23 +215,58 @@ async function runService(opts: {
 /** What Zendesk holds, without ids and timestamps, keyed the way Segment names things. */
 function normalizedState(sb: Sandbox): string {
   const s = sb.state() as unknown as {
-    users: { id: number; name: string; email: string | null; external_id: string | null; time_zone: string | null; user_fields: Record<string, unknown>; organization_id: number | null }[];
-    organizations: { id: number; name: string; external_id: string | null; domain_names: string[]; tags: string[]; organization_fields: Record<string, unknown> }[];
+    users: {
+      id: number;
+      name: string;
+      email: string | null;
+      external_id: string | null;
+      time_zone: string | null;
+      user_fields: Record<string, unknown>;
+      organization_id: number | null;
+    }[];
+    organizations: {
+      id: number;
+      name: string;
+      external_id: string | null;
+      domain_names: string[];
+      tags: string[];
+      organization_fields: Record<string, unknown>;
+    }[];
     memberships: { user_id: number; organization_id: number }[];
-    events: { user_id: number; event: { type: string; source: string; created_at: string; properties: unknown } }[];
+    events: {
+      user_id: number;
+      event: { type: string; source: string; created_at: string; properties: unknown };
+    }[];
     userFields: { key: string; type: string }[];
     organizationFields: { key: string; type: string }[];
   };
   const uExt = new Map(s.users.map((u) => [u.id, u.external_id]));
   const oExt = new Map(s.organizations.map((o) => [o.id, o.external_id]));
-  const sortBy = <T>(a: T[], k: (x: T) => string) => [...a].sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
+  const sortBy = <T>(a: T[], k: (x: T) => string) =>
+    [...a].sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
   return JSON.stringify({
     users: sortBy(s.users, (u) => String(u.external_id)).map((u) => ({
-      ext: u.external_id, name: u.name, email: u.email, tz: u.time_zone, org: u.organization_id === null ? null : oExt.get(u.organization_id), fields: u.user_fields,
+      ext: u.external_id,
+      name: u.name,
+      email: u.email,
+      tz: u.time_zone,
+      org: u.organization_id === null ? null : oExt.get(u.organization_id),
+      fields: u.user_fields,
     })),
-    organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({ ext: o.external_id, name: o.name, domains: o.domain_names, tags: o.tags, fields: o.organization_fields })),
+    organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({
+      ext: o.external_id,
+      name: o.name,
+      domains: o.domain_names,
+      tags: o.tags,
+      fields: o.organization_fields,
+    })),
     memberships: s.memberships.map((m) => `${uExt.get(m.user_id)}→${oExt.get(m.organization_id)}`).sort(),
-    events: s.events.map((e) => `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`).sort(),
+    events: s.events
+      .map(
+        (e) =>
+          `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`,
+      )
+      .sort(),
     userFields: s.userFields.map((f) => `${f.key}:${f.type}`).sort(),
     organizationFields: s.organizationFields.map((f) => `${f.key}:${f.type}`).sort(),
   });
@@ -241,22 +288,46 @@ async function compare(label: string, events: SegmentEvent[], timeoutMs: number)
   const naiveTopic = await makeTopic(prefix, `${label}-naive`);
   const naiveSb = await limitedSandbox();
   log(`${label}: naive on ${prefix.length} events`);
-  const naive = await runService({ label, mode: 'naive', topic: naiveTopic, sandbox: naiveSb, events: prefix.length, timeoutMs });
+  const naive = await runService({
+    label,
+    mode: 'naive',
+    topic: naiveTopic,
+    sandbox: naiveSb,
+    events: prefix.length,
+    timeoutMs,
+  });
   const naiveState = normalizedState(naiveSb);
   await naiveSb.close();
   // Optimized on the same prefix: the state must be identical.
   const optPrefixSb = await limitedSandbox();
   log(`${label}: optimized on the same prefix (state check)`);
-  await runService({ label, mode: 'optimized', topic: naiveTopic, sandbox: optPrefixSb, events: prefix.length, timeoutMs });
+  await runService({
+    label,
+    mode: 'optimized',
+    topic: naiveTopic,
+    sandbox: optPrefixSb,
+    events: prefix.length,
+    timeoutMs,
+  });
   const stateEqual = normalizedState(optPrefixSb) === naiveState;
-  if (!stateEqual) log(`${label}: STATE DIFFERS\n naive: ${naiveState.slice(0, 2000)}\n optim: ${normalizedState(optPrefixSb).slice(0, 2000)}`);
+  if (!stateEqual)
+    log(
+      `${label}: STATE DIFFERS\n naive: ${naiveState.slice(0, 2000)}\n optim: ${normalizedState(optPrefixSb).slice(0, 2000)}`,
+    );
   await optPrefixSb.close();
   await dropTopic(naiveTopic);
   // Optimized on the whole workload.
   const topic = await makeTopic(events, label);
   const sb = await limitedSandbox();
   log(`${label}: optimized on ${events.length} events`);
-  const optimized = await runService({ label, mode: 'optimized', topic, sandbox: sb, events: events.length, timeoutMs });
+  const optimized = await runService({
+    label,
+    mode: 'optimized',
+    topic,
+    sandbox: sb,
+    events: events.length,
+    timeoutMs,
+  });
   await sb.close();
   await dropTopic(topic);
   return { naive, optimized, stateEqual, speedup: optimized.eventsPerSec / naive.eventsPerSec };
@@ -266,10 +337,14 @@ async function cpuBound(events: SegmentEvent[]) {
   const topic = await makeTopic(events, 'cpu');
   log(`cpu: plain kafkajs consume-and-discard of ${events.length} events`);
   const raw = await new Promise<{ eventsPerSec: number; seconds: number }>((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-consume.ts', topic, String(events.length)], {
-      env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const c = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/raw-consume.ts', topic, String(events.length)],
+      {
+        env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('exit', () => {
@@ -282,7 +357,14 @@ async function cpuBound(events: SegmentEvent[]) {
   });
   const sb = await startSandbox({ config: { limits: NO_LIMITS, jobDurationMs: 0 } });
   log(`cpu: optimized service, sandbox without limits or latency`);
-  const ours = await runService({ label: 'cpu', mode: 'optimized', topic, sandbox: sb, events: events.length, timeoutMs: 300_000 });
+  const ours = await runService({
+    label: 'cpu',
+    mode: 'optimized',
+    topic,
+    sandbox: sb,
+    events: events.length,
+    timeoutMs: 300_000,
+  });
   await sb.close();
   await dropTopic(topic);
   return { raw, ours, ratio: ours.eventsPerSec / raw.eventsPerSec };
@@ -290,8 +372,30 @@ async function cpuBound(events: SegmentEvent[]) {
 
 const fmt = (n: number | null, d = 1) => (n === null ? '—' : n.toFixed(d));
 function table(rows: RunResult[]): string {
-  const head = ['workload', 'mode', 'events', 'seconds', 'events/s', 'req/event', 'p50 s', 'p99 s', 'peak RSS MB', 'CPU s'];
-  const body = rows.map((r) => [r.label, r.mode, String(r.events), fmt(r.seconds), fmt(r.eventsPerSec), fmt(r.requestsPerEvent, 3), fmt(r.p50, 3), fmt(r.p99, 3), fmt(r.peakRssMb, 0), fmt(r.cpuSeconds, 1)]);
+  const head = [
+    'workload',
+    'mode',
+    'events',
+    'seconds',
+    'events/s',
+    'req/event',
+    'p50 s',
+    'p99 s',
+    'peak RSS MB',
+    'CPU s',
+  ];
+  const body = rows.map((r) => [
+    r.label,
+    r.mode,
+    String(r.events),
+    fmt(r.seconds),
+    fmt(r.eventsPerSec),
+    fmt(r.requestsPerEvent, 3),
+    fmt(r.p50, 3),
+    fmt(r.p99, 3),
+    fmt(r.peakRssMb, 0),
+    fmt(r.cpuSeconds, 1),
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i]!)).join('  ');
   return [line(head), ...body.map(line)].join('\n');
@@ -302,9 +406,14 @@ const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(
 const mix = await compare('mixed', mixed(MIXED_N), 240_000);
 const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
 const rows = [identify.naive, identify.optimized, mix.naive, mix.optimized, cpu.ours];
-process.stdout.write(`\nZendesk Enterprise limits, time scale ×${TIME_SCALE}, latency 50–150 ms (cpu run: no limits, no latency)\n`);
+process.stdout.write(
+  `\nZendesk Enterprise limits, time scale ×${TIME_SCALE}, latency 50–150 ms (cpu run: no limits, no latency)\n`,
+);
 process.stdout.write(`${table(rows)}\n\n`);
-for (const r of rows) process.stdout.write(`${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}\n  outcomes: ${JSON.stringify(r.outcomes)}\n`);
+for (const r of rows)
+  process.stdout.write(
+    `${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}\n  outcomes: ${JSON.stringify(r.outcomes)}\n`,
+  );
 process.stdout.write(
   `\nidentify: ${fmt(identify.speedup)}× naive, ${fmt(identify.optimized.requestsPerEvent, 3)} requests/event, state equal: ${identify.stateEqual}\n` +
     `mixed:    ${fmt(mix.speedup)}× naive, state equal: ${mix.stateEqual}\n` +

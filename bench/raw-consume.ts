@@ -3,7 +3,11 @@ import { Kafka, logLevel } from 'kafkajs';
 
 const [topic, countArg] = process.argv.slice(2);
 const expected = Number(countArg);
-const kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'raw', logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  clientId: 'raw',
+  logLevel: logLevel.NOTHING,
+});
 const consumer = kafka.consumer({ groupId: `raw-${Date.now()}` });
 await consumer.connect();
 await consumer.subscribe({ topic: topic!, fromBeginning: true });

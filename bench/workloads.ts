@@ -64,7 +64,11 @@ export function mixed(n = 10_000, users = 3_000, orgs = 300, seed = 2): SegmentE
         userId: `user-${u}`,
         groupId: `org-${o}`,
         timestamp: ts,
-        traits: { name: `Organization ${o}`, industry: ['retail', 'saas', 'media'][o % 3]!, employees: 10 + o },
+        traits: {
+          name: `Organization ${o}`,
+          industry: ['retail', 'saas', 'media'][o % 3]!,
+          employees: 10 + o,
+        },
       });
     } else {
       const list = rnd() < 0.5 ? MIXED_TRACK_EVENTS : OTHER_EVENTS;

@@ -11,7 +11,9 @@ import { startSandbox } from '../src/sandbox/index.js';
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const topic = `demo-${Date.now()}`;
 const file = process.argv[2] ?? 'examples/events.jsonl';
-const events = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+const events = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim()).length;
 const metricsPort = 19464;
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -40,7 +42,10 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
 const cli = (args: string[], opts: { inherit?: boolean } = {}): ChildProcess =>
-  spawn(process.execPath, ['bin/zendesk-destination.js', ...args], { env, stdio: ['ignore', opts.inherit ? 'inherit' : 'pipe', 'inherit'] });
+  spawn(process.execPath, ['bin/zendesk-destination.js', ...args], {
+    env,
+    stdio: ['ignore', opts.inherit ? 'inherit' : 'pipe', 'inherit'],
+  });
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
 
 const produce = cli(['produce', file], { inherit: true });
@@ -61,13 +66,20 @@ async function outcomes(): Promise<number> {
 }
 const deadline = Date.now() + 120_000;
 let done = 0;
-while ((done = await outcomes()) < events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+while ((done = await outcomes()) < events && Date.now() < deadline)
+  await new Promise((r) => setTimeout(r, 500));
 run.kill('SIGTERM');
 const code = await runExit;
 say(`\n${done}/${events} events have an outcome; the destination exited with code ${code} after SIGTERM\n`);
 
 const state = sandbox.state() as unknown as {
-  users: { id: number; name: string; external_id: string | null; user_fields: Record<string, unknown>; time_zone: string | null }[];
+  users: {
+    id: number;
+    name: string;
+    external_id: string | null;
+    user_fields: Record<string, unknown>;
+    time_zone: string | null;
+  }[];
   organizations: { id: number; name: string; external_id: string | null; domain_names: string[] }[];
   memberships: { user_id: number; organization_id: number }[];
   events: unknown[];
@@ -77,13 +89,22 @@ say(`Zendesk sandbox now holds:`);
 say(`  ${state.users.length} users`);
 for (const u of state.users) {
   const orgs = state.memberships.filter((m) => m.user_id === u.id).map((m) => orgName.get(m.organization_id));
-  const fields = Object.entries(u.user_fields ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  say(`    ${u.external_id ?? '-'}  ${u.name}  tz=${u.time_zone ?? '-'}  orgs=[${orgs.join(', ')}]  ${fields.join(' ')}`);
+  const fields = Object.entries(u.user_fields ?? {})
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  say(
+    `    ${u.external_id ?? '-'}  ${u.name}  tz=${u.time_zone ?? '-'}  orgs=[${orgs.join(', ')}]  ${fields.join(' ')}`,
+  );
 }
-say(`  ${state.organizations.length} organizations: ${state.organizations.map((o) => `${o.name} (${o.external_id})`).join(', ')}`);
+say(
+  `  ${state.organizations.length} organizations: ${state.organizations.map((o) => `${o.name} (${o.external_id})`).join(', ')}`,
+);
 say(`  ${state.memberships.length} memberships`);
 say(`  ${state.events.length} user events`);
-const dlq = spawn(process.execPath, ['bin/zendesk-destination.js', 'dlq', 'list'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+const dlq = spawn(process.execPath, ['bin/zendesk-destination.js', 'dlq', 'list'], {
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 await exited(dlq);
 await sandbox.close();
 const admin2 = kafka.admin();

@@ -11,4 +11,5 @@ export function settingsTable(): string {
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) process.stdout.write(`${settingsTable()}\n`);
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!))
+  process.stdout.write(`${settingsTable()}\n`);

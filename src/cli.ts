@@ -22,8 +22,12 @@ Settings come from the environment (see README); each may also come from <NAME>_
 
 /** Settings for commands that only talk to Kafka and the registry: Zendesk settings are not needed. */
 function loadKafkaSide(): Config {
-  return loadConfig({ ZENDESK_URL: 'http://127.0.0.1', ZENDESK_OAUTH_TOKEN: 'unused', ...process.env,
-    ...(process.env.ZENDESK_SUBDOMAIN || process.env.ZENDESK_URL ? {} : { ZENDESK_URL: 'http://127.0.0.1' }) });
+  return loadConfig({
+    ZENDESK_URL: 'http://127.0.0.1',
+    ZENDESK_OAUTH_TOKEN: 'unused',
+    ...process.env,
+    ...(process.env.ZENDESK_SUBDOMAIN || process.env.ZENDESK_URL ? {} : { ZENDESK_URL: 'http://127.0.0.1' }),
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -51,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       const limit = values.limit !== undefined ? Number(values.limit) : undefined;
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a positive integer');
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+        throw new UsageError('--limit must be a positive integer');
       const { dlqCommand } = await import('./commands/dlq.js');
       return dlqCommand(loadKafkaSide(), {
         action: positionals[0] ?? 'list',

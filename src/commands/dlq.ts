@@ -1,7 +1,12 @@
 import type { Config } from '../config.js';
 import { createKafka } from '../pipeline/kafka.js';
 import { H, headerText } from '../pipeline/dlq.js';
-import { readDeadLetters, replayDeadLetters, summarize, type DeadLetterRecord } from '../pipeline/dlq-tools.js';
+import {
+  readDeadLetters,
+  replayDeadLetters,
+  summarize,
+  type DeadLetterRecord,
+} from '../pipeline/dlq-tools.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { maskEmails } from './mask.js';
 import { Progress } from './progress.js';
@@ -24,20 +29,27 @@ export async function dlqCommand(config: Config, args: DlqArgs): Promise<number>
       if (args.json) process.stdout.write(`${JSON.stringify(s)}\n`);
       else {
         process.stdout.write(`${config.kafka.dlqTopic}: ${s.total} dead letters\n`);
-        for (const [r, n] of Object.entries(s.byReason).sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${r.padEnd(24)} ${n}\n`);
+        for (const [r, n] of Object.entries(s.byReason).sort((a, b) => b[1] - a[1]))
+          process.stdout.write(`  ${r.padEnd(24)} ${n}\n`);
         if (s.oldest) process.stdout.write(`oldest ${s.oldest}\nnewest ${s.newest}\n`);
       }
       return 0;
     }
     case 'show': {
       const records = await readDeadLetters(kafka, config.kafka.dlqTopic, filter);
-      const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
+      const codec = new SegmentCodec(
+        createRegistry(config.schemaRegistry),
+        SegmentCodec.subjectFor(config.kafka.topic),
+      );
       for (const r of records) {
         const shown = await describe(r, codec);
         const text = JSON.stringify(shown, null, args.json ? undefined : 2);
         process.stdout.write(`${args.reveal ? text : maskEmails(text)}\n`);
       }
-      if (!args.json) process.stderr.write(`${records.length} shown${args.reveal ? '' : ' (emails masked; --reveal to show them)'}\n`);
+      if (!args.json)
+        process.stderr.write(
+          `${records.length} shown${args.reveal ? '' : ' (emails masked; --reveal to show them)'}\n`,
+        );
       return 0;
     }
     case 'replay': {
@@ -50,7 +62,10 @@ export async function dlqCommand(config: Config, args: DlqArgs): Promise<number>
         onProgress: (done, total) => progress.update(done, total),
       });
       if (!args.dryRun && s.replayed) progress.done(s.replayed, s.matched);
-      const reasons = Object.entries(s.byReason).map(([r, n]) => `${r}=${n}`).join(', ') || 'none';
+      const reasons =
+        Object.entries(s.byReason)
+          .map(([r, n]) => `${r}=${n}`)
+          .join(', ') || 'none';
       process.stdout.write(
         args.dryRun
           ? `dry run: ${s.matched} dead letters would be replayed to ${config.kafka.topic} (${reasons})\n`

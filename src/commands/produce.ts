@@ -13,7 +13,10 @@ export async function produceCommand(config: Config, file: string | undefined): 
   const size = path ? statSync(path).size : undefined;
   const kafka = createKafka({ ...config.kafka });
   const producer = createProducer(kafka);
-  const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
+  const codec = new SegmentCodec(
+    createRegistry(config.schemaRegistry),
+    SegmentCodec.subjectFor(config.kafka.topic),
+  );
   const progress = new Progress('produce');
   await producer.connect();
   try {
@@ -29,7 +32,9 @@ export async function produceCommand(config: Config, file: string | undefined): 
     });
     progress.done(summary.produced);
     if (summary.droppedKeys.length)
-      process.stderr.write(`note: top-level keys not in the schema were not carried: ${summary.droppedKeys.join(', ')}\n`);
+      process.stderr.write(
+        `note: top-level keys not in the schema were not carried: ${summary.droppedKeys.join(', ')}\n`,
+      );
     process.stdout.write(
       `${summary.produced} produced, ${summary.failed} failed (of ${summary.read} events) to ${config.kafka.topic}\n`,
     );

@@ -15,7 +15,11 @@ import { observeClient, observePipeline } from './observe.js';
  * consumer pipeline, and drains on SIGTERM/SIGINT. Resolves with the process exit code.
  */
 export async function runCommand(config: Config): Promise<number> {
-  const log = createLogger({ level: config.log.level, format: config.log.format, secrets: secretsOf(config) });
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    secrets: secretsOf(config),
+  });
   log.info('starting zendesk-destination', { config: describeConfig(config) });
   for (const w of config.warnings) log.warn(w);
 
@@ -33,9 +37,17 @@ export async function runCommand(config: Config): Promise<number> {
     logger: log,
   });
   for (const w of client.authWarnings()) log.warn(w);
-  const destination = createDestination({ api: client, settings: config.destination, logger: log, mode: config.pipeline.mode });
+  const destination = createDestination({
+    api: client,
+    settings: config.destination,
+    logger: log,
+    mode: config.pipeline.mode,
+  });
   const kafka = createKafka({ ...config.kafka }, (level, message, meta) => log.log(level, message, meta));
-  const codec = new SegmentCodec(createRegistry(config.schemaRegistry), SegmentCodec.subjectFor(config.kafka.topic));
+  const codec = new SegmentCodec(
+    createRegistry(config.schemaRegistry),
+    SegmentCodec.subjectFor(config.kafka.topic),
+  );
   const pipeline = new SegmentPipeline({
     kafka,
     topic: config.kafka.topic,
@@ -71,7 +83,14 @@ export async function runCommand(config: Config): Promise<number> {
   };
   const exit = new Promise<number>((resolve) => {
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
-      process.once(sig, () => void stop(sig).then(() => resolve(0), () => resolve(1)));
+      process.once(
+        sig,
+        () =>
+          void stop(sig).then(
+            () => resolve(0),
+            () => resolve(1),
+          ),
+      );
   });
 
   const summary = setInterval(() => {
@@ -91,6 +110,9 @@ export async function runCommand(config: Config): Promise<number> {
   clearInterval(summary);
   log.info('stopped', { ...pipeline.counts });
   // Let the transports flush the last lines, but never hang the exit on them.
-  await Promise.race([new Promise((r) => log.on('finish', r).end()), new Promise((r) => setTimeout(r, 1000).unref())]);
+  await Promise.race([
+    new Promise((r) => log.on('finish', r).end()),
+    new Promise((r) => setTimeout(r, 1000).unref()),
+  ]);
   return code;
 }

@@ -29,7 +29,10 @@ export interface Log {
 /** What the pipeline reports, for metrics. All optional. */
 export interface PipelineObserver {
   consumed?(topic: string, partition: number): void;
-  outcome?(outcome: Outcome, src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string }): void;
+  outcome?(
+    outcome: Outcome,
+    src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string },
+  ): void;
   deadLettered?(reason: string): void;
   paused?(topic: string, partition: number, reason: string, delayMs: number): void;
   resumed?(topic: string, partition: number): void;
@@ -68,7 +71,9 @@ export class OutageError extends Error {
 }
 
 const isOutage = (e: unknown): boolean =>
-  (isZendeskError(e) && e.action !== 'reject') || e instanceof RegistryUnavailableError || e instanceof OutageError;
+  (isZendeskError(e) && e.action !== 'reject') ||
+  e instanceof RegistryUnavailableError ||
+  e instanceof OutageError;
 
 interface PartitionState {
   /** Offsets above the committed watermark that already have an outcome (survive a pause, not a rebalance). */
@@ -94,7 +99,16 @@ export class SegmentPipeline {
   private crashed?: Error;
   private inFlight = 0;
   private readonly o: Required<
-    Pick<PipelineOptions, 'partitionsConcurrently' | 'laneConcurrency' | 'outageBackoff' | 'sessionTimeoutMs' | 'shutdownTimeoutMs' | 'coalesce' | 'maxRun'>
+    Pick<
+      PipelineOptions,
+      | 'partitionsConcurrently'
+      | 'laneConcurrency'
+      | 'outageBackoff'
+      | 'sessionTimeoutMs'
+      | 'shutdownTimeoutMs'
+      | 'coalesce'
+      | 'maxRun'
+    >
   > &
     PipelineOptions;
   readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
@@ -116,7 +130,9 @@ export class SegmentPipeline {
   readiness(): { ready: boolean; reason?: string } {
     if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
     if (!this.joined) return { ready: false, reason: 'not joined to the consumer group' };
-    const paused = [...this.partitions.entries()].filter(([, s]) => s.pausedUntil !== undefined).map(([k]) => k);
+    const paused = [...this.partitions.entries()]
+      .filter(([, s]) => s.pausedUntil !== undefined)
+      .map(([k]) => k);
     if (paused.length) return { ready: false, reason: `paused by an outage: ${paused.join(', ')}` };
     return { ready: true };
   }
@@ -145,7 +161,9 @@ export class SegmentPipeline {
         assignment: e.payload.memberAssignment,
       });
     });
-    consumer.on(consumer.events.REBALANCING, () => log.info('consumer group rebalancing', { groupId: this.o.groupId }));
+    consumer.on(consumer.events.REBALANCING, () =>
+      log.info('consumer group rebalancing', { groupId: this.o.groupId }),
+    );
     consumer.on(consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { error: e.payload.error.message, restart: e.payload.restart });
       if (!e.payload.restart) this.crashed = e.payload.error;
@@ -169,14 +187,19 @@ export class SegmentPipeline {
     if (this.stopping) return;
     this.stopping = true;
     for (const s of this.partitions.values()) if (s.timer) clearTimeout(s.timer);
-    const deadline = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.shutdownTimeoutMs).unref());
+    const deadline = new Promise<'timeout'>((r) =>
+      setTimeout(() => r('timeout'), this.o.shutdownTimeoutMs).unref(),
+    );
     const done = (async () => {
       await this.consumer?.disconnect();
       await this.producer?.disconnect();
       return 'done' as const;
     })();
     const how = await Promise.race([done, deadline]);
-    if (how === 'timeout') this.o.log.warn('shutdown deadline reached with work in flight; it will be redelivered', { inFlight: this.inFlight });
+    if (how === 'timeout')
+      this.o.log.warn('shutdown deadline reached with work in flight; it will be redelivered', {
+        inFlight: this.inFlight,
+      });
   }
 
   private state(topic: string, partition: number): PartitionState {
@@ -207,7 +230,11 @@ export class SegmentPipeline {
         resolveOffset(w);
         lastResolved = w;
         for (const o of st.done) if (BigInt(o) <= BigInt(w)) st.done.delete(o);
-        this.o.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)));
+        this.o.observer?.lag?.(
+          topic,
+          partition,
+          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)),
+        );
       }
     };
     advance();
@@ -258,7 +285,13 @@ export class SegmentPipeline {
     const delay = Math.min(maxMs, initialMs * 2 ** Math.min(st.outages - 1, 20));
     st.pausedUntil = Date.now() + delay;
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    this.o.log.warn('partition paused: outage', { topic, partition, reason, retryInMs: delay, attempt: st.outages });
+    this.o.log.warn('partition paused: outage', {
+      topic,
+      partition,
+      reason,
+      retryInMs: delay,
+      attempt: st.outages,
+    });
     this.o.observer?.paused?.(topic, partition, reason, delay);
     this.consumer?.pause([{ topic, partitions: [partition] }]);
     st.timer = setTimeout(() => {
@@ -280,7 +313,10 @@ export class SegmentPipeline {
       return { message: m, event: await this.o.codec.decode(m.value) };
     } catch (e) {
       if (e instanceof DecodeError)
-        return { message: m, outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` } };
+        return {
+          message: m,
+          outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` },
+        };
       throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
     }
   }
@@ -317,14 +353,28 @@ export class SegmentPipeline {
       let delivered: Outcome[] = [];
       if (events.length) {
         try {
-          delivered = events.length > 1 && destination.processRun ? await destination.processRun(events) : [await destination.process(events[0]!)];
+          delivered =
+            events.length > 1 && destination.processRun
+              ? await destination.processRun(events)
+              : [await destination.process(events[0]!)];
         } catch (e) {
           if (isOutage(e)) throw e;
           const o: Outcome = isZendeskError(e)
-            ? { kind: 'rejected', reason: 'rejected_by_zendesk', message: e.message, status: e.status, details: e.details }
+            ? {
+                kind: 'rejected',
+                reason: 'rejected_by_zendesk',
+                message: e.message,
+                status: e.status,
+                details: e.details,
+              }
             : { kind: 'rejected', reason: 'internal_error', message: (e as Error)?.message ?? String(e) };
           if (!isZendeskError(e))
-            log.error('internal error while processing an event', { topic, partition, offset: run[0]!.message.offset, error: (e as Error)?.stack ?? String(e) });
+            log.error('internal error while processing an event', {
+              topic,
+              partition,
+              offset: run[0]!.message.offset,
+              error: (e as Error)?.stack ?? String(e),
+            });
           delivered = events.map(() => o);
         }
       }
@@ -333,19 +383,39 @@ export class SegmentPipeline {
       for (let idx = 0; idx < run.length; idx++) {
         const m = run[idx]!.message;
         const outcome = outcomes[idx]!;
-        const src = { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId: run[idx]!.event?.messageId ?? undefined };
+        const src = {
+          topic,
+          partition,
+          offset: m.offset,
+          timestamp: m.timestamp,
+          messageId: run[idx]!.event?.messageId ?? undefined,
+        };
         if (outcome.kind === 'rejected') {
           try {
             await this.dlq!.write(
               { topic, partition, message: m },
-              { reason: outcome.reason, message: outcome.message, status: outcome.status, details: outcome.details, attempts: outcome.attempts, messageId: src.messageId },
+              {
+                reason: outcome.reason,
+                message: outcome.message,
+                status: outcome.status,
+                details: outcome.details,
+                attempts: outcome.attempts,
+                messageId: src.messageId,
+              },
             );
           } catch (e) {
             throw new OutageError(`dead-letter topic unavailable: ${(e as Error).message}`);
           }
           this.counts.deadLettered++;
           observer?.deadLettered?.(outcome.reason);
-          log.warn('event dead-lettered', { topic, partition, offset: m.offset, reason: outcome.reason, error: outcome.message, status: outcome.status });
+          log.warn('event dead-lettered', {
+            topic,
+            partition,
+            offset: m.offset,
+            reason: outcome.reason,
+            error: outcome.message,
+            status: outcome.status,
+          });
         } else if (outcome.kind === 'skipped') {
           this.counts.skipped++;
           log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });

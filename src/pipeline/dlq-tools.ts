@@ -56,7 +56,10 @@ export async function readDeadLetters(
     try {
       await consumer.subscribe({ topic: dlqTopic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`reading ${dlqTopic} timed out after ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`reading ${dlqTopic} timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         const finish = () => {
           clearTimeout(timer);
           resolve();
@@ -121,10 +124,21 @@ export interface ReplaySummary {
  */
 export async function replayDeadLetters(
   kafka: Kafka,
-  opts: { dlqTopic: string; sourceTopic: string; filter?: DlqFilter; dryRun?: boolean; onProgress?: (done: number, total: number) => void },
+  opts: {
+    dlqTopic: string;
+    sourceTopic: string;
+    filter?: DlqFilter;
+    dryRun?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<ReplaySummary> {
   const records = await readDeadLetters(kafka, opts.dlqTopic, opts.filter);
-  const summary: ReplaySummary = { matched: records.length, replayed: 0, byReason: {}, dryRun: !!opts.dryRun };
+  const summary: ReplaySummary = {
+    matched: records.length,
+    replayed: 0,
+    byReason: {},
+    dryRun: !!opts.dryRun,
+  };
   for (const r of records) summary.byReason[r.reason] = (summary.byReason[r.reason] ?? 0) + 1;
   if (opts.dryRun || records.length === 0) return summary;
   const producer = createProducer(kafka);

@@ -22,15 +22,29 @@ export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
     logLevel: sink ? logLevel.INFO : logLevel.NOTHING,
   };
-  if (s.sasl) config.sasl = { mechanism: s.sasl.mechanism, username: s.sasl.username, password: s.sasl.password } as SASLOptions;
+  if (s.sasl)
+    config.sasl = {
+      mechanism: s.sasl.mechanism,
+      username: s.sasl.username,
+      password: s.sasl.password,
+    } as SASLOptions;
   if (sink) {
     config.logCreator = () => (entry) => {
       const { message, ...meta } = entry.log;
       const level =
-        entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : entry.level === logLevel.INFO ? 'info' : 'debug';
+        entry.level === logLevel.ERROR
+          ? 'error'
+          : entry.level === logLevel.WARN
+            ? 'warn'
+            : entry.level === logLevel.INFO
+              ? 'info'
+              : 'debug';
       // KafkaJS logs transient broker errors at ERROR while it retries; we report them as warnings
       // and let our own code decide what is an error.
-      sink(level === 'error' ? 'warn' : level, `kafkajs: ${message}`, { namespace: entry.namespace, ...meta });
+      sink(level === 'error' ? 'warn' : level, `kafkajs: ${message}`, {
+        namespace: entry.namespace,
+        ...meta,
+      });
     };
   }
   return new Kafka(config);

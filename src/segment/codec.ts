@@ -7,7 +7,8 @@ import { fromRecord, toRecord } from './record.js';
 
 /** The current value schema of the topic, shipped in schemas/. */
 export const SCHEMA_PATH = new URL('../../schemas/segment-event.avsc', import.meta.url);
-export const loadCurrentSchema = (): avro.Schema => JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as avro.Schema;
+export const loadCurrentSchema = (): avro.Schema =>
+  JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as avro.Schema;
 
 const MAGIC_BYTE = 0;
 const HEADER_LENGTH = 5;
@@ -30,7 +31,10 @@ export function createRegistry(s: RegistrySettings): SchemaRegistry {
 }
 
 const statusOf = (e: unknown): number | undefined =>
-  typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number'
+  typeof e === 'object' &&
+  e !== null &&
+  'status' in e &&
+  typeof (e as { status: unknown }).status === 'number'
     ? (e as { status: number }).status
     : undefined;
 
@@ -66,12 +70,16 @@ export class SegmentCodec {
         { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
         { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
       );
-      if (JSON.stringify(schema) === JSON.stringify(this.reader.schema()) || this.writerId === undefined) this.writerId = id;
+      if (JSON.stringify(schema) === JSON.stringify(this.reader.schema()) || this.writerId === undefined)
+        this.writerId = id;
       return id;
     } catch (e) {
-      throw new RegistryUnavailableError(`cannot register the schema under ${this.subject}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new RegistryUnavailableError(
+        `cannot register the schema under ${this.subject}: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -95,9 +103,13 @@ export class SegmentCodec {
    * decode, RegistryUnavailableError (pause and retry) when the registry cannot be asked.
    */
   async decode(buf: Buffer | null): Promise<SegmentEvent> {
-    if (!buf || buf.length < HEADER_LENGTH) throw new DecodeError('wrong_magic_byte', 'value is shorter than the 5-byte wire header');
+    if (!buf || buf.length < HEADER_LENGTH)
+      throw new DecodeError('wrong_magic_byte', 'value is shorter than the 5-byte wire header');
     if (buf.readUInt8(0) !== MAGIC_BYTE)
-      throw new DecodeError('wrong_magic_byte', `magic byte is ${buf.readUInt8(0)}, expected 0 (Confluent wire format)`);
+      throw new DecodeError(
+        'wrong_magic_byte',
+        `magic byte is ${buf.readUInt8(0)}, expected 0 (Confluent wire format)`,
+      );
     const id = buf.readInt32BE(1);
     const resolved = await this.resolverFor(id);
     let record: unknown;
@@ -107,7 +119,11 @@ export class SegmentCodec {
           ? this.reader.fromBuffer(buf.subarray(HEADER_LENGTH))
           : this.reader.fromBuffer(buf.subarray(HEADER_LENGTH), resolved.resolver as never);
     } catch (e) {
-      throw new DecodeError('corrupt_body', `Avro body does not decode with schema ${id}: ${(e as Error).message}`, id);
+      throw new DecodeError(
+        'corrupt_body',
+        `Avro body does not decode with schema ${id}: ${(e as Error).message}`,
+        id,
+      );
     }
     return fromRecord(record, id);
   }
@@ -129,7 +145,9 @@ export class SegmentCodec {
         this.unknownIds.set(id, this.now());
         throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`, id);
       }
-      throw new RegistryUnavailableError(`schema registry unavailable: ${(e as Error).message}`, { cause: e });
+      throw new RegistryUnavailableError(`schema registry unavailable: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     if (!(writer instanceof avro.Type) || writer.name !== this.reader.name)
       throw new DecodeError('not_a_segment_event', `schema ${id} is not a Segment event schema`, id);
@@ -139,7 +157,11 @@ export class SegmentCodec {
       try {
         entry = { resolver: this.reader.createResolver(writer) };
       } catch (e) {
-        throw new DecodeError('not_a_segment_event', `schema ${id} cannot be read as the current schema: ${(e as Error).message}`, id);
+        throw new DecodeError(
+          'not_a_segment_event',
+          `schema ${id} cannot be read as the current schema: ${(e as Error).message}`,
+          id,
+        );
       }
     }
     this.resolvers.set(id, entry);

@@ -3,7 +3,8 @@
  * record is dead-lettered as `undecodable` with its original bytes. A `RegistryUnavailableError` is an
  * outage of the schema registry: the consumer pauses and tries again, nothing is dead-lettered.
  */
-export type DecodeErrorKind = 'wrong_magic_byte' | 'unknown_schema_id' | 'corrupt_body' | 'not_a_segment_event';
+export type DecodeErrorKind =
+  'wrong_magic_byte' | 'unknown_schema_id' | 'corrupt_body' | 'not_a_segment_event';
 
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';

@@ -31,7 +31,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** JSON event → Avro record. Throws InvalidInputError naming the field. Returns the keys it could not carry. */
 export function toRecord(input: unknown): { record: AvroRecord; dropped: string[] } {
   if (!isPlainObject(input)) throw new InvalidInputError('not a JSON object');
-  if (typeof input.type !== 'string' || input.type === '') throw new InvalidInputError('"type" must be a non-empty string');
+  if (typeof input.type !== 'string' || input.type === '')
+    throw new InvalidInputError('"type" must be a non-empty string');
   const record: AvroRecord = { type: input.type };
   for (const f of ENVELOPE_STRING_FIELDS) {
     const v = input[f];
@@ -57,7 +58,8 @@ export function toRecord(input: unknown): { record: AvroRecord; dropped: string[
 
 /** Avro record (as decoded with the current reader schema) → Segment event. Absent/null fields are omitted. */
 export function fromRecord(record: unknown, schemaId?: number): SegmentEvent {
-  if (!isPlainObject(record)) throw new DecodeError('not_a_segment_event', 'decoded value is not a record', schemaId);
+  if (!isPlainObject(record))
+    throw new DecodeError('not_a_segment_event', 'decoded value is not a record', schemaId);
   if (typeof record.type !== 'string' || record.type === '')
     throw new DecodeError('not_a_segment_event', 'decoded record has no "type"', schemaId);
   const event: SegmentEvent = { type: record.type };
@@ -77,7 +79,8 @@ export function fromRecord(record: unknown, schemaId?: number): SegmentEvent {
       throw new DecodeError('not_a_segment_event', `"${f}" is not valid JSON`, schemaId);
     }
     if (parsed === null) continue;
-    if (!isPlainObject(parsed)) throw new DecodeError('not_a_segment_event', `"${f}" is not a JSON object`, schemaId);
+    if (!isPlainObject(parsed))
+      throw new DecodeError('not_a_segment_event', `"${f}" is not a JSON object`, schemaId);
     out[f] = parsed as JsonObject;
   }
   return event;

@@ -26,6 +26,9 @@ const env = {
   KAFKA_PARTITIONS: '3',
 };
 
-export async function faultStack(action: 'up' | 'down', what: 'all' | 'kafka' | 'registry' = 'all'): Promise<void> {
+export async function faultStack(
+  action: 'up' | 'down',
+  what: 'all' | 'kafka' | 'registry' = 'all',
+): Promise<void> {
   await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], { env, timeout: 180_000 });
 }

@@ -18,7 +18,8 @@ export async function produceEvents(
     if ('raw' in e) messages.push({ key: e.key, value: e.raw });
     else messages.push({ key: partitionKey(e) ?? 'none', value: (await codec.encode(e)).value });
   }
-  for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
+  for (let i = 0; i < messages.length; i += 500)
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
 }
 
 export async function connectedProducer(): Promise<Producer> {
@@ -27,7 +28,11 @@ export async function connectedProducer(): Promise<Producer> {
   return p;
 }
 
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

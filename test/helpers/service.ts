@@ -32,7 +32,12 @@ export interface Service {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startService(opts: { topic: string; groupId: string; sandbox: Sandbox; env?: Record<string, string> }): Promise<Service> {
+export async function startService(opts: {
+  topic: string;
+  groupId: string;
+  sandbox: Sandbox;
+  env?: Record<string, string>;
+}): Promise<Service> {
   const port = await freePort();
   const child = spawn(process.execPath, [...CLI, 'run'], {
     cwd: ROOT,
@@ -78,7 +83,11 @@ export async function startService(opts: { topic: string; groupId: string; sandb
 }
 
 /** Sum of a counter (all label sets) in a Prometheus text page. */
-export function metricSum(text: string, name: string, filter: (labels: string) => boolean = () => true): number {
+export function metricSum(
+  text: string,
+  name: string,
+  filter: (labels: string) => boolean = () => true,
+): number {
   return text
     .split('\n')
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
@@ -91,21 +100,35 @@ export function deliveredMessageIds(sandbox: Sandbox, field = 'last_message_id')
   const out = new Set<string>();
   for (const r of sandbox.requests()) {
     if (r.status >= 300) continue;
-    const b = r.body as { user?: { user_fields?: Record<string, unknown> }; users?: { user_fields?: Record<string, unknown> }[]; event?: { properties?: Record<string, unknown> } } | null;
+    const b = r.body as {
+      user?: { user_fields?: Record<string, unknown> };
+      users?: { user_fields?: Record<string, unknown> }[];
+      event?: { properties?: Record<string, unknown> };
+    } | null;
     const id = b?.user?.user_fields?.[field] ?? b?.event?.properties?.messageId;
     if (typeof id === 'string') out.add(id);
-    for (const u of b?.users ?? []) if (typeof u.user_fields?.[field] === 'string') out.add(u.user_fields[field] as string);
+    for (const u of b?.users ?? [])
+      if (typeof u.user_fields?.[field] === 'string') out.add(u.user_fields[field] as string);
   }
   return out;
 }
 
 /** Dead letters of a DLQ topic: messageId → reason. */
-export async function deadLetters(topic: string, dlqTopic: string, expected: number): Promise<Map<string, string>> {
+export async function deadLetters(
+  topic: string,
+  dlqTopic: string,
+  expected: number,
+): Promise<Map<string, string>> {
   const codec = codecFor(topic);
   const msgs = await readAll(dlqTopic, expected);
   const out = new Map<string, string>();
   for (const m of msgs) {
-    const id = headerText(m.headers, H.messageId) ?? (await codec.decode(m.value).then((e) => e.messageId ?? '', () => `offset:${m.offset}`));
+    const id =
+      headerText(m.headers, H.messageId) ??
+      (await codec.decode(m.value).then(
+        (e) => e.messageId ?? '',
+        () => `offset:${m.offset}`,
+      ));
     out.set(id, headerText(m.headers, H.reason) ?? '?');
   }
   return out;

@@ -51,7 +51,10 @@ export async function readAll(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`readAll(${topic}): ${out.length}/${count} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`readAll(${topic}): ${out.length}/${count} after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       if (count === 0) {
         clearTimeout(timer);
         resolve();

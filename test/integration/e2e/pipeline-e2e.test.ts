@@ -8,7 +8,13 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { createTopics, deleteTopics, uniqueName } from '../../helpers/stack.js';
 import { codecFor, connectedProducer, produceEvents, seeded, waitUntil } from '../../helpers/pipeline.js';
-import { deadLetters, deliveredMessageIds, metricSum, startService, type Service } from '../../helpers/service.js';
+import {
+  deadLetters,
+  deliveredMessageIds,
+  metricSum,
+  startService,
+  type Service,
+} from '../../helpers/service.js';
 import { runCli } from '../../helpers/cli.js';
 import { BROKERS, REGISTRY_URL } from '../../helpers/stack.js';
 
@@ -43,7 +49,12 @@ function workload(n: number, users: number, seed: number): SegmentEvent[] {
   const rnd = seeded(seed);
   return Array.from({ length: n }, (_, i) => {
     const u = Math.floor(rnd() * users);
-    return { type: 'identify', messageId: `m-${seed}-${i}`, userId: `user-${u}`, traits: { name: `User ${u}`, seq: i, lastMessageId: `m-${seed}-${i}` } };
+    return {
+      type: 'identify',
+      messageId: `m-${seed}-${i}`,
+      userId: `user-${u}`,
+      traits: { name: `User ${u}`, seq: i, lastMessageId: `m-${seed}-${i}` },
+    };
   });
 }
 
@@ -126,7 +137,12 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     const b = await startService({ topic, groupId, sandbox, env });
     services.push(b);
     await waitUntil(async () => (await b.ready().catch(() => 0)) === 200, 60_000, 'the second member joined');
-    await waitUntil(async () => metricSum(await b.metrics().catch(() => ''), 'zendesk_destination_event_outcomes_total') >= 10, 60_000, 'the second member working');
+    await waitUntil(
+      async () =>
+        metricSum(await b.metrics().catch(() => ''), 'zendesk_destination_event_outcomes_total') >= 10,
+      60_000,
+      'the second member working',
+    );
     expect(await accounted(sandbox, events)).toBe(false); // it really joined mid-run
     expect(await b.stop()).toBe(0);
     await waitUntil(() => accounted(sandbox, events), 180_000, 'every event delivered');
@@ -149,7 +165,11 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     expect(metricSum(during, 'zendesk_destination_paused_partitions')).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 2000));
     sandbox.configure({ auth: { revoked: false } });
-    await waitUntil(() => accounted(sandbox, events), 90_000, 'all delivered after the credential is restored');
+    await waitUntil(
+      () => accounted(sandbox, events),
+      90_000,
+      'all delivered after the credential is restored',
+    );
     await waitUntil(async () => (await svc.ready()) === 200, 30_000, 'ready again');
     expect(metricSum(await svc.metrics(), 'zendesk_destination_dead_letters_total')).toBe(0);
     expect(await svc.stop()).toBe(0);
@@ -160,11 +180,20 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     const { topic, dlqTopic, sandbox, groupId, codec } = await setup(2);
     const env = { ZENDESK_TRACK_EVENTS: 'Order Completed' };
     const early: SegmentEvent[] = [
-      { type: 'track', messageId: 't-1', userId: 'late-user', event: 'Order Completed', properties: { messageId: 't-1', total: 5 } },
+      {
+        type: 'track',
+        messageId: 't-1',
+        userId: 'late-user',
+        event: 'Order Completed',
+        properties: { messageId: 't-1', total: 5 },
+      },
       { type: 'identify', messageId: 'n-1', userId: 'nameless', traits: { plan: 'free' } },
       { type: 'identify', messageId: 'ok-1', userId: 'fine', traits: { name: 'Fine User' } },
     ];
-    await produceEvents(producer, codec, topic, [...early, { raw: Buffer.from([0, 0, 0, 0, 1, 255]), key: 'junk' }]);
+    await produceEvents(producer, codec, topic, [
+      ...early,
+      { raw: Buffer.from([0, 0, 0, 0, 1, 255]), key: 'junk' },
+    ]);
     const svc = await startService({ topic, groupId, sandbox, env });
     services.push(svc);
     const dl = await deadLetters(topic, dlqTopic, 3);
@@ -182,11 +211,19 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
       expect(r.stdout, r.stderr).toMatch(/1 of 1 dead letters replayed/);
     }
     await waitUntil(() => sandbox.state().events.length === 1, 60_000, 'the replayed track delivered');
-    const named = (sandbox.state().users as { external_id: string; user_fields: Record<string, unknown> }[]).find((u) => u.external_id === 'nameless');
-    await waitUntil(() => {
-      const u = (sandbox.state().users as { external_id: string; user_fields: Record<string, unknown> }[]).find((x) => x.external_id === 'nameless');
-      return u?.user_fields.plan === 'free';
-    }, 60_000, 'the replayed nameless identify applied');
+    const named = (
+      sandbox.state().users as { external_id: string; user_fields: Record<string, unknown> }[]
+    ).find((u) => u.external_id === 'nameless');
+    await waitUntil(
+      () => {
+        const u = (
+          sandbox.state().users as { external_id: string; user_fields: Record<string, unknown> }[]
+        ).find((x) => x.external_id === 'nameless');
+        return u?.user_fields.plan === 'free';
+      },
+      60_000,
+      'the replayed nameless identify applied',
+    );
     expect(named).toBeDefined();
     expect(sandbox.state().events[0]!.event).toMatchObject({ type: 'Order Completed', source: 'segment' });
     expect(await svc.stop()).toBe(0);

@@ -7,7 +7,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { startSandbox, type Sandbox, type DeepPartial, type SandboxConfig } from '../../../src/sandbox/index.js';
+import {
+  startSandbox,
+  type Sandbox,
+  type DeepPartial,
+  type SandboxConfig,
+} from '../../../src/sandbox/index.js';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { H, headerText } from '../../../src/pipeline/dlq.js';
@@ -62,7 +67,9 @@ const events = (tag: string): SegmentEvent[] =>
 
 function delivered(sandbox: Sandbox): Set<string> {
   const users = sandbox.state().users as { user_fields: Record<string, unknown> }[];
-  return new Set(users.map((u) => u.user_fields.last_message_id).filter((x): x is string => typeof x === 'string'));
+  return new Set(
+    users.map((u) => u.user_fields.last_message_id).filter((x): x is string => typeof x === 'string'),
+  );
 }
 
 async function setupTopic(brokers: string, registry: string, evs: SegmentEvent[], partitions = 3) {
@@ -70,15 +77,27 @@ async function setupTopic(brokers: string, registry: string, evs: SegmentEvent[]
   const kafka = new Kafka({ brokers: [brokers], clientId: 'fault-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [topic, `${topic}.dlq`].map((t) => ({ topic: t, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.createTopics({
+    topics: [topic, `${topic}.dlq`].map((t) => ({
+      topic: t,
+      numPartitions: partitions,
+      replicationFactor: 1,
+    })),
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const codec = new SegmentCodec(createRegistry({ url: registry }), SegmentCodec.subjectFor(topic));
-  const producer: Producer = kafka.producer();
-  await producer.connect();
-  const messages = await Promise.all(evs.map(async (e) => ({ key: e.userId!, value: (await codec.encode(e)).value })));
-  await producer.send({ topic, acks: -1, messages });
-  await producer.disconnect();
-  return { topic, kafka };
+  const produce = async (batch: SegmentEvent[]) => {
+    const producer: Producer = kafka.producer();
+    await producer.connect();
+    const messages = await Promise.all(
+      batch.map(async (e) => ({ key: e.userId!, value: (await codec.encode(e)).value })),
+    );
+    await producer.send({ topic, acks: -1, messages });
+    await producer.disconnect();
+  };
+  await produce(evs);
+  return { topic, kafka, produce };
 }
 
 async function dlqCount(kafka: Kafka, topic: string): Promise<{ total: number; reasons: string[] }> {
@@ -93,7 +112,13 @@ async function dlqCount(kafka: Kafka, topic: string): Promise<{ total: number; r
   await consumer.connect();
   await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
   await new Promise<void>((resolve) => {
-    void consumer.run({ eachMessage: async ({ message }) => void (reasons.push(headerText(message.headers, H.reason) ?? '?'), reasons.length >= total && resolve()) });
+    void consumer.run({
+      eachMessage: async ({ message }) =>
+        void (
+          reasons.push(headerText(message.headers, H.reason) ?? '?'),
+          reasons.length >= total && resolve()
+        ),
+    });
   });
   await consumer.disconnect();
   return { total, reasons };
@@ -110,14 +135,21 @@ interface CaseSpec {
   heal: (c: { sandbox: Sandbox; svc?: Service; restart: () => Promise<Service> }) => Promise<void>;
   before?: boolean;
   holdMs?: number;
+  /** The second half of the events is produced after healing (the broker is down during the fault). */
+  produceAfterHeal?: boolean;
+  /** Zendesk itself is faulty: the request log must show the fault's answers. */
+  zendeskFault?: boolean;
 }
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const brokers = spec.faultStack ? FAULT_STACK.brokers : BROKERS.join(',');
   const registry = spec.faultStack ? FAULT_STACK.registry : REGISTRY_URL;
   const evs = events(spec.name);
-  const { topic, kafka } = await setupTopic(brokers, registry, evs);
-  const sandbox = await startSandbox({ config: { faults: { latencyMs: 40, jitterMs: 20, seed: 5 }, ...spec.sandbox } });
+  const half = evs.length / 2;
+  const { topic, kafka, produce } = await setupTopic(brokers, registry, evs.slice(0, half));
+  const sandbox = await startSandbox({
+    config: { faults: { latencyMs: 40, jitterMs: 20, seed: 5 }, ...spec.sandbox },
+  });
   sandboxes.push(sandbox);
   const groupId = uniqueName('g');
   const start = async () => {
@@ -125,19 +157,33 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       topic,
       groupId,
       sandbox,
-      env: { KAFKA_BROKERS: brokers, SCHEMA_REGISTRY_URL: registry, ZENDESK_CONCURRENCY: '2', ZENDESK_REQUEST_TIMEOUT_MS: '1000', ...spec.env },
+      env: {
+        KAFKA_BROKERS: brokers,
+        SCHEMA_REGISTRY_URL: registry,
+        ZENDESK_CONCURRENCY: '2',
+        ZENDESK_REQUEST_TIMEOUT_MS: '1000',
+        ...spec.env,
+      },
     });
     services.push(svc);
     return svc;
   };
   let svc: Service | undefined;
-  if (spec.before) await spec.inject({ sandbox });
+  const faultStart = new Date().toISOString();
+  if (spec.before) {
+    // nothing is cached yet: the service meets the fault on its first events
+    await produce(evs.slice(half));
+    await spec.inject({ sandbox });
+  }
   svc = await start();
   if (!spec.before) {
-    await waitUntil(() => delivered(sandbox).size >= 40, 60_000, `${spec.name}: first deliveries`);
+    await waitUntil(() => delivered(sandbox).size >= 20, 60_000, `${spec.name}: first deliveries`);
     await spec.inject({ sandbox, svc });
+    // the second half arrives during the fault (or, when the broker itself is down, right after it)
+    if (!spec.produceAfterHeal) await produce(evs.slice(half));
   }
   await new Promise((r) => setTimeout(r, spec.holdMs ?? 3000));
+  const undeliveredAtHeal = N - delivered(sandbox).size;
   const healedAt = Date.now();
   await spec.heal({
     sandbox,
@@ -147,12 +193,28 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       return svc;
     },
   });
-  await waitUntil(() => delivered(sandbox).size >= N, 120_000, `${spec.name}: every event delivered after healing`);
+  if (spec.produceAfterHeal) await produce(evs.slice(half));
+  if (spec.zendeskFault) {
+    // the fault really met the service: Zendesk answered it with errors while it lasted
+    const faulty = sandbox
+      .requests()
+      .filter((r) => r.at >= faultStart && (r.status >= 400 || r.status === 0));
+    expect(faulty.length, `${spec.name}: requests answered with the fault`).toBeGreaterThan(0);
+  }
+  await waitUntil(
+    () => delivered(sandbox).size >= N,
+    120_000,
+    `${spec.name}: every event delivered after healing`,
+  );
   const recoverSeconds = (Date.now() - healedAt) / 1000;
   const dl = await dlqCount(kafka, topic);
   const got = delivered(sandbox);
   // state: each user exactly once, with its own event's values
-  const users = sandbox.state().users as { external_id: string; name: string; user_fields: Record<string, unknown> }[];
+  const users = sandbox.state().users as {
+    external_id: string;
+    name: string;
+    user_fields: Record<string, unknown>;
+  }[];
   expect(users).toHaveLength(N);
   for (const u of users) {
     const i = Number(u.external_id.split('-').pop());
@@ -163,7 +225,16 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   if (svc && svc.child.exitCode === null) expect(await svc.stop()).toBe(0);
   const lost = evs.filter((e) => !got.has(e.messageId!)).length;
   expect(lost).toBe(0);
-  const result: CaseResult = { name: spec.name, fault: spec.fault, eventsIn: N, delivered: got.size, deadLettered: dl.total, lost, recoverSeconds, observed: '' };
+  const result: CaseResult = {
+    name: spec.name,
+    fault: spec.fault,
+    eventsIn: N,
+    delivered: got.size,
+    deadLettered: dl.total,
+    lost,
+    recoverSeconds,
+    observed: `${undeliveredAtHeal} events undelivered at healing; ${sandbox.requests().filter((r) => r.at >= faultStart && r.status >= 400).length} error answers from Zendesk`,
+  };
   results.push(result);
   return result;
 }
@@ -172,12 +243,13 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
   it('Zendesk 5xx burst: retried, then paused as an outage, then delivered', async () => {
     const r = await runCase({
       name: '5xx-burst',
+      zendeskFault: true,
       fault: '70% of Zendesk answers are 500/503 for 3 s',
       env: { ZENDESK_MAX_RETRY_TIME_MS: '800' },
       inject: async ({ sandbox }) => sandbox.configure({ faults: { errorRatio: 0.7 } }),
       heal: async ({ sandbox }) => sandbox.configure({ faults: { errorRatio: 0 } }),
     });
-    r.observed = 'retries with backoff, partitions paused while the budget was spent, resumed after';
+    r.observed += '; retries with backoff, partitions paused while the budget was spent, resumed after';
   }, 180_000);
 
   it('slow answers past the request timeout', async () => {
@@ -188,7 +260,7 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       inject: async ({ sandbox }) => sandbox.configure({ faults: { latencyMs: 2500, jitterMs: 0 } }),
       heal: async ({ sandbox }) => sandbox.configure({ faults: { latencyMs: 40, jitterMs: 20 } }),
     });
-    r.observed = 'timeouts retried, then treated as an outage (pause), never dead-lettered';
+    r.observed += '; timeouts retried, then treated as an outage (pause), never dead-lettered';
   }, 180_000);
 
   it('429 storm: a tiny account budget, waited out with Retry-After', async () => {
@@ -198,7 +270,8 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       inject: async ({ sandbox }) => sandbox.configure({ limits: { accountPerMinute: 40, timeScale: 10 } }),
       heal: async ({ sandbox }) => sandbox.configure({ limits: { accountPerMinute: null, timeScale: 1 } }),
     });
-    r.observed = '429s answered with Retry-After; every caller waited, nothing failed';
+    r.observed +=
+      '; the client paced itself by X-Rate-Limit-Remaining (429s, if any, waited out with Retry-After)';
   }, 180_000);
 
   it('dropped connections', async () => {
@@ -208,18 +281,19 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       inject: async ({ sandbox }) => sandbox.configure({ faults: { dropRatio: 0.5 } }),
       heal: async ({ sandbox }) => sandbox.configure({ faults: { dropRatio: 0 } }),
     });
-    r.observed = 'dropped requests retried on fresh connections';
+    r.observed += '; dropped requests retried on fresh connections';
   }, 180_000);
 
   it('credential revoked, then restored', async () => {
     const r = await runCase({
       name: 'credential-revoked',
+      zendeskFault: true,
       fault: 'every request answered 401 for 4 s',
       holdMs: 4000,
       inject: async ({ sandbox }) => sandbox.configure({ auth: { revoked: true } }),
       heal: async ({ sandbox }) => sandbox.configure({ auth: { revoked: false } }),
     });
-    r.observed = 'outage: partitions paused, /readyz 503, resumed by itself';
+    r.observed += '; outage: partitions paused, /readyz 503, resumed by itself';
   }, 180_000);
 
   it('consumer SIGKILLed mid-batch, then started again', async () => {
@@ -230,7 +304,7 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       inject: async ({ svc }) => void (await svc!.stop('SIGKILL')),
       heal: async ({ restart }) => void (await restart()),
     });
-    r.observed = 'redelivered from the last commit; upserts are idempotent';
+    r.observed += '; redelivered from the last commit; upserts are idempotent';
   }, 180_000);
 
   describe('with a private broker and registry', () => {
@@ -242,13 +316,14 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
     it('broker stopped and restarted mid-stream', async () => {
       const r = await runCase({
         name: 'broker-restart',
+        produceAfterHeal: true,
         fault: 'the Kafka broker is stopped for 4 s, then started again',
         faultStack: true,
         holdMs: 4000,
         inject: async () => faultStack('down', 'kafka'),
         heal: async () => faultStack('up', 'kafka'),
       });
-      r.observed = 'KafkaJS reconnects; uncommitted events redelivered';
+      r.observed += '; KafkaJS reconnects; uncommitted events redelivered';
     }, 240_000);
 
     it('schema registry stopped and restarted', async () => {
@@ -261,7 +336,8 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
         inject: async () => faultStack('down', 'registry'),
         heal: async () => faultStack('up', 'registry'),
       });
-      r.observed = 'decoding paused as an outage (not dead-lettered); schemas kept by the registry (kafkasql)';
+      r.observed +=
+        '; decoding paused as an outage (not dead-lettered); schemas kept by the registry (kafkasql)';
     }, 240_000);
   });
 });

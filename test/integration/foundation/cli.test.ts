@@ -2,7 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BROKERS, REGISTRY_URL, createTopics, deleteTopics, readAll, testKafka, uniqueName } from '../../helpers/stack.js';
+import {
+  BROKERS,
+  REGISTRY_URL,
+  createTopics,
+  deleteTopics,
+  readAll,
+  testKafka,
+  uniqueName,
+} from '../../helpers/stack.js';
 import { codecFor } from '../../helpers/pipeline.js';
 import { runCli } from '../../helpers/cli.js';
 import { DeadLetterWriter } from '../../../src/pipeline/dlq.js';
@@ -73,11 +81,25 @@ describe('zendesk-destination dlq', () => {
     const producer = kafka.producer();
     await producer.connect();
     const writer = new DeadLetterWriter(producer, dlqTopic, 'g1');
-    const ev = (i: number) => ({ type: 'identify', userId: `u${i}`, traits: { email: `person${i}@example.com` } });
+    const ev = (i: number) => ({
+      type: 'identify',
+      userId: `u${i}`,
+      traits: { email: `person${i}@example.com` },
+    });
     for (let i = 0; i < 3; i++) {
       const { value } = await codec.encode(ev(i));
       await writer.write(
-        { topic, partition: 0, message: { key: Buffer.from(`u${i}`), value, headers: { trace: 't' + i }, offset: String(i), timestamp: '0' } },
+        {
+          topic,
+          partition: 0,
+          message: {
+            key: Buffer.from(`u${i}`),
+            value,
+            headers: { trace: 't' + i },
+            offset: String(i),
+            timestamp: '0',
+          },
+        },
         { reason: i === 2 ? 'missing_name' : 'ambiguous_user', message: 'x', status: 422 },
       );
     }
@@ -92,7 +114,10 @@ describe('zendesk-destination dlq', () => {
 
     const show = await runCli(['dlq', 'show', '--reason', 'missing_name', '--json'], env);
     expect(show.code).toBe(0);
-    const shown = show.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const shown = show.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(shown).toHaveLength(1);
     expect(shown[0].event.userId).toBe('u2');
     expect(show.stdout).not.toMatch(/person2@example\.com/);

@@ -8,14 +8,22 @@ export function corpus(): Record<string, unknown>[] {
       type: 'identify',
       userId: 'user-ü-1',
       timestamp: '2026-11-29T10:00:00.000Z',
-      traits: { name: 'Zoë Ångström 山田 🙂', email: 'zoe+test@example.com', bio: 'line1\nline2\t"quoted"\u0000end' },
+      traits: {
+        name: 'Zoë Ångström 山田 🙂',
+        email: 'zoe+test@example.com',
+        bio: 'line1\nline2\t"quoted"\u0000end',
+      },
     },
     {
       messageId: 'm-nested',
       type: 'group',
       userId: 'u2',
       groupId: 'g-1',
-      traits: { name: 'Acme', address: { city: 'Paris', geo: { lat: 48.85, lng: 2.35 } }, tags: ['a', 'b', ['c']] },
+      traits: {
+        name: 'Acme',
+        address: { city: 'Paris', geo: { lat: 48.85, lng: 2.35 } },
+        tags: ['a', 'b', ['c']],
+      },
     },
     {
       messageId: 'm-numbers',
@@ -33,7 +41,14 @@ export function corpus(): Record<string, unknown>[] {
       integrations: { All: true, Mixpanel: false },
     },
     { messageId: 'm-page', type: 'page', userId: 'u4', name: 'Home', properties: { path: '/' }, version: 2 },
-    { messageId: 'm-alias', type: 'alias', userId: 'u5', previousId: 'anon-9', sentAt: '2026-11-29T10:00:01Z', receivedAt: '2026-11-29T10:00:02Z' },
+    {
+      messageId: 'm-alias',
+      type: 'alias',
+      userId: 'u5',
+      previousId: 'anon-9',
+      sentAt: '2026-11-29T10:00:01Z',
+      receivedAt: '2026-11-29T10:00:02Z',
+    },
     { messageId: 'm-big', type: 'identify', userId: 'u6', traits: big },
   ];
 }

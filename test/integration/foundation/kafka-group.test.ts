@@ -21,7 +21,10 @@ beforeAll(async () => {
   await createTopics([topic], 4);
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+  await producer.send({
+    topic,
+    messages: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+  });
   await producer.disconnect();
 });
 afterAll(async () => deleteTopics([topic]));
@@ -33,7 +36,9 @@ describe('kafkajs against the real Kafka 4.x broker', () => {
     const c1 = kafka.consumer({ groupId });
     await c1.connect();
     await c1.subscribe({ topic, fromBeginning: true });
-    await c1.run({ eachMessage: async ({ message }: EachMessagePayload) => void seen.push(message.value!.toString()) });
+    await c1.run({
+      eachMessage: async ({ message }: EachMessagePayload) => void seen.push(message.value!.toString()),
+    });
     await waitFor(() => seen.length === 40, 30_000, '40 messages');
     await c1.disconnect(); // commits resolved offsets and leaves the group
 

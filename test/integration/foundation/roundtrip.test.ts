@@ -6,7 +6,14 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
 import { DecodeError, RegistryUnavailableError } from '../../../src/segment/errors.js';
 import { produceLines } from '../../../src/pipeline/produce.js';
-import { REGISTRY_URL, createTopics, deleteTopics, readAll, testKafka, uniqueName } from '../../helpers/stack.js';
+import {
+  REGISTRY_URL,
+  createTopics,
+  deleteTopics,
+  readAll,
+  testKafka,
+  uniqueName,
+} from '../../helpers/stack.js';
 import { corpus } from './corpus.js';
 
 const topic = uniqueName('rt');
@@ -65,23 +72,42 @@ describe('Avro round trip through the real broker and registry', () => {
 
   it('a record written with the older schema version decodes with the current one', async () => {
     const subject = SegmentCodec.subjectFor(uniqueName('evo'));
-    const v1 = JSON.parse(readFileSync(new URL('../../../schemas/segment-event.v1.avsc', import.meta.url), 'utf8'));
-    const { id: v1Id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+    const v1 = JSON.parse(
+      readFileSync(new URL('../../../schemas/segment-event.v1.avsc', import.meta.url), 'utf8'),
+    );
+    const { id: v1Id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(v1) },
+      { subject },
+    );
     // the current schema is accepted as a BACKWARD-compatible evolution of v1 under the same subject
     const current = new SegmentCodec(registry, subject);
     const currentId = await current.register();
     expect(currentId).not.toBe(v1Id);
 
     const body = avro.Type.forSchema(v1).toBuffer({
-      messageId: 'old-1', type: 'identify', userId: 'u-old', anonymousId: null, groupId: null, event: null, name: null,
-      timestamp: '2026-01-01T00:00:00Z', sentAt: null, receivedAt: null,
-      traits: JSON.stringify({ plan: 'pro', seats: 3 }), properties: null, context: null,
+      messageId: 'old-1',
+      type: 'identify',
+      userId: 'u-old',
+      anonymousId: null,
+      groupId: null,
+      event: null,
+      name: null,
+      timestamp: '2026-01-01T00:00:00Z',
+      sentAt: null,
+      receivedAt: null,
+      traits: JSON.stringify({ plan: 'pro', seats: 3 }),
+      properties: null,
+      context: null,
     });
     const header = Buffer.alloc(5);
     header.writeInt32BE(v1Id, 1);
     const decoded = await current.decode(Buffer.concat([header, body]));
     expect(decoded).toEqual({
-      messageId: 'old-1', type: 'identify', userId: 'u-old', timestamp: '2026-01-01T00:00:00Z', traits: { plan: 'pro', seats: 3 },
+      messageId: 'old-1',
+      type: 'identify',
+      userId: 'u-old',
+      timestamp: '2026-01-01T00:00:00Z',
+      traits: { plan: 'pro', seats: 3 },
     });
   });
 
@@ -114,16 +140,28 @@ describe('Avro round trip through the real broker and registry', () => {
       expect(await kindOf(Buffer.concat([good, Buffer.from([1, 2, 3])]))).toBe('corrupt_body');
     });
     it('a valid Avro record that is not a Segment event', async () => {
-      const other = { type: 'record', name: 'Invoice', namespace: 'com.example', fields: [{ name: 'total', type: 'double' }] };
-      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(other) }, { subject: uniqueName('inv') + '-value' });
+      const other = {
+        type: 'record',
+        name: 'Invoice',
+        namespace: 'com.example',
+        fields: [{ name: 'total', type: 'double' }],
+      };
+      const { id } = await registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(other) },
+        { subject: uniqueName('inv') + '-value' },
+      );
       const body = avro.Type.forSchema(other as avro.Schema).toBuffer({ total: 9.5 });
       const h = Buffer.alloc(5);
       h.writeInt32BE(id, 1);
       expect(await kindOf(Buffer.concat([h, body]))).toBe('not_a_segment_event');
     });
     it('a Segment record whose JSON part is not an object is not a Segment event', async () => {
-      const t = avro.Type.forSchema(JSON.parse(readFileSync(new URL('../../../schemas/segment-event.avsc', import.meta.url), 'utf8')));
-      const rec = Object.fromEntries((t as unknown as { fields: { name: string }[] }).fields.map((f) => [f.name, null]));
+      const t = avro.Type.forSchema(
+        JSON.parse(readFileSync(new URL('../../../schemas/segment-event.avsc', import.meta.url), 'utf8')),
+      );
+      const rec = Object.fromEntries(
+        (t as unknown as { fields: { name: string }[] }).fields.map((f) => [f.name, null]),
+      );
       const body = t.toBuffer({ ...rec, type: 'identify', traits: '[1,2]' });
       expect(await kindOf(Buffer.concat([good.subarray(0, 5), body]))).toBe('not_a_segment_event');
     });

@@ -11,7 +11,14 @@ import type { SegmentEvent } from '../../../src/segment/event.js';
 import type { Outcome } from '../../../src/destination/outcome.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { createTopics, deleteTopics, readAll, testKafka, uniqueName } from '../../helpers/stack.js';
-import { codecFor, connectedProducer, produceEvents, quietLog, seeded, waitUntil } from '../../helpers/pipeline.js';
+import {
+  codecFor,
+  connectedProducer,
+  produceEvents,
+  quietLog,
+  seeded,
+  waitUntil,
+} from '../../helpers/pipeline.js';
 
 let producer: Producer;
 const topics: string[] = [];
@@ -31,7 +38,12 @@ async function setup(partitions: number) {
   return { topic, dlqTopic, codec: codecFor(topic) };
 }
 
-function pipeline(topic: string, dlqTopic: string, destination: Destination, extra: Partial<ConstructorParameters<typeof SegmentPipeline>[0]> = {}) {
+function pipeline(
+  topic: string,
+  dlqTopic: string,
+  destination: Destination,
+  extra: Partial<ConstructorParameters<typeof SegmentPipeline>[0]> = {},
+) {
   return new SegmentPipeline({
     kafka: testKafka('pl'),
     topic,
@@ -48,42 +60,47 @@ function pipeline(topic: string, dlqTopic: string, destination: Destination, ext
 }
 
 describe('consumer pipeline (real broker)', () => {
-  it.each([1, 2])('keeps each user in order with concurrent lanes and random latency (seed %i)', async (seed) => {
-    const { topic, dlqTopic, codec } = await setup(4);
-    const rnd = seeded(seed);
-    const events: SegmentEvent[] = Array.from({ length: 2000 }, (_, i) => ({
-      type: 'identify',
-      messageId: `m${i}`,
-      userId: `user-${Math.floor(rnd() * 50)}`,
-      traits: { seq: i },
-    }));
-    await produceEvents(producer, codec, topic, events);
-    const seenByUser = new Map<string, number[]>();
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const dest: Destination = {
-      async process(e): Promise<Outcome> {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 5)));
-        const list = seenByUser.get(e.userId!) ?? [];
-        list.push((e.traits as { seq: number }).seq);
-        seenByUser.set(e.userId!, list);
-        inFlight--;
-        return { kind: 'delivered' };
-      },
-    };
-    const p = pipeline(topic, dlqTopic, dest);
-    await p.start();
-    await waitUntil(() => p.counts.delivered >= 2000, 60_000, '2000 outcomes');
-    await p.stop();
-    for (const [user, seqs] of seenByUser) {
-      const expected = events.filter((e) => e.userId === user).map((e) => (e.traits as { seq: number }).seq);
-      expect(seqs, user).toEqual(expected);
-    }
-    expect(p.counts).toMatchObject({ consumed: 2000, delivered: 2000, deadLettered: 0 });
-    expect(maxInFlight).toBeGreaterThan(1); // lanes really ran concurrently
-  });
+  it.each([1, 2])(
+    'keeps each user in order with concurrent lanes and random latency (seed %i)',
+    async (seed) => {
+      const { topic, dlqTopic, codec } = await setup(4);
+      const rnd = seeded(seed);
+      const events: SegmentEvent[] = Array.from({ length: 2000 }, (_, i) => ({
+        type: 'identify',
+        messageId: `m${i}`,
+        userId: `user-${Math.floor(rnd() * 50)}`,
+        traits: { seq: i },
+      }));
+      await produceEvents(producer, codec, topic, events);
+      const seenByUser = new Map<string, number[]>();
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const dest: Destination = {
+        async process(e): Promise<Outcome> {
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((r) => setTimeout(r, Math.floor(rnd() * 5)));
+          const list = seenByUser.get(e.userId!) ?? [];
+          list.push((e.traits as { seq: number }).seq);
+          seenByUser.set(e.userId!, list);
+          inFlight--;
+          return { kind: 'delivered' };
+        },
+      };
+      const p = pipeline(topic, dlqTopic, dest);
+      await p.start();
+      await waitUntil(() => p.counts.delivered >= 2000, 60_000, '2000 outcomes');
+      await p.stop();
+      for (const [user, seqs] of seenByUser) {
+        const expected = events
+          .filter((e) => e.userId === user)
+          .map((e) => (e.traits as { seq: number }).seq);
+        expect(seqs, user).toEqual(expected);
+      }
+      expect(p.counts).toMatchObject({ consumed: 2000, delivered: 2000, deadLettered: 0 });
+      expect(maxInFlight).toBeGreaterThan(1); // lanes really ran concurrently
+    },
+  );
 
   it('coalesces consecutive events of one key into runs, in order, one outcome each', async () => {
     const { topic, dlqTopic, codec } = await setup(2);
@@ -97,7 +114,8 @@ describe('consumer pipeline (real broker)', () => {
     await produceEvents(producer, codec, topic, events);
     const seen = new Map<string, number[]>();
     const runSizes: number[] = [];
-    const record = (e: SegmentEvent) => seen.set(e.userId!, [...(seen.get(e.userId!) ?? []), Number(e.messageId!.slice(1))]);
+    const record = (e: SegmentEvent) =>
+      seen.set(e.userId!, [...(seen.get(e.userId!) ?? []), Number(e.messageId!.slice(1))]);
     const dest: Destination = {
       mergeKey: (e) => (e.type === 'identify' ? `u:${e.userId}` : null),
       async processRun(run) {
@@ -120,13 +138,20 @@ describe('consumer pipeline (real broker)', () => {
     expect(Math.max(...runSizes)).toBeGreaterThan(1);
     expect(Math.max(...runSizes)).toBeLessThanOrEqual(20);
     for (const [user, seqs] of seen) {
-      expect(seqs, user).toEqual(events.filter((e) => e.userId === user).map((e) => Number(e.messageId!.slice(1))));
+      expect(seqs, user).toEqual(
+        events.filter((e) => e.userId === user).map((e) => Number(e.messageId!.slice(1))),
+      );
     }
   });
 
   it('dead-letters poison records with reason and context headers, and delivers the events behind them', async () => {
     const { topic, dlqTopic, codec } = await setup(1);
-    const good = (i: number): SegmentEvent => ({ type: 'identify', messageId: `g${i}`, userId: 'u1', traits: { i } });
+    const good = (i: number): SegmentEvent => ({
+      type: 'identify',
+      messageId: `g${i}`,
+      userId: 'u1',
+      traits: { i },
+    });
     await produceEvents(producer, codec, topic, [
       good(1),
       { raw: Buffer.from('not avro at all'), key: 'u1' },
@@ -137,7 +162,14 @@ describe('consumer pipeline (real broker)', () => {
     const delivered: string[] = [];
     const dest: Destination = {
       async process(e) {
-        if (e.messageId === 'bad-1') return { kind: 'rejected', reason: 'invalid_event', message: 'no traits', status: 422, details: { x: 1 } };
+        if (e.messageId === 'bad-1')
+          return {
+            kind: 'rejected',
+            reason: 'invalid_event',
+            message: 'no traits',
+            status: 422,
+            details: { x: 1 },
+          };
         delivered.push(e.messageId!);
         return { kind: 'delivered' };
       },
@@ -166,7 +198,12 @@ describe('consumer pipeline (real broker)', () => {
 
   it('pauses on an outage, dead-letters nothing, and resumes by itself', async () => {
     const { topic, dlqTopic, codec } = await setup(2);
-    const events: SegmentEvent[] = Array.from({ length: 60 }, (_, i) => ({ type: 'identify', messageId: `o${i}`, userId: `u${i % 6}`, traits: { i } }));
+    const events: SegmentEvent[] = Array.from({ length: 60 }, (_, i) => ({
+      type: 'identify',
+      messageId: `o${i}`,
+      userId: `u${i % 6}`,
+      traits: { i },
+    }));
     await produceEvents(producer, codec, topic, events);
     let down = true;
     const delivered = new Set<string>();

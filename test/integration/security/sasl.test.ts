@@ -24,27 +24,38 @@ function kafkaFor(mechanism: string, pass = password) {
 }
 
 describe('SASL against a broker listener that requires it', () => {
-  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])('%s: authenticates, creates a topic, produces and reads back', async (mechanism) => {
-    const kafka = kafkaFor(mechanism);
-    const admin = kafka.admin();
-    await admin.connect();
-    const topic = uniqueName(`sasl-${mechanism}`);
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-      const producer = kafka.producer();
-      await producer.connect();
-      await producer.send({ topic, messages: [{ key: 'k', value: mechanism }] });
-      await producer.disconnect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      expect(offsets[0]!.high).toBe('1');
-    } finally {
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
-  });
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
+    '%s: authenticates, creates a topic, produces and reads back',
+    async (mechanism) => {
+      const kafka = kafkaFor(mechanism);
+      const admin = kafka.admin();
+      await admin.connect();
+      const topic = uniqueName(`sasl-${mechanism}`);
+      try {
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+          waitForLeaders: true,
+        });
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({ topic, messages: [{ key: 'k', value: mechanism }] });
+        await producer.disconnect();
+        const offsets = await admin.fetchTopicOffsets(topic);
+        expect(offsets[0]!.high).toBe('1');
+      } finally {
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+        await admin.disconnect();
+      }
+    },
+  );
 
   it('a wrong password is refused by the broker', async () => {
-    const kafka = createKafka({ brokers: [brokers], clientId: 'sasl-bad', ssl: false, sasl: { mechanism: 'scram-sha-256', username: user, password: 'wrong' } });
+    const kafka = createKafka({
+      brokers: [brokers],
+      clientId: 'sasl-bad',
+      ssl: false,
+      sasl: { mechanism: 'scram-sha-256', username: user, password: 'wrong' },
+    });
     const admin = kafka.admin({ retry: { retries: 0 } });
     await expect(admin.connect()).rejects.toThrow(/SASL|authentication|Authentication/i);
     await admin.disconnect().catch(() => undefined);
@@ -53,7 +64,12 @@ describe('SASL against a broker listener that requires it', () => {
   it('without SASL the SASL listener does not let a client in', async () => {
     const kafka = createKafka({ brokers: [brokers], clientId: 'sasl-none', ssl: false });
     const admin = kafka.admin({ retry: { retries: 0 } });
-    await expect(Promise.race([admin.connect().then(() => admin.listTopics()), new Promise((_, r) => setTimeout(() => r(new Error('timeout: no answer')), 8000))])).rejects.toThrow();
+    await expect(
+      Promise.race([
+        admin.connect().then(() => admin.listTopics()),
+        new Promise((_, r) => setTimeout(() => r(new Error('timeout: no answer')), 8000)),
+      ]),
+    ).rejects.toThrow();
     await admin.disconnect().catch(() => undefined);
   });
 });

@@ -6,17 +6,27 @@ import { deadLetterHeaders, H, headerText, replayHeaders } from '../../../src/pi
 describe('lanes', () => {
   it('keep every key in order, lose nothing, and give keyless items a lane each (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { nil: null }), { maxLength: 60 }), (keys) => {
-        const items = keys.map((key, i) => ({ key, i }));
-        const lanes = groupIntoLanes(items, (x) => x.key);
-        expect(lanes.flat().map((x) => x.i).sort((a, b) => a - b)).toEqual(items.map((x) => x.i));
-        for (const lane of lanes) {
-          expect(lane.map((x) => x.i)).toEqual([...lane.map((x) => x.i)].sort((a, b) => a - b));
-          expect(new Set(lane.map((x) => x.key)).size).toBe(1);
-          if (lane[0]!.key === null) expect(lane).toHaveLength(1);
-        }
-        expect(new Set(lanes.filter((l) => l[0]!.key !== null).map((l) => l[0]!.key)).size).toBe(lanes.filter((l) => l[0]!.key !== null).length);
-      }),
+      fc.property(
+        fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { nil: null }), { maxLength: 60 }),
+        (keys) => {
+          const items = keys.map((key, i) => ({ key, i }));
+          const lanes = groupIntoLanes(items, (x) => x.key);
+          expect(
+            lanes
+              .flat()
+              .map((x) => x.i)
+              .sort((a, b) => a - b),
+          ).toEqual(items.map((x) => x.i));
+          for (const lane of lanes) {
+            expect(lane.map((x) => x.i)).toEqual([...lane.map((x) => x.i)].sort((a, b) => a - b));
+            expect(new Set(lane.map((x) => x.key)).size).toBe(1);
+            if (lane[0]!.key === null) expect(lane).toHaveLength(1);
+          }
+          expect(new Set(lanes.filter((l) => l[0]!.key !== null).map((l) => l[0]!.key)).size).toBe(
+            lanes.filter((l) => l[0]!.key !== null).length,
+          );
+        },
+      ),
     );
   });
 });
@@ -25,7 +35,9 @@ describe('PrefixTracker (the commit watermark)', () => {
   it('is always the last offset of the longest finished prefix, whatever the finishing order (property)', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.nat({ max: 10_000 }), { minLength: 1, maxLength: 50 }).map((a) => a.sort((x, y) => x - y)),
+        fc
+          .uniqueArray(fc.nat({ max: 10_000 }), { minLength: 1, maxLength: 50 })
+          .map((a) => a.sort((x, y) => x - y)),
         fc.infiniteStream(fc.nat()),
         (offsets, rnd) => {
           const strs = offsets.map(String);
@@ -61,17 +73,57 @@ describe('PrefixTracker (the commit watermark)', () => {
 });
 
 describe('dead-letter headers', () => {
-  const src = { topic: 't', partition: 3, message: { key: Buffer.from('k'), value: Buffer.from('v'), headers: { trace: 'x' }, offset: '42', timestamp: '1700000000000' } };
+  const src = {
+    topic: 't',
+    partition: 3,
+    message: {
+      key: Buffer.from('k'),
+      value: Buffer.from('v'),
+      headers: { trace: 'x' },
+      offset: '42',
+      timestamp: '1700000000000',
+    },
+  };
   it('keep the original headers and add the context', () => {
-    const h = deadLetterHeaders(src, { reason: 'ambiguous_user', message: 'two users', status: 422, details: { email: ['dup'] }, attempts: 2, messageId: 'm1' }, 'grp', new Date('2026-01-01T00:00:00Z'));
-    expect(h).toMatchObject({ trace: 'x', [H.reason]: 'ambiguous_user', [H.status]: '422', [H.attempts]: '2', [H.topic]: 't', [H.partition]: '3', [H.offset]: '42', [H.group]: 'grp', [H.failedAt]: '2026-01-01T00:00:00.000Z', [H.messageId]: 'm1' });
+    const h = deadLetterHeaders(
+      src,
+      {
+        reason: 'ambiguous_user',
+        message: 'two users',
+        status: 422,
+        details: { email: ['dup'] },
+        attempts: 2,
+        messageId: 'm1',
+      },
+      'grp',
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    expect(h).toMatchObject({
+      trace: 'x',
+      [H.reason]: 'ambiguous_user',
+      [H.status]: '422',
+      [H.attempts]: '2',
+      [H.topic]: 't',
+      [H.partition]: '3',
+      [H.offset]: '42',
+      [H.group]: 'grp',
+      [H.failedAt]: '2026-01-01T00:00:00.000Z',
+      [H.messageId]: 'm1',
+    });
     expect(JSON.parse(h[H.details] as string)).toEqual({ email: ['dup'] });
   });
   it('a replay strips our context, keeps the rest, and counts replays', () => {
     const h = deadLetterHeaders(src, { reason: 'r', message: 'm' }, 'g', new Date());
     const once = replayHeaders(h);
     expect(once).toEqual({ trace: 'x', [H.replayCount]: '1' });
-    const again = replayHeaders({ ...deadLetterHeaders({ ...src, message: { ...src.message, headers: once } }, { reason: 'r', message: 'm' }, 'g', new Date()) });
+    const again = replayHeaders({
+      ...deadLetterHeaders(
+        { ...src, message: { ...src.message, headers: once } },
+        { reason: 'r', message: 'm' },
+        'g',
+        new Date(),
+      ),
+    });
     expect(headerText(again, H.replayCount)).toBe('2');
   });
   it('clip very long messages so a header never grows without bound', () => {

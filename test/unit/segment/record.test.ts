@@ -13,17 +13,27 @@ const roundTrip = (e: unknown) => fromRecord(type.fromBuffer(type.toBuffer(toRec
 describe('Segment event ⇄ Avro record', () => {
   it('round-trips any JSON in the free-form parts losslessly (property)', () => {
     fc.assert(
-      fc.property(jsonObject, jsonObject, fc.option(fc.string(), { nil: undefined }), (traits, properties, userId) => {
-        const e = { type: 'identify', ...(userId !== undefined ? { userId } : {}), traits, properties };
-        // JSON semantics: -0 becomes 0, as in any JSON consumer
-        expect(roundTrip(e)).toEqual(JSON.parse(JSON.stringify(e)));
-      }),
+      fc.property(
+        jsonObject,
+        jsonObject,
+        fc.option(fc.string(), { nil: undefined }),
+        (traits, properties, userId) => {
+          const e = { type: 'identify', ...(userId !== undefined ? { userId } : {}), traits, properties };
+          // JSON semantics: -0 becomes 0, as in any JSON consumer
+          expect(roundTrip(e)).toEqual(JSON.parse(JSON.stringify(e)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('keeps numbers as numbers and numeric strings as strings', () => {
-    const e = { type: 'track', event: 'x', userId: 'u', properties: { n: 42, s: '42', f: 1.5, b: false, z: null } };
+    const e = {
+      type: 'track',
+      event: 'x',
+      userId: 'u',
+      properties: { n: 42, s: '42', f: 1.5, b: false, z: null },
+    };
     expect(roundTrip(e)).toEqual(e);
   });
 
@@ -34,7 +44,8 @@ describe('Segment event ⇄ Avro record', () => {
   });
 
   it('__proto__, constructor and prototype keys stay plain data and pollute nothing', () => {
-    const text = '{"type":"identify","userId":"u","traits":{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":1}}';
+    const text =
+      '{"type":"identify","userId":"u","traits":{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":1}}';
     const e = roundTrip(JSON.parse(text));
     expect(Object.keys(e.traits!)).toEqual(['__proto__', 'constructor', 'prototype']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -59,7 +70,10 @@ describe('Segment event ⇄ Avro record', () => {
   });
 
   it('reports top-level keys the schema does not carry', () => {
-    expect(toRecord({ type: 'identify', userId: 'u', channel: 'server', writeKey: 'x' }).dropped).toEqual(['channel', 'writeKey']);
+    expect(toRecord({ type: 'identify', userId: 'u', channel: 'server', writeKey: 'x' }).dropped).toEqual([
+      'channel',
+      'writeKey',
+    ]);
   });
 
   it('a decoded record with broken JSON text is not a Segment event', () => {
@@ -79,7 +93,9 @@ describe('Segment event ⇄ Avro record', () => {
     const codec = new SegmentCodec(registry as never, 'x-value');
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.boolean(), async (bytes, framed) => {
-        const buf = framed ? Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), Buffer.from(bytes)]) : Buffer.from(bytes);
+        const buf = framed
+          ? Buffer.concat([Buffer.from([0, 0, 0, 0, 1]), Buffer.from(bytes)])
+          : Buffer.from(bytes);
         try {
           const e = await codec.decode(buf);
           expect(typeof e.type).toBe('string');
