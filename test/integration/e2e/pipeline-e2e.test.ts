@@ -10,7 +10,6 @@ import { createTopics, deleteTopics, uniqueName } from '../../helpers/stack.js';
 import { codecFor, connectedProducer, produceEvents, seeded, waitUntil } from '../../helpers/pipeline.js';
 import {
   deadLetters,
-  deliveredMessageIds,
   metricSum,
   startService,
   type Service,
