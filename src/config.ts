@@ -138,10 +138,18 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'Time-scaled sandbox only: rate windows and Retry-After are this many times shorter',
   ),
   s('HTTP_PORT', '9464', 'Port of /healthz, /readyz and /metrics'),
-  s('HTTP_HOST', '127.0.0.1', 'Address the health and metrics server listens on (0.0.0.0 in a container, as the Dockerfile sets)'),
+  s(
+    'HTTP_HOST',
+    '127.0.0.1',
+    'Address the health and metrics server listens on (0.0.0.0 in a container, as the Dockerfile sets)',
+  ),
   s('LOG_LEVEL', 'info', 'winston level: error, warn, info, http, verbose, debug, silly'),
   s('LOG_FORMAT', 'json', 'json (one object per line) or pretty (human-readable)'),
-  s('PIPELINE_MODE', 'optimized', 'optimized (coalescing and bulk calls) or naive (one event and one request at a time: the benchmark baseline)'),
+  s(
+    'PIPELINE_MODE',
+    'optimized',
+    'optimized (coalescing and bulk calls) or naive (one event and one request at a time: the benchmark baseline)',
+  ),
   s('SHUTDOWN_TIMEOUT_MS', '30000', 'How long SIGTERM/SIGINT may drain in-flight work before exiting'),
 ]);
 

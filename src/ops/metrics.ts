@@ -160,9 +160,17 @@ export const recordOutcome = (m: Metrics, outcome: OutcomeLike): void =>
   m.outcomes.inc({ outcome: outcomeLabel(outcome.kind), reason: outcome.reason ?? 'none' });
 
 /** Produce-to-outcome latency of one event; `recordTimestampMs` is the Kafka record's timestamp. */
-export function observeEventLatency(m: Metrics, outcome: OutcomeLike, recordTimestampMs: number, nowMs = Date.now()): void {
+export function observeEventLatency(
+  m: Metrics,
+  outcome: OutcomeLike,
+  recordTimestampMs: number,
+  nowMs = Date.now(),
+): void {
   if (Number.isFinite(recordTimestampMs) && recordTimestampMs > 0)
-    m.eventLatency.observe({ outcome: outcomeLabel(outcome.kind) }, Math.max(0, nowMs - recordTimestampMs) / 1000);
+    m.eventLatency.observe(
+      { outcome: outcomeLabel(outcome.kind) },
+      Math.max(0, nowMs - recordTimestampMs) / 1000,
+    );
 }
 
 export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });

@@ -138,14 +138,19 @@ export interface ZendeskApi {
   deleteField(scope: FieldScope, idOrKey: Id | string): Promise<void>;
 
   // organizations
-  createOrUpdateOrganization(org: OrganizationInput): Promise<{ organization: ZOrganization; created: boolean }>;
+  createOrUpdateOrganization(
+    org: OrganizationInput,
+  ): Promise<{ organization: ZOrganization; created: boolean }>;
   showOrganization(id: Id): Promise<ZOrganization | null>;
   searchOrganizations(q: { externalId: string } | { name: string }): Promise<ZOrganization[]>;
   deleteOrganization(id: Id): Promise<void>;
 
   // memberships
   /** Resolves to the membership; `existed: true` when Zendesk said it already exists (422). */
-  createMembership(userId: Id, organizationId: Id): Promise<{ membership: ZMembership | null; existed: boolean }>;
+  createMembership(
+    userId: Id,
+    organizationId: Id,
+  ): Promise<{ membership: ZMembership | null; existed: boolean }>;
   createManyMemberships(items: { user_id: Id; organization_id: Id }[]): Promise<BulkItemResult[]>;
   listUserMemberships(userId: Id): Promise<ZMembership[]>;
   deleteMembership(id: Id): Promise<void>;

@@ -22,7 +22,14 @@ export class ZendeskError extends Error implements ZendeskErrorInfo {
   constructor(
     action: ErrorAction,
     message: string,
-    info: { status?: number; code?: string; details?: unknown; endpoint?: string; attempts?: number; cause?: unknown } = {},
+    info: {
+      status?: number;
+      code?: string;
+      details?: unknown;
+      endpoint?: string;
+      attempts?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, info.cause !== undefined ? { cause: info.cause } : undefined);
     this.action = action;

@@ -8,12 +8,7 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { createTopics, deleteTopics, uniqueName } from '../../helpers/stack.js';
 import { codecFor, connectedProducer, produceEvents, seeded, waitUntil } from '../../helpers/pipeline.js';
-import {
-  deadLetters,
-  metricSum,
-  startService,
-  type Service,
-} from '../../helpers/service.js';
+import { deadLetters, metricSum, startService, type Service } from '../../helpers/service.js';
 import { runCli } from '../../helpers/cli.js';
 import { BROKERS, REGISTRY_URL } from '../../helpers/stack.js';
 
