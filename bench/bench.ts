@@ -130,6 +130,7 @@ async function runService(opts: {
   sandbox: Sandbox;
   events: number;
   timeoutMs: number;
+  env?: Record<string, string>;
 }): Promise<RunResult> {
   const port = await freePort();
   opts.sandbox.clearRequests();
@@ -149,6 +150,7 @@ async function runService(opts: {
       HTTP_PORT: String(port),
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -402,6 +404,13 @@ function table(rows: RunResult[]): string {
 }
 
 const t0 = Date.now();
+if (process.env.BENCH_ONLY === 'cpu') {
+  const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
+  process.stdout.write(
+    `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}\n${JSON.stringify(cpu.ours.byEndpoint)}\n`,
+  );
+  process.exit(0);
+}
 const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(IDENTIFY_N / 4)), 240_000);
 const mix = await compare('mixed', mixed(MIXED_N), 240_000);
 const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));

@@ -53,7 +53,7 @@ export interface PipelineOptions {
   observer?: PipelineObserver;
   /** Partitions processed at once by this member (default 4). */
   partitionsConcurrently?: number;
-  /** Lanes (distinct keys) in flight per partition (default 64); Zendesk calls are limited by the client. */
+  /** Lanes (distinct keys) in flight per partition (default 256): cheap waiting promises; Zendesk calls are limited by the client, and bulk calls fill up only when many lanes wait together. */
   laneConcurrency?: number;
   /** Merge runs of consecutive mergeable events in a lane (default true; the naive baseline turns it off). */
   coalesce?: boolean;
@@ -116,7 +116,7 @@ export class SegmentPipeline {
   constructor(opts: PipelineOptions) {
     this.o = {
       partitionsConcurrently: 4,
-      laneConcurrency: 64,
+      laneConcurrency: 256,
       outageBackoff: { initialMs: 1000, maxMs: 60_000 },
       sessionTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,

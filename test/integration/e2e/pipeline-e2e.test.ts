@@ -125,6 +125,18 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     const svc = await startService({ topic, groupId, sandbox, env: { ZENDESK_CONCURRENCY: '16' } });
     services.push(svc);
     await waitUntil(() => accounted(sandbox, events), 150_000, 'all 2,000 events delivered');
+    // the named series moved during the run
+    const m = await svc.metrics();
+    for (const name of [
+      'zendesk_destination_events_consumed_total',
+      'zendesk_destination_event_outcomes_total',
+      'zendesk_destination_zendesk_requests_total',
+      'zendesk_destination_zendesk_request_duration_seconds_count',
+      'zendesk_destination_event_latency_seconds_count',
+    ])
+      expect(metricSum(m, name), name).toBeGreaterThan(0);
+    expect(m).toMatch(/zendesk_destination_consumer_lag_messages\{/);
+    expect(m).toMatch(/process_resident_memory_bytes/);
     expect(await svc.stop()).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 180_000);
@@ -272,4 +284,49 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     expect(await b.stop()).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 200_000);
+
+  it('never writes a secret or an email address to its logs or its metrics page', async () => {
+    const { topic, dlqTopic, sandbox, groupId, codec } = await setup(2);
+    const token = 'zdTok-8f3b1c9e77d2a4b6c0e5f1a2';
+    const agent = 'integration.agent+ops@corp-example.com';
+    sandbox.configure({ auth: { tokens: [token] } });
+    const customers = Array.from({ length: 30 }, (_, i) => `customer.${i}+vip@shop-example.org`);
+    const events: SegmentEvent[] = customers.map((email, i) => ({
+      type: 'identify',
+      messageId: `s-${i}`,
+      userId: `secret-user-${i % 10}`,
+      // the same userId with different emails also produces Zendesk errors that quote emails
+      traits: { name: `Person ${i}`, email, seq: i, note: `reach me at ${email}` },
+    }));
+    events.push({ type: 'identify', messageId: 's-x', traits: { plan: 'x' } }); // invalid_event: no id, no email
+    await produceEvents(producer, codec, topic, events);
+    const svc = await startService({
+      topic,
+      groupId,
+      sandbox,
+      env: { ZENDESK_OAUTH_TOKEN: '', ZENDESK_EMAIL: agent, ZENDESK_API_TOKEN: token, LOG_LEVEL: 'debug' },
+    });
+    services.push(svc);
+    await waitUntil(
+      async () =>
+        metricSum(await svc.metrics().catch(() => ''), 'zendesk_destination_event_outcomes_total') >=
+        events.length,
+      90_000,
+      'all outcomes',
+    );
+    const metrics = await svc.metrics();
+    expect(await svc.stop()).toBe(0);
+    const logs = svc.logs();
+    expect(logs.length).toBeGreaterThan(1000); // debug logging really ran
+    expect(logs).toMatch(/token/i); // the API-token retirement warning is there, without the token
+    const basic = Buffer.from(`${agent}/token:${token}`).toString('base64');
+    for (const text of [logs, metrics]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(basic);
+      expect(text).not.toContain(agent);
+      for (const c of customers) expect(text).not.toContain(c);
+      expect(text).not.toMatch(/[A-Za-z0-9._%+-]+@(?:corp|shop)-example\.(?:com|org)/);
+    }
+    expect((await deadLetters(topic, dlqTopic, 1)).size).toBeGreaterThan(0);
+  }, 150_000);
 });
