@@ -5,7 +5,7 @@
  * `BENCH {json}`. Exits non-zero when the optimized and naive runs leave different Zendesk states.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { ENTERPRISE_LIMITS, NO_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -214,6 +214,18 @@ async function runService(opts: {
   };
 }
 
+/** Objects with their keys sorted: two states are equal whatever order Zendesk stored field values in. */
+const sortedKeys = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(sortedKeys)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+
 /** What Zendesk holds, without ids and timestamps, keyed the way Segment names things. */
 function normalizedState(sb: Sandbox): string {
   const s = sb.state() as unknown as {
@@ -246,32 +258,34 @@ function normalizedState(sb: Sandbox): string {
   const oExt = new Map(s.organizations.map((o) => [o.id, o.external_id]));
   const sortBy = <T>(a: T[], k: (x: T) => string) =>
     [...a].sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
-  return JSON.stringify({
-    users: sortBy(s.users, (u) => String(u.external_id)).map((u) => ({
-      ext: u.external_id,
-      name: u.name,
-      email: u.email,
-      tz: u.time_zone,
-      org: u.organization_id === null ? null : oExt.get(u.organization_id),
-      fields: u.user_fields,
-    })),
-    organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({
-      ext: o.external_id,
-      name: o.name,
-      domains: o.domain_names,
-      tags: o.tags,
-      fields: o.organization_fields,
-    })),
-    memberships: s.memberships.map((m) => `${uExt.get(m.user_id)}→${oExt.get(m.organization_id)}`).sort(),
-    events: s.events
-      .map(
-        (e) =>
-          `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`,
-      )
-      .sort(),
-    userFields: s.userFields.map((f) => `${f.key}:${f.type}`).sort(),
-    organizationFields: s.organizationFields.map((f) => `${f.key}:${f.type}`).sort(),
-  });
+  return JSON.stringify(
+    sortedKeys({
+      users: sortBy(s.users, (u) => String(u.external_id)).map((u) => ({
+        ext: u.external_id,
+        name: u.name,
+        email: u.email,
+        tz: u.time_zone,
+        org: u.organization_id === null ? null : oExt.get(u.organization_id),
+        fields: u.user_fields,
+      })),
+      organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({
+        ext: o.external_id,
+        name: o.name,
+        domains: o.domain_names,
+        tags: o.tags,
+        fields: o.organization_fields,
+      })),
+      memberships: s.memberships.map((m) => `${uExt.get(m.user_id)}→${oExt.get(m.organization_id)}`).sort(),
+      events: s.events
+        .map(
+          (e) =>
+            `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`,
+        )
+        .sort(),
+      userFields: s.userFields.map((f) => `${f.key}:${f.type}`).sort(),
+      organizationFields: s.organizationFields.map((f) => `${f.key}:${f.type}`).sort(),
+    }),
+  );
 }
 
 async function limitedSandbox(): Promise<Sandbox> {
@@ -312,10 +326,20 @@ async function compare(label: string, events: SegmentEvent[], timeoutMs: number)
     timeoutMs,
   });
   const stateEqual = normalizedState(optPrefixSb) === naiveState;
-  if (!stateEqual)
-    log(
-      `${label}: STATE DIFFERS\n naive: ${naiveState.slice(0, 2000)}\n optim: ${normalizedState(optPrefixSb).slice(0, 2000)}`,
-    );
+  if (!stateEqual) {
+    const a = JSON.parse(naiveState) as Record<string, unknown[]>;
+    const b = JSON.parse(normalizedState(optPrefixSb)) as Record<string, unknown[]>;
+    writeFileSync(`.stack/bench-state-${label}.json`, JSON.stringify({ naive: a, optimized: b }, null, 1));
+    for (const k of Object.keys(a)) {
+      const x = a[k]!;
+      const y = b[k]!;
+      const i = x.findIndex((v, n) => JSON.stringify(v) !== JSON.stringify(y[n]));
+      if (i >= 0 || x.length !== y.length)
+        log(
+          `${label}: STATE DIFFERS in ${k} (${x.length} vs ${y.length}) at ${i}: naive ${JSON.stringify(x[i])} optimized ${JSON.stringify(y[i])}`,
+        );
+    }
+  }
   await optPrefixSb.close();
   await dropTopic(naiveTopic);
   // Optimized on the whole workload.
@@ -410,6 +434,11 @@ if (process.env.BENCH_ONLY === 'cpu') {
     `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}\n${JSON.stringify(cpu.ours.byEndpoint)}\n`,
   );
   process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'mixed') {
+  const mix = await compare('mixed', mixed(MIXED_N), 240_000);
+  process.stdout.write(`${table([mix.naive, mix.optimized])}\nstate equal: ${mix.stateEqual}\n`);
+  process.exit(mix.stateEqual ? 0 : 1);
 }
 const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(IDENTIFY_N / 4)), 240_000);
 const mix = await compare('mixed', mixed(MIXED_N), 240_000);
