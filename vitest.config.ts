@@ -5,10 +5,11 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration tests share one broker and one registry; files run in parallel
-    // but each uses its own topics and consumer groups.
+    // One file at a time: the integration files start real service processes, brokers and
+    // registries and time faults; on a 2-core machine parallel files made them flaky. Each file
+    // still uses its own topics and consumer groups.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 1,
     reporters: ['default'],
   },
 });

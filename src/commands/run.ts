@@ -23,6 +23,8 @@ export async function runCommand(config: Config): Promise<number> {
   log.info('starting zendesk-destination', { config: describeConfig(config) });
   for (const w of config.warnings) log.warn(w);
 
+  let fatalExit: ((error: Error) => void) | undefined;
+  const fatal = (error: Error) => fatalExit?.(error);
   const metrics = createMetrics();
   const naive = config.pipeline.mode === 'naive';
   const client = new ZendeskClient({
@@ -59,6 +61,8 @@ export async function runCommand(config: Config): Promise<number> {
     log,
     observer: observePipeline(metrics),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // KafkaJS stopped for good: exit non-zero so the orchestrator restarts us (commits are safe).
+    onFatal: (error) => fatal(error),
     // The naive baseline of the benchmark: one event at a time per partition, no coalescing.
     ...(naive ? { laneConcurrency: 1, coalesce: false } : {}),
   });

@@ -63,6 +63,8 @@ export interface PipelineOptions {
   sessionTimeoutMs?: number;
   /** How long a stop() may wait for in-flight events before leaving the group anyway. */
   shutdownTimeoutMs?: number;
+  /** KafkaJS gave up and will not restart the consumer by itself (a non-retriable error). */
+  onFatal?: (error: Error) => void;
 }
 
 /** A failure that is not about one event: Zendesk down or refusing the account, registry or broker trouble. */
@@ -166,7 +168,10 @@ export class SegmentPipeline {
     );
     consumer.on(consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { error: e.payload.error.message, restart: e.payload.restart });
-      if (!e.payload.restart) this.crashed = e.payload.error;
+      if (!e.payload.restart) {
+        this.crashed = e.payload.error;
+        this.o.onFatal?.(e.payload.error);
+      }
     });
     consumer.on(consumer.events.STOP, () => {
       this.joined = false;

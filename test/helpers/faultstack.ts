@@ -30,5 +30,5 @@ export async function faultStack(
   action: 'up' | 'down',
   what: 'all' | 'kafka' | 'registry' = 'all',
 ): Promise<void> {
-  await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], { env, timeout: 180_000 });
+  await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], { env, timeout: 120_000 });
 }

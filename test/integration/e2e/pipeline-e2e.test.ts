@@ -125,7 +125,13 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     const svc = await startService({ topic, groupId, sandbox, env: { ZENDESK_CONCURRENCY: '16' } });
     services.push(svc);
     await waitUntil(() => accounted(sandbox, events), 150_000, 'all 2,000 events delivered');
-    // the named series moved during the run
+    // the named series moved during the run (outcomes are counted once the bulk job's poll returns,
+    // a moment after the sandbox applied it)
+    await waitUntil(
+      async () => metricSum(await svc.metrics(), 'zendesk_destination_event_outcomes_total') >= 2000,
+      30_000,
+      '2,000 outcomes counted',
+    );
     const m = await svc.metrics();
     for (const name of [
       'zendesk_destination_events_consumed_total',

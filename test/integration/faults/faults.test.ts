@@ -111,13 +111,19 @@ async function dlqCount(kafka: Kafka, topic: string): Promise<{ total: number; r
   const consumer = kafka.consumer({ groupId: uniqueName('dlq-read') });
   await consumer.connect();
   await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`reading ${topic}.dlq: ${reasons.length}/${total} after 30 s`)),
+      30_000,
+    );
     void consumer.run({
-      eachMessage: async ({ message }) =>
-        void (
-          reasons.push(headerText(message.headers, H.reason) ?? '?'),
-          reasons.length >= total && resolve()
-        ),
+      eachMessage: async ({ message }) => {
+        reasons.push(headerText(message.headers, H.reason) ?? '?');
+        if (reasons.length >= total) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
     });
   });
   await consumer.disconnect();
@@ -324,7 +330,7 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
         heal: async () => faultStack('up', 'kafka'),
       });
       r.observed += '; KafkaJS reconnects; uncommitted events redelivered';
-    }, 240_000);
+    }, 300_000);
 
     it('schema registry stopped and restarted', async () => {
       const r = await runCase({
