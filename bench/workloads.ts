@@ -1,16 +1,9 @@
 /** Benchmark workloads: deterministic (seeded) Segment events. */
 import type { SegmentEvent } from '../src/segment/event.js';
+import { mulberry32 } from '../src/sandbox/random.js';
 
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the sandbox's mulberry32), so workloads are reproducible. */
+export const seeded = mulberry32;
 
 const PLANS = ['free', 'pro', 'team', 'enterprise'];
 

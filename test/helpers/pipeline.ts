@@ -2,6 +2,7 @@ import type { Producer } from 'kafkajs';
 import { createRegistry, SegmentCodec } from '../../src/segment/codec.js';
 import { partitionKey, type SegmentEvent } from '../../src/segment/event.js';
 import { REGISTRY_URL, testKafka } from './stack.js';
+import { mulberry32 } from '../../src/sandbox/random.js';
 
 export function codecFor(topic: string): SegmentCodec {
   return new SegmentCodec(createRegistry({ url: REGISTRY_URL }), SegmentCodec.subjectFor(topic));
@@ -42,14 +43,5 @@ export async function waitUntil(
 
 export const quietLog = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 
-/** Mulberry32: a small seeded PRNG so load tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (the sandbox's mulberry32), so workloads are reproducible. */
+export const seeded = mulberry32;
