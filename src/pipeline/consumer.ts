@@ -149,6 +149,10 @@ export class SegmentPipeline {
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
+      // A bound on what a backlog holds in memory: at most 512 KB per partition per fetch (KafkaJS
+      // default 1 MB) and 4 MB per fetch; a batch of a few thousand events still fills bulk calls.
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 4 * 1024 * 1024,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
