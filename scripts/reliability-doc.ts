@@ -4,23 +4,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-interface Fault {
-  name: string;
-  fault: string;
-  eventsIn: number;
-  delivered: number;
-  deadLettered: number;
-  lost: number;
-  recoverSeconds: number;
-  observed: string;
-}
-interface Bad {
-  input: string;
-  outcome: string;
-  note: string;
-}
-const faults: Fault[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
-const bad: Bad[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
+import type { BadInputRow, FaultCaseResult } from './reliability-types.js';
+
+const faults: FaultCaseResult[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
+const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
 
 const doc = `# Reliability: faults and bad input, measured

@@ -9,7 +9,7 @@
  *   sandbox [--port P] [--token T] [...]   the local Zendesk stand-in
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, loadKafkaConfig } from './config.js';
 
 const USAGE = `usage: zendesk-destination <command>
   run                                   consume the topic and deliver to Zendesk
@@ -19,16 +19,6 @@ const USAGE = `usage: zendesk-destination <command>
   dlq replay [--reason R] [--limit N] [--dry-run]
   sandbox [--port P] [--token T]        a local Zendesk stand-in (see --help there)
 Settings come from the environment (see README); each may also come from <NAME>_FILE.`;
-
-/** Settings for commands that only talk to Kafka and the registry: Zendesk settings are not needed. */
-function loadKafkaSide(): Config {
-  return loadConfig({
-    ZENDESK_URL: 'http://127.0.0.1',
-    ZENDESK_OAUTH_TOKEN: 'unused',
-    ...process.env,
-    ...(process.env.ZENDESK_SUBDOMAIN || process.env.ZENDESK_URL ? {} : { ZENDESK_URL: 'http://127.0.0.1' }),
-  });
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -40,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     case 'produce': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       const { produceCommand } = await import('./commands/produce.js');
-      return produceCommand(loadKafkaSide(), positionals[0]);
+      return produceCommand(loadKafkaConfig(), positionals[0]);
     }
     case 'dlq': {
       const { values, positionals } = parseArgs({
@@ -58,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
         throw new UsageError('--limit must be a positive integer');
       const { dlqCommand } = await import('./commands/dlq.js');
-      return dlqCommand(loadKafkaSide(), {
+      return dlqCommand(loadKafkaConfig(), {
         action: positionals[0] ?? 'list',
         json: values.json,
         reason: values.reason,

@@ -576,6 +576,22 @@ function deepFreeze<T>(o: T): T {
 
 /** Reads, validates and returns every setting, or throws one `ConfigError` listing every problem. */
 export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readFileSync): Config {
+  return build(env, readFile, true);
+}
+
+/** The settings of the commands that only talk to Kafka and the registry (`produce`, `dlq`): no Zendesk needed. */
+export type KafkaSideConfig = Pick<Config, 'kafka' | 'schemaRegistry'>;
+
+export function loadKafkaConfig(
+  env: Env = process.env,
+  readFile: ReadFile = fs.readFileSync,
+): KafkaSideConfig {
+  const { kafka, schemaRegistry } = build(env, readFile, false);
+  return { kafka, schemaRegistry };
+}
+
+/** With `withZendesk` false the Zendesk URL and credentials are neither required nor checked (and left unset). */
+function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
   const problems = new Problems();
   const warnings: string[] = [];
   const raw = readRaw(env, readFile, problems);
@@ -588,8 +604,8 @@ export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readF
   }
   const sasl = pickSasl(p, problems, warnings);
   const schemaRegistry = pickRegistry(p, problems);
-  const baseUrl = pickBaseUrl(p, problems, warnings);
-  const auth = pickAuth(p, problems, warnings);
+  const baseUrl = withZendesk ? pickBaseUrl(p, problems, warnings) : undefined;
+  const auth = withZendesk ? pickAuth(p, problems, warnings) : undefined;
   warnings.push(...unknownVariables(env));
 
   if (problems.list.length) throw new ConfigError(problems.list);

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { KafkaSideConfig } from '../config.js';
 import { createKafka } from '../pipeline/kafka.js';
 import { H, headerText } from '../pipeline/dlq.js';
 import {
@@ -8,7 +8,7 @@ import {
   type DeadLetterRecord,
 } from '../pipeline/dlq-tools.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
-import { maskEmails } from './mask.js';
+import { maskEmails } from '../ops/redact.js';
 import { Progress } from './progress.js';
 
 export interface DlqArgs {
@@ -20,7 +20,7 @@ export interface DlqArgs {
   reveal?: boolean;
 }
 
-export async function dlqCommand(config: Config, args: DlqArgs): Promise<number> {
+export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promise<number> {
   const kafka = createKafka({ ...config.kafka });
   const filter = { reason: args.reason, limit: args.limit };
   switch (args.action) {

@@ -1,13 +1,13 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Config } from '../config.js';
+import type { KafkaSideConfig } from '../config.js';
 import { createKafka, createProducer } from '../pipeline/kafka.js';
 import { produceLines } from '../pipeline/produce.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { Progress } from './progress.js';
 
 /** `produce [FILE|-]`: JSON lines of Segment events → Avro records on the source topic. Exit code 1 if any line failed. */
-export async function produceCommand(config: Config, file: string | undefined): Promise<number> {
+export async function produceCommand(config: KafkaSideConfig, file: string | undefined): Promise<number> {
   const path = file && file !== '-' ? file : undefined;
   const input = path ? createReadStream(path) : process.stdin;
   const size = path ? statSync(path).size : undefined;

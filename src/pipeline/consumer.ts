@@ -238,7 +238,6 @@ export class SegmentPipeline {
       if (w !== null && w !== lastResolved) {
         resolveOffset(w);
         lastResolved = w;
-        for (const o of st.done) if (BigInt(o) <= BigInt(w)) st.done.delete(o);
         this.o.observer?.lag?.(
           topic,
           partition,
@@ -257,21 +256,19 @@ export class SegmentPipeline {
         lanes.map((lane) =>
           limit(async () => {
             let i = 0;
+            const decoded: Decoded[] = []; // each message decoded (and keyed) once, though runs look ahead
             while (i < lane.length) {
               if (outage || this.stopping || !isRunning() || isStale()) return;
               let run: Decoded[];
               try {
-                run = await this.nextRun(lane, i);
+                run = await this.nextRun(lane, i, decoded);
                 await this.deliver(topic, partition, run);
               } catch (e) {
                 outage ??= e;
                 return;
               }
               st.outages = 0;
-              for (const d of run) {
-                st.done.add(d.message.offset);
-                tracker.markDone(d.message.offset);
-              }
+              for (const d of run) tracker.markDone(d.message.offset);
               i += run.length;
               advance();
               await commitOffsetsIfNecessary().catch(() => undefined);
@@ -283,6 +280,10 @@ export class SegmentPipeline {
       clearInterval(hb);
     }
     advance();
+    // Outcomes above the watermark survive a pause (the batch is fetched again from the watermark).
+    const w = tracker.watermark();
+    const above = (o: string) => w === null || BigInt(o) > BigInt(w);
+    st.done = new Set([...st.done, ...tracker.doneOffsets()].filter(above));
     if (outage && !this.stopping && isRunning() && !isStale()) this.pauseForOutage(topic, partition, outage);
   }
 
@@ -334,16 +335,23 @@ export class SegmentPipeline {
    * The next unit of work of a lane: one message, or the longest run of consecutive decodable events
    * with the same merge key (coalescing). Throws only for an outage (registry unreachable).
    */
-  private async nextRun(lane: KafkaMessage[], from: number): Promise<Decoded[]> {
-    const first = await this.decode(lane[from]!);
+  private async nextRun(lane: KafkaMessage[], from: number, memo: Decoded[]): Promise<Decoded[]> {
     const dest = this.o.destination;
-    if (!this.o.coalesce || !first.event || !dest.mergeKey || !dest.processRun) return [first];
-    const key = dest.mergeKey(first.event);
-    if (key === null) return [first];
+    const at = async (j: number): Promise<Decoded> => {
+      if (!memo[j]) {
+        const d = await this.decode(lane[j]!);
+        d.key =
+          this.o.coalesce && d.event && dest.mergeKey && dest.processRun ? dest.mergeKey(d.event) : null;
+        memo[j] = d;
+      }
+      return memo[j]!;
+    };
+    const first = await at(from);
+    if (first.key == null) return [first];
     const run = [first];
     for (let j = from + 1; j < lane.length && run.length < this.o.maxRun; j++) {
-      const next = await this.decode(lane[j]!);
-      if (!next.event || dest.mergeKey(next.event) !== key) break;
+      const next = await at(j);
+      if (next.key !== first.key) break;
       run.push(next);
     }
     return run;
@@ -446,4 +454,6 @@ interface Decoded {
   event?: SegmentEvent;
   /** Set when the message cannot be decoded: its outcome is already known. */
   outcome?: Outcome;
+  /** The destination's merge key (null: never merged), computed once. */
+  key?: string | null;
 }

@@ -33,14 +33,14 @@ export class PrefixTracker {
   private readonly done: boolean[];
   private prefix = 0; // number of leading offsets that are done
 
+  private readonly index: Map<string, number>;
+
   constructor(private readonly offsets: readonly string[]) {
     this.done = offsets.map(() => false);
+    this.index = new Map(offsets.map((o, i) => [o, i]));
   }
 
-  private readonly index = new Map<string, number>();
-
   markDone(offset: string): void {
-    if (this.index.size === 0) this.offsets.forEach((o, i) => this.index.set(o, i));
     const i = this.index.get(offset);
     if (i === undefined) throw new Error(`offset ${offset} is not in this batch`);
     this.done[i] = true;
@@ -52,11 +52,12 @@ export class PrefixTracker {
     return this.prefix === 0 ? null : this.offsets[this.prefix - 1]!;
   }
 
-  get complete(): boolean {
-    return this.prefix === this.done.length;
+  /** Every offset of the batch that is done, in order. */
+  doneOffsets(): string[] {
+    return this.offsets.filter((_, i) => this.done[i]);
   }
 
-  get doneCount(): number {
-    return this.done.filter(Boolean).length;
+  get complete(): boolean {
+    return this.prefix === this.done.length;
   }
 }

@@ -14,11 +14,12 @@ import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { ZendeskClient } from '../../../src/zendesk/client.js';
 import { ROOT } from '../../helpers/cli.js';
+import type { BadInputRow } from '../../../scripts/reliability-types.js';
 
 let sb: Sandbox;
 let client: ZendeskClient;
 let dest: ReturnType<typeof createDestination>;
-const rows: { input: string; outcome: string; note: string }[] = [];
+const rows: BadInputRow[] = [];
 
 beforeAll(async () => {
   sb = await startSandbox({ config: { strict: true } });

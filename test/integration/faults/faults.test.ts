@@ -15,23 +15,15 @@ import {
 } from '../../../src/sandbox/index.js';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
-import { H, headerText } from '../../../src/pipeline/dlq.js';
 import { BROKERS, REGISTRY_URL, uniqueName } from '../../helpers/stack.js';
 import { waitUntil } from '../../helpers/pipeline.js';
 import { startService, type Service } from '../../helpers/service.js';
 import { FAULT_STACK, faultStack } from '../../helpers/faultstack.js';
 import { ROOT } from '../../helpers/cli.js';
+import type { FaultCaseResult } from '../../../scripts/reliability-types.js';
+import { readDeadLetters } from '../../../src/pipeline/dlq-tools.js';
 
-interface CaseResult {
-  name: string;
-  fault: string;
-  eventsIn: number;
-  delivered: number;
-  deadLettered: number;
-  lost: number;
-  recoverSeconds: number;
-  observed: string;
-}
+type CaseResult = FaultCaseResult;
 const results: CaseResult[] = [];
 const services: Service[] = [];
 const sandboxes: Sandbox[] = [];
@@ -100,34 +92,10 @@ async function setupTopic(brokers: string, registry: string, evs: SegmentEvent[]
   return { topic, kafka, produce };
 }
 
+/** The dead letters of the case's topic, read with the project's own DLQ reader (bounded in time). */
 async function dlqCount(kafka: Kafka, topic: string): Promise<{ total: number; reasons: string[] }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(`${topic}.dlq`);
-  await admin.disconnect();
-  const total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  if (!total) return { total: 0, reasons: [] };
-  const reasons: string[] = [];
-  const consumer = kafka.consumer({ groupId: uniqueName('dlq-read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`reading ${topic}.dlq: ${reasons.length}/${total} after 30 s`)),
-      30_000,
-    );
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        reasons.push(headerText(message.headers, H.reason) ?? '?');
-        if (reasons.length >= total) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return { total, reasons };
+  const records = await readDeadLetters(kafka, `${topic}.dlq`, {}, 30_000);
+  return { total: records.length, reasons: records.map((r) => r.reason) };
 }
 
 interface CaseSpec {

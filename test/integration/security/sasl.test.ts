@@ -3,7 +3,7 @@
  * SASL_PLAINTEXT listener (PLAIN and SCRAM users created by scripts/stack.sh).
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
+import { loadKafkaConfig } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
 import { uniqueName } from '../../helpers/stack.js';
 
@@ -12,13 +12,11 @@ const user = process.env.STACK_SASL_USER ?? 'zd-test';
 const password = process.env.STACK_SASL_PASSWORD ?? 'zd-test-secret';
 
 function kafkaFor(mechanism: string, pass = password) {
-  const config = loadConfig({
+  const config = loadKafkaConfig({
     KAFKA_BROKERS: brokers,
     KAFKA_SASL_MECHANISM: mechanism,
     KAFKA_SASL_USERNAME: user,
     KAFKA_SASL_PASSWORD: pass,
-    ZENDESK_URL: 'http://127.0.0.1:1',
-    ZENDESK_OAUTH_TOKEN: 'unused',
   });
   return createKafka({ ...config.kafka, clientId: 'sasl-test' });
 }
