@@ -58,7 +58,7 @@ export function createLogger(options: LoggerOptions): Logger {
       ? combine(...(colors ? [colorize({ level: true })] : []), prettyLine)
       : json();
 
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level,
     // errors() first: it turns `logger.error(err)` into message + stack, which are then redacted.
     format: combine(
@@ -70,4 +70,14 @@ export function createLogger(options: LoggerOptions): Logger {
     transports: [new winston.transports.Stream({ stream })],
     exitOnError: false,
   });
+  // winston formats (and here redacts) every entry before its transport drops the ones below the
+  // level: a debug line per event would cost more than the event. Check the level first.
+  const methods = logger as unknown as Record<string, (...args: unknown[]) => Logger>;
+  for (const level of Object.keys(logger.levels)) {
+    const write = methods[level]!;
+    methods[level] = function (this: Logger, ...args: unknown[]) {
+      return this.isLevelEnabled(level) ? write.apply(this, args) : this;
+    };
+  }
+  return logger;
 }

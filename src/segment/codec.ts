@@ -46,6 +46,8 @@ const statusOf = (e: unknown): number | undefined =>
 export class SegmentCodec {
   private readonly reader: avro.Type;
   private readonly resolvers = new Map<number, avro.Type | { resolver: unknown }>();
+  /** Look-ups in progress: a batch of thousands of messages with a new id asks the registry once. */
+  private readonly resolving = new Map<number, Promise<avro.Type | { resolver: unknown }>>();
   private readonly unknownIds = new Map<number, number>();
   private writerId?: number;
   private registering?: Promise<number>;
@@ -111,7 +113,7 @@ export class SegmentCodec {
         `magic byte is ${buf.readUInt8(0)}, expected 0 (Confluent wire format)`,
       );
     const id = buf.readInt32BE(1);
-    const resolved = await this.resolverFor(id);
+    const resolved = this.resolvers.get(id) ?? (await this.resolverFor(id));
     let record: unknown;
     try {
       record =
@@ -128,9 +130,18 @@ export class SegmentCodec {
     return fromRecord(record, id);
   }
 
-  private async resolverFor(id: number): Promise<avro.Type | { resolver: unknown }> {
+  private resolverFor(id: number): Promise<avro.Type | { resolver: unknown }> {
     const cached = this.resolvers.get(id);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let pending = this.resolving.get(id);
+    if (!pending) {
+      pending = this.lookUp(id).finally(() => this.resolving.delete(id));
+      this.resolving.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async lookUp(id: number): Promise<avro.Type | { resolver: unknown }> {
     const unknownAt = this.unknownIds.get(id);
     if (unknownAt !== undefined && this.now() - unknownAt < UNKNOWN_ID_TTL_MS)
       throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`, id);

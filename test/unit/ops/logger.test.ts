@@ -178,3 +178,30 @@ describe('pretty format', () => {
     expect(plain.out.text()).not.toMatch(/\u001b\[/);
   });
 });
+
+describe('levels', () => {
+  it('an entry below the level is dropped before any formatting or redaction; children keep their meta', () => {
+    let redactions = 0;
+    const redactor = new Redactor([TOKEN]);
+    const value = redactor.value.bind(redactor);
+    redactor.value = (v: unknown) => {
+      redactions++;
+      return value(v);
+    };
+    const { logger, out } = setup({ level: 'warn', redactor });
+    for (let i = 0; i < 100; i++) logger.debug('event delivered', { offset: String(i) });
+    logger.info('not this either');
+    expect(redactions).toBe(0);
+    expect(out.lines()).toEqual([]);
+    const child = logger.child({ component: 'pipeline' });
+    child.debug('dropped');
+    child.warn('kept', { partition: 3 });
+    expect(out.lines().map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'kept', component: 'pipeline', partition: 3 }),
+    ]);
+    expect(redactions).toBeGreaterThan(0);
+    logger.level = 'debug';
+    logger.debug('now shown');
+    expect(out.lines().at(-1)).toContain('now shown');
+  });
+});

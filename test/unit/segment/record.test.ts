@@ -106,4 +106,23 @@ describe('Segment event ⇄ Avro record', () => {
       { numRuns: 500 },
     );
   });
+
+  it('a batch of messages with a schema id not seen before asks the registry once', async () => {
+    let asked = 0;
+    const registry = {
+      getSchema: async () => {
+        asked++;
+        await new Promise((r) => setTimeout(r, 5));
+        return type;
+      },
+    };
+    const codec = new SegmentCodec(registry as never, 'x-value');
+    const body = type.toBuffer(toRecord({ type: 'identify', userId: 'u1', traits: { a: 1 } }).record);
+    const buf = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), body]);
+    const events = await Promise.all(Array.from({ length: 500 }, () => codec.decode(buf)));
+    expect(asked).toBe(1);
+    expect(events.every((e) => e.userId === 'u1' && e.traits?.a === 1)).toBe(true);
+    await codec.decode(buf);
+    expect(asked).toBe(1);
+  });
 });
