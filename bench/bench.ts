@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ENTERPRISE_LIMITS, NO_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { createRegistry, SegmentCodec } from '../src/segment/codec.js';
 import { partitionKey, type SegmentEvent } from '../src/segment/event.js';
+import { SERVICE_NODE_FLAGS } from '../src/ops/runtime-flags.js';
 import { identifyHeavy, mixed, MIXED_TRACK_EVENTS } from './workloads.js';
 
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
@@ -37,6 +38,8 @@ interface RunResult {
   p99: number | null;
   peakRssMb: number;
   cpuSeconds: number;
+  /** Seconds waited per rate-limit scope, and seconds spent in Zendesk requests per endpoint. */
+  waits: Record<string, number>;
   outcomes: Record<string, number>;
 }
 
@@ -134,26 +137,36 @@ async function runService(opts: {
 }): Promise<RunResult> {
   const port = await freePort();
   opts.sandbox.clearRequests();
-  const child = spawn(process.execPath, ['bin/zendesk-destination.js', 'run'], {
-    env: {
-      PATH: process.env.PATH,
-      KAFKA_BROKERS: brokers.join(','),
-      SCHEMA_REGISTRY_URL: registryUrl,
-      KAFKA_TOPIC: opts.topic,
-      KAFKA_GROUP_ID: `${opts.topic}-${opts.mode}`,
-      ZENDESK_URL: opts.sandbox.url,
-      ZENDESK_OAUTH_TOKEN: 'sandbox-token',
-      ZENDESK_TRACK_EVENTS: MIXED_TRACK_EVENTS.join(','),
-      ZENDESK_TIME_SCALE: String(opts.sandbox.config().limits.timeScale),
-      ZENDESK_RATE_LIMIT_PER_MINUTE: '700',
-      PIPELINE_MODE: opts.mode,
-      HTTP_PORT: String(port),
-      HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...opts.env,
+  const child = spawn(
+    process.execPath,
+    // The service's own flags, then any for a look inside (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…").
+    [
+      ...SERVICE_NODE_FLAGS,
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      'bin/zendesk-destination.js',
+      'run',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: registryUrl,
+        KAFKA_TOPIC: opts.topic,
+        KAFKA_GROUP_ID: `${opts.topic}-${opts.mode}`,
+        ZENDESK_URL: opts.sandbox.url,
+        ZENDESK_OAUTH_TOKEN: 'sandbox-token',
+        ZENDESK_TRACK_EVENTS: MIXED_TRACK_EVENTS.join(','),
+        ZENDESK_TIME_SCALE: String(opts.sandbox.config().limits.timeScale),
+        ZENDESK_RATE_LIMIT_PER_MINUTE: '700',
+        PIPELINE_MODE: opts.mode,
+        HTTP_PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  );
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const metrics = async () => {
@@ -192,6 +205,19 @@ async function runService(opts: {
     const ep = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}')}`;
     byEndpoint[ep] = (byEndpoint[ep] ?? 0) + 1;
   }
+  // Where the time went: seconds waited on each rate limit, and the Zendesk requests' own durations.
+  const waits: Record<string, number> = {};
+  for (const { labels, value } of metricValues(text, 'zendesk_destination_rate_limit_wait_seconds_total')) {
+    const scope = /scope="([^"]+)"/.exec(labels)?.[1] ?? '?';
+    waits[scope] = (waits[scope] ?? 0) + value;
+  }
+  for (const { labels, value } of metricValues(
+    text,
+    'zendesk_destination_zendesk_request_duration_seconds_sum',
+  )) {
+    const ep = `http ${/method="([^"]+)"/.exec(labels)?.[1]} ${/endpoint="([^"]+)"/.exec(labels)?.[1]}`;
+    waits[ep] = (waits[ep] ?? 0) + value;
+  }
   const byOutcome: Record<string, number> = {};
   for (const { labels, value } of metricValues(text, 'zendesk_destination_event_outcomes_total')) {
     const k = `${/outcome="([^"]+)"/.exec(labels)?.[1]}:${/reason="([^"]+)"/.exec(labels)?.[1]}`;
@@ -206,6 +232,7 @@ async function runService(opts: {
     requests: requests.length,
     requestsPerEvent: requests.length / opts.events,
     byEndpoint,
+    waits,
     p50: quantile(text, 0.5),
     p99: quantile(text, 0.99),
     peakRssMb: stats.rssPeakMb,
@@ -431,7 +458,7 @@ const t0 = Date.now();
 if (process.env.BENCH_ONLY === 'cpu') {
   const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
   process.stdout.write(
-    `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}\n${JSON.stringify(cpu.ours.byEndpoint)}\n`,
+    `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}\n${JSON.stringify(cpu.ours.byEndpoint)}\n${JSON.stringify(cpu.ours.waits)}\n`,
   );
   process.exit(0);
 }

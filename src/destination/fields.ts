@@ -29,6 +29,20 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
  * only digits (reported by the caller, never sent).
  */
 export function toFieldKey(traitKey: string): string | null {
+  // Events of one source repeat the same few trait names: each is converted once.
+  let known = FIELD_KEYS.get(traitKey);
+  if (known === undefined) {
+    if (FIELD_KEYS.size >= FIELD_KEYS_MAX) FIELD_KEYS.clear();
+    known = convertKey(traitKey);
+    FIELD_KEYS.set(traitKey, known);
+  }
+  return known;
+}
+
+const FIELD_KEYS = new Map<string, string | null>();
+const FIELD_KEYS_MAX = 10_000;
+
+function convertKey(traitKey: string): string | null {
   const key = traitKey
     .normalize('NFKD')
     .replace(COMBINING_MARKS, '')
@@ -49,7 +63,10 @@ const ISO_DATE =
  * (the writer's local date), not shifted to UTC: "2024-03-01T23:30:00-05:00" is March 1st.
  */
 export function isoDate(value: string): string | null {
-  const m = ISO_DATE.exec(value.trim());
+  const text = value.trim();
+  // Most strings are not dates: only a digit followed by three more digits and a dash can start one.
+  if (text.length < 10 || text.charCodeAt(4) !== 45 /* - */) return null;
+  const m = ISO_DATE.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m;
   const year = Number(y);
@@ -123,8 +140,11 @@ function collect(
   depth: number,
   out: Candidate[],
   problems: string[],
+  exclude?: ReadonlySet<string>,
 ): void {
-  for (const [traitKey, value] of Object.entries(obj)) {
+  for (const traitKey in obj) {
+    if (!Object.hasOwn(obj, traitKey) || exclude?.has(traitKey)) continue;
+    const value = obj[traitKey]!;
     const path = pathPrefix === '' ? traitKey : `${pathPrefix}.${traitKey}`;
     const own = toFieldKey(traitKey);
     if (own === null) {
@@ -154,9 +174,7 @@ function collect(
 export function customFields(traits: JsonObject, exclude: ReadonlySet<string>): FieldsResult {
   const problems: string[] = [];
   const candidates: Candidate[] = [];
-  const top: JsonObject = {};
-  for (const [k, v] of Object.entries(traits)) if (!exclude.has(k)) top[k] = v;
-  collect(top, null, '', 1, candidates, problems);
+  collect(traits, null, '', 1, candidates, problems, exclude);
 
   const chosen = new Map<string, Candidate>();
   for (const c of candidates) {

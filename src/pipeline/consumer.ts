@@ -24,6 +24,8 @@ export interface Log {
   warn(message: string, meta?: Record<string, unknown>): void;
   info(message: string, meta?: Record<string, unknown>): void;
   debug(message: string, meta?: Record<string, unknown>): void;
+  /** When present, the per-event debug lines are built only if it says debug is on. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** What the pipeline reports, for metrics. All optional. */
@@ -113,6 +115,8 @@ export class SegmentPipeline {
     >
   > &
     PipelineOptions;
+  /** Whether debug lines are wanted, asked once per batch (winston's own check allocates). */
+  private debugOn = true;
   readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
 
   constructor(opts: PipelineOptions) {
@@ -225,6 +229,7 @@ export class SegmentPipeline {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
     const { topic, partition } = batch;
     if (!batch.messages.length) return;
+    this.debugOn = this.o.log.isLevelEnabled?.('debug') !== false;
     const st = this.state(topic, partition);
     const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
     const pending: KafkaMessage[] = [];
@@ -233,49 +238,54 @@ export class SegmentPipeline {
       else pending.push(m);
     }
     let lastResolved: string | null = null;
-    const advance = () => {
+    /** Resolves the offset up to the watermark; true when it moved. */
+    const advance = (): boolean => {
       const w = tracker.watermark();
-      if (w !== null && w !== lastResolved) {
-        resolveOffset(w);
-        lastResolved = w;
-        this.o.observer?.lag?.(
-          topic,
-          partition,
-          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)),
-        );
-      }
+      if (w === null || w === lastResolved) return false;
+      resolveOffset(w);
+      lastResolved = w;
+      this.o.observer?.lag?.(
+        topic,
+        partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)),
+      );
+      return true;
     };
     advance();
     let outage: unknown = null;
     // KafkaJS has no background heartbeat: keep the member alive while lanes wait on Zendesk.
     const hb = setInterval(() => void heartbeat().catch(() => undefined), 2000);
-    const limit = pLimit(this.o.laneConcurrency);
-    const lanes = groupIntoLanes(pending, (m) => (m.key ? m.key.toString('base64') : null));
     try {
-      await Promise.all(
-        lanes.map((lane) =>
-          limit(async () => {
-            let i = 0;
-            const decoded: Decoded[] = []; // each message decoded (and keyed) once, though runs look ahead
-            while (i < lane.length) {
-              if (outage || this.stopping || !isRunning() || isStale()) return;
-              let run: Decoded[];
-              try {
-                run = await this.nextRun(lane, i, decoded);
-                await this.deliver(topic, partition, run);
-              } catch (e) {
-                outage ??= e;
-                return;
-              }
-              st.outages = 0;
-              for (const d of run) tracker.markDone(d.message.offset);
-              i += run.length;
-              advance();
-              await commitOffsetsIfNecessary().catch(() => undefined);
-            }
-          }),
-        ),
-      );
+      // Every pending message decoded (and keyed) once, up front: synchronously while its schema is
+      // known, so a batch costs a promise per run, not per message. A registry outage pauses the
+      // partition before anything of the batch is delivered.
+      let decoded: Decoded[];
+      try {
+        decoded = await this.decodeAll(pending);
+      } catch (e) {
+        outage = e;
+        decoded = [];
+      }
+      const limit = pLimit(this.o.laneConcurrency);
+      const lanes = groupIntoLanes(decoded, (d) => (d.message.key ? d.message.key.toString('latin1') : null));
+      const runLane = async (lane: Decoded[]): Promise<void> => {
+        let i = 0;
+        while (i < lane.length) {
+          if (outage || this.stopping || !isRunning() || isStale()) return;
+          const run = this.nextRun(lane, i);
+          try {
+            await this.deliver(topic, partition, run);
+          } catch (e) {
+            outage ??= e;
+            return;
+          }
+          st.outages = 0;
+          for (const d of run) tracker.markDone(d.message.offset);
+          i += run.length;
+          if (advance()) await commitOffsetsIfNecessary().catch(() => undefined);
+        }
+      };
+      await Promise.all(lanes.map((lane) => limit(runLane, lane)));
     } finally {
       clearInterval(hb);
     }
@@ -318,43 +328,63 @@ export class SegmentPipeline {
     }, delay);
   }
 
-  private async decode(m: KafkaMessage): Promise<Decoded> {
-    try {
-      return { message: m, event: await this.o.codec.decode(m.value) };
-    } catch (e) {
-      if (e instanceof DecodeError)
-        return {
-          message: m,
-          outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` },
-        };
-      throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
-    }
+  /** A message that can never decode: its outcome (dead letter) is already known. */
+  private undecodable(m: KafkaMessage, e: DecodeError): Decoded {
+    return {
+      message: m,
+      outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` },
+    };
   }
 
   /**
-   * The next unit of work of a lane: one message, or the longest run of consecutive decodable events
-   * with the same merge key (coalescing). Throws only for an outage (registry unreachable).
+   * Messages → decoded events with their merge keys, in order. Throws only for an outage (registry
+   * unreachable); an undecodable message gets its dead-letter outcome.
    */
-  private async nextRun(lane: KafkaMessage[], from: number, memo: Decoded[]): Promise<Decoded[]> {
-    const dest = this.o.destination;
-    const at = async (j: number): Promise<Decoded> => {
-      if (!memo[j]) {
-        const d = await this.decode(lane[j]!);
-        d.key =
-          this.o.coalesce && d.event && dest.mergeKey && dest.processRun ? dest.mergeKey(d.event) : null;
-        memo[j] = d;
+  private async decodeAll(messages: KafkaMessage[]): Promise<Decoded[]> {
+    const { codec, destination: dest } = this.o;
+    const merging = this.o.coalesce && dest.mergeKey !== undefined && dest.processRun !== undefined;
+    const out: Decoded[] = new Array<Decoded>(messages.length);
+    let waiting: Promise<void>[] | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      try {
+        const event = codec.decodeKnown(m.value);
+        if (event) {
+          out[i] = { message: m, event, key: merging ? dest.mergeKey!(event) : null };
+          continue;
+        }
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        out[i] = this.undecodable(m, e);
+        continue;
       }
-      return memo[j]!;
-    };
-    const first = await at(from);
-    if (first.key == null) return [first];
-    const run = [first];
-    for (let j = from + 1; j < lane.length && run.length < this.o.maxRun; j++) {
-      const next = await at(j);
-      if (next.key !== first.key) break;
-      run.push(next);
+      // A schema id not seen yet: ask the registry (one look-up per id, shared by the batch).
+      (waiting ??= []).push(
+        codec.decode(m.value).then(
+          (event) => {
+            out[i] = { message: m, event, key: merging ? dest.mergeKey!(event) : null };
+          },
+          (e: unknown) => {
+            if (e instanceof DecodeError) out[i] = this.undecodable(m, e);
+            else throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
+          },
+        ),
+      );
     }
-    return run;
+    if (waiting) await Promise.all(waiting);
+    return out;
+  }
+
+  /**
+   * The next unit of work of a lane: one message, or the longest run (at most maxRun) of consecutive
+   * decodable events with the same merge key (coalescing).
+   */
+  private nextRun(lane: Decoded[], from: number): Decoded[] {
+    const first = lane[from]!;
+    if (first.key == null) return [first];
+    let to = from + 1;
+    while (to < lane.length && to - from < this.o.maxRun && lane[to]!.key === first.key) to++;
+    return lane.slice(from, to);
   }
 
   /** A run of messages to one outcome each. Throws only for an outage (the caller pauses the partition). */
@@ -366,6 +396,7 @@ export class SegmentPipeline {
     observer?.inFlight?.(run.length);
     try {
       const outcomes: Outcome[] = [];
+      const debug = this.debugOn;
       const events = run.filter((d) => d.event).map((d) => d.event!);
       let delivered: Outcome[] = [];
       if (events.length) {
@@ -435,10 +466,11 @@ export class SegmentPipeline {
           });
         } else if (outcome.kind === 'skipped') {
           this.counts.skipped++;
-          log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });
+          if (debug)
+            log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });
         } else {
           this.counts.delivered++;
-          log.debug('event delivered', { topic, partition, offset: m.offset });
+          if (debug) log.debug('event delivered', { topic, partition, offset: m.offset });
         }
         observer?.outcome?.(outcome, src);
       }

@@ -105,6 +105,21 @@ export class SegmentCodec {
    * decode, RegistryUnavailableError (pause and retry) when the registry cannot be asked.
    */
   async decode(buf: Buffer | null): Promise<SegmentEvent> {
+    const id = this.schemaIdOf(buf);
+    return this.body(buf!, id, this.resolvers.get(id) ?? (await this.resolverFor(id)));
+  }
+
+  /**
+   * As `decode`, synchronously, when the message's schema id has been resolved before; null when the
+   * registry must be asked first (then use `decode`). Throws DecodeError like `decode`.
+   */
+  decodeKnown(buf: Buffer | null): SegmentEvent | null {
+    const id = this.schemaIdOf(buf);
+    const resolved = this.resolvers.get(id);
+    return resolved ? this.body(buf!, id, resolved) : null;
+  }
+
+  private schemaIdOf(buf: Buffer | null): number {
     if (!buf || buf.length < HEADER_LENGTH)
       throw new DecodeError('wrong_magic_byte', 'value is shorter than the 5-byte wire header');
     if (buf.readUInt8(0) !== MAGIC_BYTE)
@@ -112,8 +127,10 @@ export class SegmentCodec {
         'wrong_magic_byte',
         `magic byte is ${buf.readUInt8(0)}, expected 0 (Confluent wire format)`,
       );
-    const id = buf.readInt32BE(1);
-    const resolved = this.resolvers.get(id) ?? (await this.resolverFor(id));
+    return buf.readInt32BE(1);
+  }
+
+  private body(buf: Buffer, id: number, resolved: avro.Type | { resolver: unknown }): SegmentEvent {
     let record: unknown;
     try {
       record =

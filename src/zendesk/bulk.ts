@@ -52,13 +52,51 @@ export function mapJobResults(
   );
 }
 
+/**
+ * When to look at a job first. Zendesk says nothing about how long a job takes (seconds on a busy
+ * account, milliseconds on an idle one), so the first poll follows what recent jobs took: a job found
+ * finished at its first poll brings the next first poll earlier, one found finished later moves the
+ * estimate towards the time it finished. A first poll that came too soon is followed by one at half
+ * its delay, then by polls backing off ×1.5. On a steady account
+ * a job costs one or two polls instead of a fixed ladder, and a fast account is not kept waiting.
+ */
+export class JobPollPacer {
+  private estimateMs: number;
+
+  constructor(
+    initialMs: number,
+    private readonly minMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.estimateMs = Math.max(minMs, initialMs);
+  }
+
+  /** The wait before the first poll. */
+  first(): number {
+    return Math.round(this.estimateMs);
+  }
+
+  /**
+   * A job was seen finished at `polls` polls, `finishedBy` ms after its creation answered; at the
+   * poll before, `notYetAt` ms (0 when the first poll found it finished).
+   */
+  observe(polls: number, notYetAt: number, finishedBy: number): void {
+    const next =
+      polls <= 1
+        ? 0.7 * this.estimateMs // it may have finished long before: try earlier next time
+        : 0.7 * this.estimateMs + 0.3 * ((notYetAt + finishedBy) / 2); // it finished in between
+    this.estimateMs = Math.min(this.maxMs, Math.max(this.minMs, next));
+  }
+}
+
 export interface JobRunnerOptions {
   exec: Executor;
   slots: Semaphore;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   hooks: ClientHooks;
-  pollInitialMs: number;
+  /** The first poll's timing, learnt across the client's jobs. */
+  pacer: JobPollPacer;
   pollMaxMs: number;
   /** Past this, a job that is still queued or working is treated as Zendesk trouble (outage). */
   maxWaitMs: number;
@@ -94,9 +132,15 @@ async function poll(
 ) {
   const started = o.now();
   let job = first;
-  let interval = o.pollInitialMs;
+  let interval = o.pacer.first();
+  let polls = 0;
+  let notYetAt = 0;
+  let lastPollAt = 0;
   for (;;) {
     const status = job?.status;
+    const finished = status === 'completed' || status === 'failed' || status === 'killed';
+    if (finished && polls > 0) o.pacer.observe(polls, notYetAt, lastPollAt);
+    else if (polls > 0) notYetAt = lastPollAt;
     if (status === 'completed') return mapJobResults(total, job?.results);
     if (status === 'failed' || status === 'killed')
       return mapJobResults(total, job?.results, {
@@ -109,7 +153,10 @@ async function poll(
         code: 'JobTimeout',
       });
     await o.sleep(interval);
-    interval = Math.min(o.pollMaxMs, interval * 1.5);
+    // After a first poll that came too soon, look again at half that delay, then back off.
+    interval = Math.min(o.pollMaxMs, Math.max(polls === 0 ? interval * 0.5 : interval * 1.5, 1));
+    polls++;
+    lastPollAt = o.now() - started;
     try {
       const { body } = await o.exec.call({
         method: 'GET',

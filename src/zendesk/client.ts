@@ -18,7 +18,7 @@ import type {
   ZUser,
 } from './api.js';
 import { Authenticator, type IssuedToken, type ZendeskAuth } from './auth.js';
-import { runJob, type JobRunnerOptions } from './bulk.js';
+import { JobPollPacer, runJob, type JobRunnerOptions } from './bulk.js';
 import { ZendeskError } from './errors.js';
 import { Executor, type Answer, type CallSpec, type ClientHooks, type ClientLogger } from './executor.js';
 import { UndiciTransport, type Transport } from './http.js';
@@ -57,9 +57,11 @@ export interface ZendeskClientOptions {
   /** First and longest backoff between retries (defaults 200 ms and 10 s; full jitter below them). */
   retryBaseMs?: number;
   retryCapMs?: number;
-  /** First and longest interval between job_statuses polls (defaults 200 ms and 5 s). */
+  /** The first poll's starting estimate and the longest interval between polls (defaults 200 ms and 5 s). */
   jobPollInitialMs?: number;
   jobPollMaxMs?: number;
+  /** The earliest a first job poll is made, however fast recent jobs finished (default 5 ms). */
+  jobPollMinMs?: number;
   /** A job still running after this is treated as an outage (default 10 minutes). */
   jobMaxWaitMs?: number;
   /** Replaces the HTTP transport (tests). */
@@ -146,7 +148,11 @@ export class ZendeskClient implements ZendeskApi {
       now,
       sleep,
       hooks,
-      pollInitialMs: opts.jobPollInitialMs ?? 200,
+      pacer: new JobPollPacer(
+        opts.jobPollInitialMs ?? 200,
+        opts.jobPollMinMs ?? 5,
+        opts.jobPollMaxMs ?? 5000,
+      ),
       pollMaxMs: opts.jobPollMaxMs ?? 5000,
       maxWaitMs: opts.jobMaxWaitMs ?? 600_000,
     };

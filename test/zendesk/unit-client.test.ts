@@ -374,6 +374,47 @@ describe('bulk jobs', () => {
     expect(client.bulkEnabled).toBe(true);
   });
 
+  /** Sequential one-item jobs against a Zendesk whose jobs take `durationMs`: polls made per job. */
+  async function pollsPerJob(durationMs: number, jobs: number) {
+    let createdAt = 0;
+    let polls = 0;
+    const counts: number[] = [];
+    const { clock, client } = setup((req) => {
+      if (path(req) === '/api/v2/users/create_or_update_many') {
+        createdAt = clock.now();
+        return json(200, job('queued'));
+      }
+      polls++;
+      return clock.now() - createdAt >= durationMs
+        ? json(200, job('completed', [{ id: 1, index: 0, action: 'create', status: 'Created', success: true }]))
+        : json(200, job('working'));
+    });
+    const firstPolls: number[] = [];
+    for (let i = 0; i < jobs; i++) {
+      polls = 0;
+      const started = clock.now();
+      await clock.run(client.createOrUpdateManyUsers([{ name: 'a' }]));
+      counts.push(polls);
+      firstPolls.push(clock.now() - started);
+    }
+    return { counts, elapsed: firstPolls };
+  }
+
+  it('the first poll learns how long jobs take: quick jobs are looked at sooner, slow ones with fewer polls', async () => {
+    // Jobs finished at once: the first poll moves from 200 ms down to the 5 ms floor.
+    const quick = await pollsPerJob(0, 30);
+    expect(quick.counts.every((n) => n === 1)).toBe(true);
+    expect(quick.elapsed[0]).toBeGreaterThanOrEqual(200);
+    expect(Math.max(...quick.elapsed.slice(-5))).toBeLessThan(20);
+    // Jobs that take 3 s: a fixed 200 ms ×1.5 ladder needs 7 polls each; learnt, about two.
+    const slow = await pollsPerJob(3000, 40);
+    expect(slow.counts[0]).toBeGreaterThanOrEqual(6);
+    const late = slow.counts.slice(-20);
+    expect(late.reduce((a, b) => a + b, 0) / late.length).toBeLessThanOrEqual(2.5);
+    // ...and a job is not left waiting long after it finished.
+    expect(Math.max(...slow.elapsed.slice(-20))).toBeLessThan(3000 * 1.6);
+  });
+
   it('splits more than 100 items into jobs and keeps indexes', async () => {
     let jobs = 0;
     const { clock, client } = setup((req) => {

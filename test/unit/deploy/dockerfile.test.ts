@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../../src/config.js';
 import { execForm, parseDockerfile, parseHealthcheck, stagesOf, type Instruction } from './dockerfile.js';
 import { readRepoFile } from './repo.js';
+import { SERVICE_NODE_FLAGS } from '../../../src/ops/runtime-flags.js';
 
 const instructions = parseDockerfile(readRepoFile('Dockerfile'));
 const stages = stagesOf(instructions);
@@ -98,8 +99,17 @@ describe('Dockerfile', () => {
   it('starts the CLI with `run` by default and listens for probes on every interface', () => {
     expect(execForm(of(runtime?.instructions, 'ENTRYPOINT').at(-1)?.args ?? '')).toEqual([
       'node',
+      ...SERVICE_NODE_FLAGS,
       'bin/zendesk-destination.js',
     ]);
+    // `npm start` and the benchmark start it the same way.
+    const pkg = JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(
+      ['node', ...SERVICE_NODE_FLAGS, 'bin/zendesk-destination.js', 'run'].join(' '),
+    );
+    expect(readRepoFile('bench/bench.ts')).toMatch(
+      /\.\.\.SERVICE_NODE_FLAGS,\s*\.\.\.\(process\.env\.BENCH_NODE_ARGS/,
+    );
     expect(execForm(of(runtime?.instructions, 'CMD').at(-1)?.args ?? '')).toEqual(['run']);
     expect(of(runtime?.instructions, 'EXPOSE').map((e) => e.args)).toEqual([settingDefault('HTTP_PORT')]);
     const env = of(runtime?.instructions, 'ENV')
