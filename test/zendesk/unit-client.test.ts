@@ -386,7 +386,10 @@ describe('bulk jobs', () => {
       }
       polls++;
       return clock.now() - createdAt >= durationMs
-        ? json(200, job('completed', [{ id: 1, index: 0, action: 'create', status: 'Created', success: true }]))
+        ? json(
+            200,
+            job('completed', [{ id: 1, index: 0, action: 'create', status: 'Created', success: true }]),
+          )
         : json(200, job('working'));
     });
     const firstPolls: number[] = [];
