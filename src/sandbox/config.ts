@@ -44,6 +44,13 @@ export interface SandboxConfig {
     conflictRatio: number;
     /** Share of requests whose socket is destroyed without an answer. */
     dropRatio: number;
+    /**
+     * Share of requests answered 429 as when other clients of the account have spent its budget:
+     * `X-Rate-Limit-Remaining: 0` and `Retry-After` of `throttleRetryAfterMs` (real milliseconds).
+     * Our own pacing cannot see such spending, so this is how a client meets 429s in practice.
+     */
+    throttleRatio: number;
+    throttleRetryAfterMs: number;
     seed: number;
   };
   /** A body or query key Zendesk does not document for the endpoint is a 400. */
@@ -82,7 +89,16 @@ export function defaultConfig(): SandboxConfig {
   return {
     auth: { tokens: ['sandbox-token'], passwords: [], oauthClients: [], revoked: false, anonymousMe: false },
     limits: { ...NO_LIMITS },
-    faults: { latencyMs: 0, jitterMs: 0, errorRatio: 0, conflictRatio: 0, dropRatio: 0, seed: 1 },
+    faults: {
+      latencyMs: 0,
+      jitterMs: 0,
+      errorRatio: 0,
+      conflictRatio: 0,
+      dropRatio: 0,
+      throttleRatio: 0,
+      throttleRetryAfterMs: 1000,
+      seed: 1,
+    },
     strict: false,
     unknownCustomFieldKeys: 'ignore',
     bulkEnabled: true,

@@ -25,7 +25,8 @@ export class Faults {
   decide(): FaultDecision {
     const f = this.config();
     const delayMs = f.latencyMs + (f.jitterMs > 0 ? this.rand() * f.jitterMs : 0);
-    if (f.dropRatio <= 0 && f.errorRatio <= 0 && f.conflictRatio <= 0) return { kind: 'none', delayMs };
+    if (f.dropRatio <= 0 && f.errorRatio <= 0 && f.conflictRatio <= 0 && f.throttleRatio <= 0)
+      return { kind: 'none', delayMs };
     const r = this.rand();
     if (r < f.dropRatio) return { kind: 'drop', delayMs };
     if (r < f.dropRatio + f.errorRatio) {
@@ -43,6 +44,20 @@ export class Faults {
     }
     if (r < f.dropRatio + f.errorRatio + f.conflictRatio)
       return { kind: 'error', delayMs, error: conflict() };
+    if (r < f.dropRatio + f.errorRatio + f.conflictRatio + f.throttleRatio) {
+      const seconds = f.throttleRetryAfterMs / 1000;
+      const error = new ApiError(
+        429,
+        // The account-limit body the sandbox uses for its own limits (limits.ts).
+        { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' },
+        {
+          'X-Rate-Limit-Remaining': '0',
+          'ratelimit-remaining': '0',
+          'Retry-After': Number.isInteger(seconds) ? String(seconds) : String(Math.max(0.001, seconds)),
+        },
+      );
+      return { kind: 'error', delayMs, error };
+    }
     return { kind: 'none', delayMs };
   }
 }

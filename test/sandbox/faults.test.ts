@@ -66,6 +66,26 @@ describe('fault injection', () => {
     expect(a.body).toEqual({ error: 'DatabaseConflict', description: 'Database collision' });
   });
 
+  it('throttleRatio answers 429 with Retry-After and no remaining budget, and changes nothing', async () => {
+    ctx.sb.configure({ faults: { throttleRatio: 1, throttleRetryAfterMs: 2000 } });
+    const a = await call(ctx.sb, 'POST', '/api/v2/users/create_or_update', {
+      user: { name: 'A', external_id: 'a' },
+    });
+    expect(a.status).toBe(429);
+    expect(a.headers.get('retry-after')).toBe('2');
+    expect(a.headers.get('x-rate-limit-remaining')).toBe('0');
+    expect(a.body).toMatchObject({ error: 'APIRateLimitExceeded' });
+    expect(ctx.sb.state().users).toEqual([]);
+    const cfg = { ...defaultConfig().faults, throttleRatio: 0.25, seed: 5 };
+    const f = new Faults(() => cfg);
+    let throttled = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const d = f.decide();
+      if (d.kind === 'error' && d.error.status === 429) throttled++;
+    }
+    expect(throttled / 10_000).toBeCloseTo(0.25, 1);
+  });
+
   it('dropRatio 1 destroys the connection without an answer; the log records status 0', async () => {
     ctx.sb.configure({ faults: { dropRatio: 1 } });
     await expect(

@@ -237,15 +237,22 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
     r.observed += '; timeouts retried, then treated as an outage (pause), never dead-lettered';
   }, 180_000);
 
-  it('429 storm: a tiny account budget, waited out with Retry-After', async () => {
+  it('429 storm: other clients spend the account budget; 429s waited out with Retry-After', async () => {
     const r = await runCase({
       name: '429-storm',
-      fault: 'account limit cut to 40 requests/min (time scale 10) for 3 s',
-      inject: async ({ sandbox }) => sandbox.configure({ limits: { accountPerMinute: 40, timeScale: 10 } }),
-      heal: async ({ sandbox }) => sandbox.configure({ limits: { accountPerMinute: null, timeScale: 1 } }),
+      zendeskFault: true,
+      fault:
+        "90% of requests answered 429 (Retry-After: 1 s, X-Rate-Limit-Remaining: 0) for 3 s, as when other clients spend the account's budget",
+      inject: async ({ sandbox }) =>
+        sandbox.configure({ faults: { throttleRatio: 0.9, throttleRetryAfterMs: 1000 } }),
+      heal: async ({ sandbox }) => sandbox.configure({ faults: { throttleRatio: 0 } }),
     });
-    r.observed +=
-      '; the client paced itself by X-Rate-Limit-Remaining (429s, if any, waited out with Retry-After)';
+    const throttled = sandboxes
+      .at(-1)!
+      .requests()
+      .filter((q) => q.status === 429).length;
+    expect(throttled, '429 answers met by the service').toBeGreaterThan(0);
+    r.observed += `; ${throttled} answers were 429, each waited out (Retry-After) by every caller at once, never dead-lettered`;
   }, 180_000);
 
   it('dropped connections', async () => {
