@@ -423,6 +423,9 @@ async function cpuBound(events: SegmentEvent[]) {
     sandbox: sb,
     events: events.length,
     timeoutMs: 300_000,
+    // No limits in the sandbox, and the service told so: its own budget (700/min by default, which it
+    // would otherwise keep when Zendesk sends no X-Rate-Limit headers) must not be what is measured.
+    env: { ZENDESK_RATE_LIMIT_PER_MINUTE: '1000000' },
   });
   await sb.close();
   await dropTopic(topic);
