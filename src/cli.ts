@@ -5,7 +5,7 @@
  *   produce [FILE|-]         JSON lines of Segment events → Avro records on the topic
  *   dlq list [--json] [--reason R]
  *   dlq show [--reason R] [--limit N] [--json] [--reveal]
- *   dlq replay [--reason R] [--limit N] [--dry-run]
+ *   dlq replay [--reason R] [--limit N] [--dry-run] [--again]
  *   sandbox [--port P] [--token T] [...]   the local Zendesk stand-in
  */
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ const USAGE = `usage: zendesk-destination <command>
   produce [FILE|-]                      produce JSON-lines Segment events (Avro, keyed by userId)
   dlq list [--json] [--reason R]        dead letters by reason, oldest and newest
   dlq show [--reason R] [--limit N] [--json] [--reveal]
-  dlq replay [--reason R] [--limit N] [--dry-run]
+  dlq replay [--reason R] [--limit N] [--dry-run] [--again]
   sandbox [--port P] [--token T]        a local Zendesk stand-in (see --help there)
 Settings come from the environment (see README); each may also come from <NAME>_FILE.`;
 
@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
           reason: { type: 'string' },
           limit: { type: 'string' },
           'dry-run': { type: 'boolean' },
+          again: { type: 'boolean' },
           reveal: { type: 'boolean' },
         },
       });
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
         reason: values.reason,
         limit,
         dryRun: values['dry-run'],
+        again: values.again,
         reveal: values.reveal,
       });
     }

@@ -18,6 +18,8 @@ export interface DlqArgs {
   limit?: number;
   dryRun?: boolean;
   reveal?: boolean;
+  /** Replay dead letters an earlier replay sent too. */
+  again?: boolean;
 }
 
 export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promise<number> {
@@ -59,6 +61,7 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
         sourceTopic: config.kafka.topic,
         filter,
         dryRun: args.dryRun,
+        again: args.again,
         onProgress: (done, total) => progress.update(done, total),
       });
       if (!args.dryRun && s.replayed) progress.done(s.replayed, s.matched);
@@ -71,6 +74,10 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
           ? `dry run: ${s.matched} dead letters would be replayed to ${config.kafka.topic} (${reasons})\n`
           : `${s.replayed} of ${s.matched} dead letters replayed to ${config.kafka.topic} (${reasons})\n`,
       );
+      if (s.replayedBefore)
+        process.stdout.write(
+          `${s.replayedBefore} matching dead letters were replayed before and left out (--again to include them)\n`,
+        );
       return 0;
     }
     default:

@@ -33,48 +33,46 @@ const toRecord = (partition: number, m: KafkaMessage): DeadLetterRecord => ({
 });
 
 /**
- * Read the dead-letter topic from its beginning to its end as it is now (end offsets taken first), with a
- * throw-away consumer group that is deleted afterwards: reading never moves anyone's offsets.
+ * Calls `onMessage` for every record of `topic` from its beginning to its end as it is now (end offsets
+ * taken first), with a throw-away consumer group that is deleted afterwards: reading never moves anyone's
+ * offsets. A topic that does not exist reads as empty.
  */
-export async function readDeadLetters(
+async function readTopic(
   kafka: Kafka,
-  dlqTopic: string,
-  filter: DlqFilter = {},
-  timeoutMs = 60_000,
-): Promise<DeadLetterRecord[]> {
+  topic: string,
+  onMessage: (partition: number, message: KafkaMessage) => void,
+  timeoutMs: number,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `zendesk-destination-dlq-reader-${randomUUID()}`;
   try {
-    const ends = await admin.fetchTopicOffsets(dlqTopic);
+    if (!(await admin.listTopics()).includes(topic)) return;
+    const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map<number, bigint>();
     for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
-    const out: DeadLetterRecord[] = [];
-    if (remaining.size === 0) return out;
+    if (remaining.size === 0) return;
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic: dlqTopic, fromBeginning: true });
+      await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`reading ${dlqTopic} timed out after ${timeoutMs} ms`)),
+          () => reject(new Error(`reading ${topic} timed out after ${timeoutMs} ms`)),
           timeoutMs,
         );
-        const finish = () => {
-          clearTimeout(timer);
-          resolve();
-        };
         void consumer
           .run({
             autoCommit: false,
             eachMessage: async ({ partition, message }) => {
               const end = remaining.get(partition);
               if (end === undefined || BigInt(message.offset) >= end) return;
-              const rec = toRecord(partition, message);
-              const full = filter.limit !== undefined && out.length >= filter.limit;
-              if (!full && (!filter.reason || rec.reason === filter.reason)) out.push(rec);
+              onMessage(partition, message);
               if (BigInt(message.offset) >= end - 1n) remaining.delete(partition);
-              if (remaining.size === 0) finish();
+              if (remaining.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
             },
           })
           .catch(reject);
@@ -82,12 +80,56 @@ export async function readDeadLetters(
     } finally {
       await consumer.disconnect();
     }
-    out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-    return out;
   } finally {
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }
+}
+
+/** The dead-letter topic as it is now, oldest first per partition, filtered by reason and limited. */
+export async function readDeadLetters(
+  kafka: Kafka,
+  dlqTopic: string,
+  filter: DlqFilter = {},
+  timeoutMs = 60_000,
+): Promise<DeadLetterRecord[]> {
+  const out: DeadLetterRecord[] = [];
+  await readTopic(
+    kafka,
+    dlqTopic,
+    (partition, message) => {
+      const rec = toRecord(partition, message);
+      const full = filter.limit !== undefined && out.length >= filter.limit;
+      if (!full && (!filter.reason || rec.reason === filter.reason)) out.push(rec);
+    },
+    timeoutMs,
+  );
+  out.sort(byPosition);
+  return out;
+}
+
+const byPosition = (a: DeadLetterRecord, b: DeadLetterRecord): number =>
+  a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1);
+
+/**
+ * Where replays are recorded: a compacted topic beside the DLQ, one record per replayed dead letter
+ * (key `partition:offset`), so a second `dlq replay` does not send the same dead letters again.
+ */
+export const replayLogTopic = (dlqTopic: string): string => `${dlqTopic}.replayed`;
+
+const replayKey = (r: { partition: number; offset: string }): string => `${r.partition}:${r.offset}`;
+
+async function replayedBefore(kafka: Kafka, dlqTopic: string, timeoutMs: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  await readTopic(
+    kafka,
+    replayLogTopic(dlqTopic),
+    (_p, m) => {
+      if (m.key) seen.add(m.key.toString());
+    },
+    timeoutMs,
+  );
+  return seen;
 }
 
 export interface DlqSummary {
@@ -112,15 +154,21 @@ export function summarize(records: DeadLetterRecord[]): DlqSummary {
 }
 
 export interface ReplaySummary {
+  /** Dead letters this replay sends (or would send, in a dry run): matching, not replayed before, limited. */
   matched: number;
   replayed: number;
+  /** Matching dead letters left out because an earlier replay sent them (none with `again`). */
+  replayedBefore: number;
   byReason: Record<string, number>;
   dryRun: boolean;
 }
 
 /**
  * Re-produce dead letters to the source topic: original key (so the same partition and order lane),
- * original value bytes and headers, our context headers removed and a replay counter added.
+ * original value bytes and headers, our context headers removed and a replay counter added. Each one
+ * sent is then recorded in the replay log (`replayLogTopic`), and dead letters found there are left out
+ * unless `again`: running the same replay twice does not send a track event to Zendesk twice. A crash
+ * between the send and its record means those few are sent again next time (at least once).
  */
 export async function replayDeadLetters(
   kafka: Kafka,
@@ -129,18 +177,26 @@ export async function replayDeadLetters(
     sourceTopic: string;
     filter?: DlqFilter;
     dryRun?: boolean;
+    again?: boolean;
     onProgress?: (done: number, total: number) => void;
+    timeoutMs?: number;
   },
 ): Promise<ReplaySummary> {
-  const records = await readDeadLetters(kafka, opts.dlqTopic, opts.filter);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const matching = await readDeadLetters(kafka, opts.dlqTopic, { reason: opts.filter?.reason }, timeoutMs);
+  const before = opts.again ? new Set<string>() : await replayedBefore(kafka, opts.dlqTopic, timeoutMs);
+  const fresh = matching.filter((r) => !before.has(replayKey(r)));
+  const records = opts.filter?.limit !== undefined ? fresh.slice(0, opts.filter.limit) : fresh;
   const summary: ReplaySummary = {
     matched: records.length,
     replayed: 0,
+    replayedBefore: matching.length - fresh.length,
     byReason: {},
     dryRun: !!opts.dryRun,
   };
   for (const r of records) summary.byReason[r.reason] = (summary.byReason[r.reason] ?? 0) + 1;
   if (opts.dryRun || records.length === 0) return summary;
+  await ensureReplayLog(kafka, opts.dlqTopic);
   const producer = createProducer(kafka);
   await producer.connect();
   try {
@@ -151,6 +207,15 @@ export async function replayDeadLetters(
         acks: -1,
         messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: replayHeaders(r.headers) })),
       });
+      const at = new Date().toISOString();
+      await producer.send({
+        topic: replayLogTopic(opts.dlqTopic),
+        acks: -1,
+        messages: chunk.map((r) => ({
+          key: replayKey(r),
+          value: JSON.stringify({ replayedAt: at, to: opts.sourceTopic, reason: r.reason }),
+        })),
+      });
       summary.replayed += chunk.length;
       opts.onProgress?.(summary.replayed, records.length);
     }
@@ -158,4 +223,25 @@ export async function replayDeadLetters(
     await producer.disconnect();
   }
   return summary;
+}
+
+/** Creates the replay log (compacted, broker-default replication) if it is not there yet. */
+async function ensureReplayLog(kafka: Kafka, dlqTopic: string): Promise<void> {
+  const topic = replayLogTopic(dlqTopic);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if ((await admin.listTopics()).includes(topic)) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+  } catch (e) {
+    throw new Error(
+      `cannot create the replay log topic ${topic} (compacted); create it, or allow this client to: ${(e as Error).message}`,
+      { cause: e },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }

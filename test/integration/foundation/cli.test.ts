@@ -15,6 +15,7 @@ import { codecFor } from '../../helpers/pipeline.js';
 import { runCli } from '../../helpers/cli.js';
 import { DeadLetterWriter } from '../../../src/pipeline/dlq.js';
 import { H, headerText } from '../../../src/pipeline/dlq.js';
+import { replayLogTopic } from '../../../src/pipeline/dlq-tools.js';
 
 const topics: string[] = [];
 afterAll(async () => deleteTopics(topics));
@@ -134,5 +135,28 @@ describe('zendesk-destination dlq', () => {
     expect(headerText(back[0]!.headers, H.replayCount)).toBe('1');
     expect(headerText(back[0]!.headers, H.reason)).toBeUndefined();
     expect(await codec.decode(back[0]!.value)).toEqual(ev(0));
+
+    // The replay log: a second replay leaves out what the first sent; --again includes it.
+    topics.push(replayLogTopic(dlqTopic));
+    const second = await runCli(['dlq', 'replay', '--reason', 'ambiguous_user'], env);
+    expect(second.stdout).toMatch(/1 of 1 dead letters replayed/);
+    expect(second.stdout).toMatch(/1 matching dead letters were replayed before and left out/);
+    const third = await runCli(['dlq', 'replay', '--reason', 'ambiguous_user'], env);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toMatch(/0 of 0 dead letters replayed/);
+    expect(third.stdout).toMatch(/2 matching dead letters were replayed before/);
+    const again = await runCli(['dlq', 'replay', '--reason', 'ambiguous_user', '--again'], env);
+    expect(again.stdout).toMatch(/2 of 2 dead letters replayed/);
+    // The source topic holds u0 (first replay), u1 (second), u0 and u1 (--again); the third sent nothing.
+    const admin = kafka.admin();
+    await admin.connect();
+    const size = (await admin.fetchTopicOffsets(topic)).reduce(
+      (n, p) => n + Number(p.high) - Number(p.low),
+      0,
+    );
+    await admin.disconnect();
+    expect(size).toBe(4);
+    const replayed = await readAll(topic, 4);
+    expect(replayed.map((m) => m.key!.toString()).sort()).toEqual(['u0', 'u0', 'u1', 'u1']);
   });
 });
