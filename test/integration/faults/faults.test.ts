@@ -5,7 +5,7 @@
  * bounded in time. Figures go to .stack/reliability.json, rendered into docs/reliability.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   startSandbox,
@@ -116,6 +116,16 @@ interface CaseSpec {
 }
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  // When a case fails (a timeout included), say how far it got and what the service logged.
+  const trail: string[] = [];
+  const mark = (what: string) => trail.push(`${new Date().toISOString()} ${what}`);
+  let svc: Service | undefined;
+  onTestFailed(() => {
+    process.stderr.write(
+      `[${spec.name}] phases:\n${trail.join('\n')}\n[${spec.name}] service log (tail):\n${(svc?.logs() ?? '').slice(-6000)}\n`,
+    );
+  });
+  mark('start');
   const brokers = spec.faultStack ? FAULT_STACK.brokers : BROKERS.join(',');
   const registry = spec.faultStack ? FAULT_STACK.registry : REGISTRY_URL;
   const evs = events(spec.name);
@@ -125,6 +135,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     config: { faults: { latencyMs: 40, jitterMs: 20, seed: 5 }, ...spec.sandbox },
   });
   sandboxes.push(sandbox);
+  mark('topic and sandbox ready');
   const groupId = uniqueName('g');
   const start = async () => {
     const svc = await startService({
@@ -142,21 +153,26 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     services.push(svc);
     return svc;
   };
-  let svc: Service | undefined;
   const faultStart = new Date().toISOString();
   if (spec.before) {
     // nothing is cached yet: the service meets the fault on its first events
     await produce(evs.slice(half));
     await spec.inject({ sandbox });
+    mark('fault injected');
   }
   svc = await start();
+  mark('service started');
   if (!spec.before) {
     await waitUntil(() => delivered(sandbox).size >= 20, 60_000, `${spec.name}: first deliveries`);
+    mark('first deliveries');
     await spec.inject({ sandbox, svc });
+    mark('fault injected');
     // the second half arrives during the fault (or, when the broker itself is down, right after it)
     if (!spec.produceAfterHeal) await produce(evs.slice(half));
+    mark('second half produced');
   }
   await new Promise((r) => setTimeout(r, spec.holdMs ?? 3000));
+  mark('fault held');
   const undeliveredAtHeal = N - delivered(sandbox).size;
   const healedAt = Date.now();
   await spec.heal({
@@ -167,7 +183,9 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       return svc;
     },
   });
+  mark('healed');
   if (spec.produceAfterHeal) await produce(evs.slice(half));
+  mark('all produced');
   if (spec.zendeskFault) {
     // the fault really met the service: Zendesk answered it with errors while it lasted
     const faulty = sandbox
@@ -181,7 +199,9 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     `${spec.name}: every event delivered after healing`,
   );
   const recoverSeconds = (Date.now() - healedAt) / 1000;
+  mark('all delivered');
   const dl = await dlqCount(kafka, topic);
+  mark('dead letters counted');
   const got = delivered(sandbox);
   // state: each user exactly once, with its own event's values
   const users = sandbox.state().users as {
