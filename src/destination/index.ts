@@ -75,19 +75,8 @@ export function createDestination(opts: {
     return plan;
   };
 
-  // winston's level check allocates: asked at most every 100 ms, not per event.
-  let debugCheckedAt = -Infinity;
-  let debugWanted = true;
-  const debugOn = (): boolean => {
-    const now = performance.now();
-    if (now - debugCheckedAt > 100) {
-      debugWanted = logger?.isLevelEnabled?.('debug') !== false;
-      debugCheckedAt = now;
-    }
-    return debugWanted;
-  };
   const report = (event: SegmentEvent, outcome: Outcome): void => {
-    if (!logger || !debugOn()) return;
+    if (!logger || logger.isLevelEnabled?.('debug') === false) return;
     // Only the event's type, id and outcome: traits and emails never reach a log line.
     const meta = { type: event.type, messageId: event.messageId ?? undefined, outcome: outcome.kind };
     if (outcome.kind === 'rejected')

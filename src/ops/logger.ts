@@ -70,6 +70,14 @@ export function createLogger(options: LoggerOptions): Logger {
     transports: [new winston.transports.Stream({ stream })],
     exitOnError: false,
   });
+  // winston's own check rebuilds the transport list on every call; this logger's one transport has no
+  // level of its own, so the logger's level decides, and asking costs two look-ups.
+  const { levels } = logger;
+  logger.isLevelEnabled = function (this: Logger, level: string): boolean {
+    const given = levels[level];
+    const configured = levels[this.level];
+    return given !== undefined && configured !== undefined && configured >= given;
+  };
   // winston formats (and here redacts) every entry before its transport drops the ones below the
   // level: a debug line per event would cost more than the event. Check the level first.
   const methods = logger as unknown as Record<string, (...args: unknown[]) => Logger>;

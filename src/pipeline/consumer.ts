@@ -115,8 +115,6 @@ export class SegmentPipeline {
     >
   > &
     PipelineOptions;
-  /** Whether debug lines are wanted, asked once per batch (winston's own check allocates). */
-  private debugOn = true;
   readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
 
   constructor(opts: PipelineOptions) {
@@ -229,7 +227,6 @@ export class SegmentPipeline {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
     const { topic, partition } = batch;
     if (!batch.messages.length) return;
-    this.debugOn = this.o.log.isLevelEnabled?.('debug') !== false;
     const st = this.state(topic, partition);
     const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
     const pending: KafkaMessage[] = [];
@@ -343,6 +340,11 @@ export class SegmentPipeline {
   private async decodeAll(messages: KafkaMessage[]): Promise<Decoded[]> {
     const { codec, destination: dest } = this.o;
     const merging = this.o.coalesce && dest.mergeKey !== undefined && dest.processRun !== undefined;
+    const ok = (m: KafkaMessage, event: SegmentEvent): Decoded => ({
+      message: m,
+      event,
+      key: merging ? dest.mergeKey!(event) : null,
+    });
     const out: Decoded[] = new Array<Decoded>(messages.length);
     let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < messages.length; i++) {
@@ -350,7 +352,7 @@ export class SegmentPipeline {
       try {
         const event = codec.decodeKnown(m.value);
         if (event) {
-          out[i] = { message: m, event, key: merging ? dest.mergeKey!(event) : null };
+          out[i] = ok(m, event);
           continue;
         }
       } catch (e) {
@@ -362,7 +364,7 @@ export class SegmentPipeline {
       (waiting ??= []).push(
         codec.decode(m.value).then(
           (event) => {
-            out[i] = { message: m, event, key: merging ? dest.mergeKey!(event) : null };
+            out[i] = ok(m, event);
           },
           (e: unknown) => {
             if (e instanceof DecodeError) out[i] = this.undecodable(m, e);
@@ -396,7 +398,7 @@ export class SegmentPipeline {
     observer?.inFlight?.(run.length);
     try {
       const outcomes: Outcome[] = [];
-      const debug = this.debugOn;
+      const debug = log.isLevelEnabled?.('debug') !== false;
       const events = run.filter((d) => d.event).map((d) => d.event!);
       let delivered: Outcome[] = [];
       if (events.length) {

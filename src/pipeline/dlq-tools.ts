@@ -33,42 +33,45 @@ const toRecord = (partition: number, m: KafkaMessage): DeadLetterRecord => ({
 });
 
 /**
- * Calls `onMessage` for every record of `topic` from its beginning to its end as it is now (end offsets
- * taken first), with a throw-away consumer group that is deleted afterwards: reading never moves anyone's
- * offsets. A topic that does not exist reads as empty.
+ * Calls `onMessage` for every record of `topics` from their beginning to their end as they are now (end
+ * offsets taken first), in one pass with a throw-away consumer group that is deleted afterwards: reading
+ * never moves anyone's offsets. A topic that does not exist reads as empty.
  */
-async function readTopic(
+async function readTopics(
   kafka: Kafka,
-  topic: string,
-  onMessage: (partition: number, message: KafkaMessage) => void,
+  topics: string[],
+  onMessage: (topic: string, partition: number, message: KafkaMessage) => void,
   timeoutMs: number,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `zendesk-destination-dlq-reader-${randomUUID()}`;
   try {
-    if (!(await admin.listTopics()).includes(topic)) return;
-    const ends = await admin.fetchTopicOffsets(topic);
-    const remaining = new Map<number, bigint>();
-    for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    const remaining = new Map<string, bigint>(); // `topic:partition` → end offset
+    for (const topic of present)
+      for (const p of await admin.fetchTopicOffsets(topic))
+        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}:${p.partition}`, BigInt(p.high));
     if (remaining.size === 0) return;
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topics: present, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`reading ${topic} timed out after ${timeoutMs} ms`)),
+          () => reject(new Error(`reading ${present.join(', ')} timed out after ${timeoutMs} ms`)),
           timeoutMs,
         );
         void consumer
           .run({
             autoCommit: false,
-            eachMessage: async ({ partition, message }) => {
-              const end = remaining.get(partition);
+            eachMessage: async ({ topic, partition, message }) => {
+              const at = `${topic}:${partition}`;
+              const end = remaining.get(at);
               if (end === undefined || BigInt(message.offset) >= end) return;
-              onMessage(partition, message);
-              if (BigInt(message.offset) >= end - 1n) remaining.delete(partition);
+              onMessage(topic, partition, message);
+              if (BigInt(message.offset) >= end - 1n) remaining.delete(at);
               if (remaining.size === 0) {
                 clearTimeout(timer);
                 resolve();
@@ -86,6 +89,22 @@ async function readTopic(
   }
 }
 
+/** Collects the dead letters matching `filter` (reason, then limit), oldest first per partition. */
+function collector(filter: DlqFilter): {
+  out: DeadLetterRecord[];
+  add: (partition: number, message: KafkaMessage) => void;
+} {
+  const out: DeadLetterRecord[] = [];
+  return {
+    out,
+    add: (partition, message) => {
+      const rec = toRecord(partition, message);
+      const full = filter.limit !== undefined && out.length >= filter.limit;
+      if (!full && (!filter.reason || rec.reason === filter.reason)) out.push(rec);
+    },
+  };
+}
+
 /** The dead-letter topic as it is now, oldest first per partition, filtered by reason and limited. */
 export async function readDeadLetters(
   kafka: Kafka,
@@ -93,19 +112,9 @@ export async function readDeadLetters(
   filter: DlqFilter = {},
   timeoutMs = 60_000,
 ): Promise<DeadLetterRecord[]> {
-  const out: DeadLetterRecord[] = [];
-  await readTopic(
-    kafka,
-    dlqTopic,
-    (partition, message) => {
-      const rec = toRecord(partition, message);
-      const full = filter.limit !== undefined && out.length >= filter.limit;
-      if (!full && (!filter.reason || rec.reason === filter.reason)) out.push(rec);
-    },
-    timeoutMs,
-  );
-  out.sort(byPosition);
-  return out;
+  const dead = collector(filter);
+  await readTopics(kafka, [dlqTopic], (_t, partition, message) => dead.add(partition, message), timeoutMs);
+  return dead.out.sort(byPosition);
 }
 
 const byPosition = (a: DeadLetterRecord, b: DeadLetterRecord): number =>
@@ -118,19 +127,6 @@ const byPosition = (a: DeadLetterRecord, b: DeadLetterRecord): number =>
 export const replayLogTopic = (dlqTopic: string): string => `${dlqTopic}.replayed`;
 
 const replayKey = (r: { partition: number; offset: string }): string => `${r.partition}:${r.offset}`;
-
-async function replayedBefore(kafka: Kafka, dlqTopic: string, timeoutMs: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  await readTopic(
-    kafka,
-    replayLogTopic(dlqTopic),
-    (_p, m) => {
-      if (m.key) seen.add(m.key.toString());
-    },
-    timeoutMs,
-  );
-  return seen;
-}
 
 export interface DlqSummary {
   total: number;
@@ -183,8 +179,21 @@ export async function replayDeadLetters(
   },
 ): Promise<ReplaySummary> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const matching = await readDeadLetters(kafka, opts.dlqTopic, { reason: opts.filter?.reason }, timeoutMs);
-  const before = opts.again ? new Set<string>() : await replayedBefore(kafka, opts.dlqTopic, timeoutMs);
+  // The dead letters and the replay log, read in one pass (the log only when it is to be honoured).
+  const dead = collector({ reason: opts.filter?.reason });
+  const before = new Set<string>();
+  const log = replayLogTopic(opts.dlqTopic);
+  await readTopics(
+    kafka,
+    opts.again ? [opts.dlqTopic] : [opts.dlqTopic, log],
+    (topic, partition, message) => {
+      if (topic === log) {
+        if (message.key) before.add(message.key.toString());
+      } else dead.add(partition, message);
+    },
+    timeoutMs,
+  );
+  const matching = dead.out.sort(byPosition);
   const fresh = matching.filter((r) => !before.has(replayKey(r)));
   const records = opts.filter?.limit !== undefined ? fresh.slice(0, opts.filter.limit) : fresh;
   const summary: ReplaySummary = {

@@ -4,6 +4,7 @@
  */
 import type { SandboxConfig } from './config.js';
 import { ApiError, conflict } from './errors.js';
+import { ACCOUNT_LIMIT_BODY } from './limits.js';
 import { mulberry32 } from './random.js';
 
 export type FaultDecision =
@@ -46,16 +47,11 @@ export class Faults {
       return { kind: 'error', delayMs, error: conflict() };
     if (r < f.dropRatio + f.errorRatio + f.conflictRatio + f.throttleRatio) {
       const seconds = f.throttleRetryAfterMs / 1000;
-      const error = new ApiError(
-        429,
-        // The account-limit body the sandbox uses for its own limits (limits.ts).
-        { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' },
-        {
-          'X-Rate-Limit-Remaining': '0',
-          'ratelimit-remaining': '0',
-          'Retry-After': Number.isInteger(seconds) ? String(seconds) : String(Math.max(0.001, seconds)),
-        },
-      );
+      const error = new ApiError(429, ACCOUNT_LIMIT_BODY, {
+        'X-Rate-Limit-Remaining': '0',
+        'ratelimit-remaining': '0',
+        'Retry-After': Number.isInteger(seconds) ? String(seconds) : String(Math.max(0.001, seconds)),
+      });
       return { kind: 'error', delayMs, error };
     }
     return { kind: 'none', delayMs };

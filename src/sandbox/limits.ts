@@ -45,6 +45,12 @@ export function formatSeconds(ms: number, timeScale: number): string {
   return String(Math.max(0.001, Math.round(ms) / 1000));
 }
 
+/** The body of an account-limit 429 (the reference records status and Retry-After only: the sandbox's choice). */
+export const ACCOUNT_LIMIT_BODY = {
+  error: 'APIRateLimitExceeded',
+  description: 'Number of allowed API requests per minute exceeded',
+} as const;
+
 export class Limits {
   private account = new FixedWindow();
   private upsertAccount = new FixedWindow();
@@ -83,13 +89,7 @@ export class Limits {
       'ratelimit-remaining': String(hit.remaining),
       'ratelimit-reset': resetSec,
     };
-    if (!hit.allowed)
-      throw this.tooMany(
-        hit,
-        // The reference records status and Retry-After only; this body is the sandbox's choice.
-        { error: 'APIRateLimitExceeded', description: 'Number of allowed API requests per minute exceeded' },
-        headers,
-      );
+    if (!hit.allowed) throw this.tooMany(hit, ACCOUNT_LIMIT_BODY, headers);
     return headers;
   }
 

@@ -147,9 +147,8 @@ export class SegmentCodec {
     return fromRecord(record, id);
   }
 
+  /** An id not resolved yet (callers look in `resolvers` first): one registry look-up however many ask. */
   private resolverFor(id: number): Promise<avro.Type | { resolver: unknown }> {
-    const cached = this.resolvers.get(id);
-    if (cached) return Promise.resolve(cached);
     let pending = this.resolving.get(id);
     if (!pending) {
       pending = this.lookUp(id).finally(() => this.resolving.delete(id));

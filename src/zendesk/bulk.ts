@@ -66,7 +66,8 @@ export class JobPollPacer {
   constructor(
     initialMs: number,
     private readonly minMs: number,
-    private readonly maxMs: number,
+    /** The longest wait before a poll, first or later. */
+    readonly maxMs: number,
   ) {
     this.estimateMs = Math.max(minMs, initialMs);
   }
@@ -95,9 +96,8 @@ export interface JobRunnerOptions {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   hooks: ClientHooks;
-  /** The first poll's timing, learnt across the client's jobs. */
+  /** The first poll's timing, learnt across the client's jobs, and the longest interval. */
   pacer: JobPollPacer;
-  pollMaxMs: number;
   /** Past this, a job that is still queued or working is treated as Zendesk trouble (outage). */
   maxWaitMs: number;
 }
@@ -139,10 +139,12 @@ async function poll(
   for (;;) {
     const status = job?.status;
     const finished = status === 'completed' || status === 'failed' || status === 'killed';
-    if (finished && polls > 0) o.pacer.observe(polls, notYetAt, lastPollAt);
-    else if (polls > 0) notYetAt = lastPollAt;
+    if (polls > 0) {
+      if (finished) o.pacer.observe(polls, notYetAt, lastPollAt);
+      else notYetAt = lastPollAt;
+    }
     if (status === 'completed') return mapJobResults(total, job?.results);
-    if (status === 'failed' || status === 'killed')
+    if (finished)
       return mapJobResults(total, job?.results, {
         code: 'JobFailed',
         message: typeof job?.message === 'string' ? job.message : `The job ${String(status)}`,
@@ -154,7 +156,7 @@ async function poll(
       });
     await o.sleep(interval);
     // After a first poll that came too soon, look again at half that delay, then back off.
-    interval = Math.min(o.pollMaxMs, Math.max(polls === 0 ? interval * 0.5 : interval * 1.5, 1));
+    interval = Math.min(o.pacer.maxMs, Math.max(polls === 0 ? interval * 0.5 : interval * 1.5, 1));
     polls++;
     lastPollAt = o.now() - started;
     try {

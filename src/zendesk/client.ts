@@ -153,7 +153,6 @@ export class ZendeskClient implements ZendeskApi {
         opts.jobPollMinMs ?? 5,
         opts.jobPollMaxMs ?? 5000,
       ),
-      pollMaxMs: opts.jobPollMaxMs ?? 5000,
       maxWaitMs: opts.jobMaxWaitMs ?? 600_000,
     };
   }
