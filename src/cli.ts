@@ -80,6 +80,11 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    setTimeout(() => {
+      (globalThis as { __dumpHandles?: () => void }).__dumpHandles?.();
+      process.stderr.write('HANG-DIAG: still alive 4 s after the command ended\n');
+      process.exit(code);
+    }, 4000).unref();
   },
   (e: unknown) => {
     if (e instanceof ConfigError) process.stderr.write(`configuration error: ${e.message}\n`);

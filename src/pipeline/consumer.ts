@@ -6,7 +6,7 @@ import { DecodeError, RegistryUnavailableError } from '../segment/errors.js';
 import type { Outcome } from '../destination/outcome.js';
 import { isZendeskError } from '../zendesk/errors.js';
 import { DeadLetterWriter } from './dlq.js';
-import { createProducer } from './kafka.js';
+import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { groupIntoLanes, PrefixTracker } from './lanes.js';
 
 export interface Destination {
@@ -210,6 +210,11 @@ export class SegmentPipeline {
     if (how === 'timeout')
       this.o.log.warn('shutdown deadline reached with work in flight; it will be redelivered', {
         inFlight: this.inFlight,
+      });
+    const leftover = closeLeftoverConnections(this.o.kafka);
+    if (leftover)
+      this.o.log.warn('closed broker connections KafkaJS left open after disconnecting', {
+        connections: leftover,
       });
   }
 

@@ -1,4 +1,14 @@
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import net from 'node:net';
+import tls from 'node:tls';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type ISocketFactory,
+  type KafkaConfig,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -12,8 +22,49 @@ export interface KafkaLogSink {
   (level: 'error' | 'warn' | 'info' | 'debug', message: string, meta: Record<string, unknown>): void;
 }
 
+/** Every socket a Kafka client opened and that is not closed yet. */
+const openSockets = new WeakMap<Kafka, Set<net.Socket>>();
+
+/**
+ * KafkaJS's own socket factory (same options, same keep-alive), except that it remembers each socket
+ * until it closes. KafkaJS can leave a broker connection behind after a broker restart: when a
+ * connection is closed under it, `BrokerPool.removeBroker` forgets the broker without disconnecting it,
+ * a request still in flight through that broker reconnects it, and nothing will ever close that
+ * connection (its request-timeout interval keeps the process alive after `disconnect()`). Tracking the
+ * sockets lets `closeLeftoverConnections` end them after a disconnect.
+ */
+function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tls.connect(
+          Object.assign({ host, port }, !net.isIP(host) ? { servername: host } : {}, ssl),
+          onConnect,
+        )
+      : net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+}
+
+/**
+ * Destroys the sockets of a Kafka client that are still open, and says how many there were. Call it
+ * after every consumer, producer and admin of that client is disconnected.
+ */
+export function closeLeftoverConnections(kafka: Kafka): number {
+  const sockets = openSockets.get(kafka);
+  if (!sockets) return 0;
+  const n = sockets.size;
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  return n;
+}
+
 export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
+  const sockets = new Set<net.Socket>();
   const config: KafkaConfig = {
+    socketFactory: trackingSocketFactory(sockets),
     clientId: s.clientId,
     brokers: s.brokers,
     ssl: s.ssl,
@@ -47,7 +98,9 @@ export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
       });
     };
   }
-  return new Kafka(config);
+  const kafka = new Kafka(config);
+  openSockets.set(kafka, sockets);
+  return kafka;
 }
 
 /**

@@ -8,18 +8,22 @@ import { ROOT } from './cli.js';
 
 const run = promisify(execFile);
 
+// Ports of their own (overridable, so two checkouts on one machine can each run the fault suite).
+const PORT_BASE = Number(process.env.FAULT_STACK_PORT_BASE ?? 29_000);
+const port = (n: number) => String(PORT_BASE + n);
+
 export const FAULT_STACK = {
-  brokers: '127.0.0.1:19092',
-  registry: 'http://127.0.0.1:18081/apis/ccompat/v7',
+  brokers: `127.0.0.1:${port(92)}`,
+  registry: `http://127.0.0.1:${port(81)}/apis/ccompat/v7`,
 };
 
 const env = {
   ...process.env,
   STACK_DIR: `${ROOT}/.stack/fault`,
-  STACK_KAFKA_PORT: '19092',
-  STACK_KAFKA_CONTROLLER_PORT: '19093',
-  STACK_KAFKA_SASL_PORT: '19094',
-  STACK_REGISTRY_PORT: '18081',
+  STACK_KAFKA_PORT: port(92),
+  STACK_KAFKA_CONTROLLER_PORT: port(93),
+  STACK_KAFKA_SASL_PORT: port(94),
+  STACK_REGISTRY_PORT: port(81),
   KAFKA_BROKERS: FAULT_STACK.brokers,
   SCHEMA_REGISTRY_URL: FAULT_STACK.registry,
   KAFKA_TOPIC: 'fault-events',

@@ -314,7 +314,8 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       faultStackUp = true;
     }, 240_000);
 
-    it('broker stopped and restarted mid-stream', async () => {
+    for (let rep = 0; rep < Number(process.env.FAULT_REPEAT ?? 1); rep++)
+    it(`broker stopped and restarted mid-stream${rep ? ` #${rep}` : ''}`, async () => {
       const r = await runCase({
         name: 'broker-restart',
         produceAfterHeal: true,
