@@ -80,11 +80,7 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    setTimeout(() => {
-      (globalThis as { __dumpHandles?: () => void }).__dumpHandles?.();
-      process.stderr.write('HANG-DIAG: still alive 4 s after the command ended\n');
-      process.exit(code);
-    }, 4000).unref();
+    exitIfStillRunning(code);
   },
   (e: unknown) => {
     if (e instanceof ConfigError) process.stderr.write(`configuration error: ${e.message}\n`);
@@ -92,5 +88,21 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
     else process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
+    exitIfStillRunning(process.exitCode);
   },
 );
+
+/**
+ * A command that has returned is done: if something it opened still keeps the event loop alive a few
+ * seconds later (a socket or timer a library left behind), name it on stderr and exit anyway, so a
+ * stopped service never lingers as a process that looks alive. The timer is unref'd: it fires only then.
+ */
+function exitIfStillRunning(code: number): void {
+  setTimeout(() => {
+    const alive = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout' && r !== 'TTYWrap');
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', message: 'process still running 3 s after the command ended; exiting', resources: alive })}\n`,
+    );
+    process.exit(code);
+  }, 3000).unref();
+}

@@ -9,15 +9,25 @@ import {
   setConsumerLag,
   setInFlight,
   setPausedPartitions,
+  setStalledPartitions,
+  setCommittedOffset,
+  forgetPartition,
   type Metrics,
 } from '../ops/metrics.js';
-import type { PipelineObserver } from '../pipeline/consumer.js';
+import type { PipelineObserver } from '../pipeline/types.js';
 
 /** The pipeline's reports → Prometheus metrics. */
 export function observePipeline(m: Metrics): PipelineObserver {
   let inFlight = 0;
   const paused = new Map<string, Set<number>>();
+  const stalled = new Map<string, Set<number>>();
   const setPaused = (topic: string) => setPausedPartitions(m, topic, paused.get(topic)?.size ?? 0);
+  const setStalled = (topic: string) => setStalledPartitions(m, topic, stalled.get(topic)?.size ?? 0);
+  const mark = (sets: Map<string, Set<number>>, topic: string, partition: number, on: boolean) => {
+    if (!sets.has(topic)) sets.set(topic, new Set());
+    if (on) sets.get(topic)!.add(partition);
+    else sets.get(topic)!.delete(partition);
+  };
   return {
     consumed: (topic) => countConsumed(m, topic),
     outcome: (o, src) => {
@@ -28,13 +38,24 @@ export function observePipeline(m: Metrics): PipelineObserver {
     inFlight: (d) => setInFlight(m, (inFlight += d)),
     lag: (topic, partition, lag) => setConsumerLag(m, topic, partition, lag),
     paused: (topic, partition) => {
-      if (!paused.has(topic)) paused.set(topic, new Set());
-      paused.get(topic)!.add(partition);
+      mark(paused, topic, partition, true);
       setPaused(topic);
     },
     resumed: (topic, partition) => {
-      paused.get(topic)?.delete(partition);
+      mark(paused, topic, partition, false);
       setPaused(topic);
+    },
+    stalled: (topic, partition, on) => {
+      mark(stalled, topic, partition, on);
+      setStalled(topic);
+    },
+    committed: (topic, partition, offset) => setCommittedOffset(m, topic, partition, offset),
+    revoked: (topic, partition) => {
+      forgetPartition(m, topic, partition);
+      mark(paused, topic, partition, false);
+      mark(stalled, topic, partition, false);
+      setPaused(topic);
+      setStalled(topic);
     },
   };
 }

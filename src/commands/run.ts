@@ -23,8 +23,14 @@ export async function runCommand(config: Config): Promise<number> {
   log.info('starting zendesk-destination', { config: describeConfig(config) });
   for (const w of config.warnings) log.warn(w);
 
+  // A fatal error (KafkaJS stopped for good, a partition stalled for good) stops the service and
+  // exits 1, so the orchestrator restarts it; commits made so far are safe.
+  let fatalError: Error | undefined;
   let fatalExit: ((error: Error) => void) | undefined;
-  const fatal = (error: Error) => fatalExit?.(error);
+  const fatal = (error: Error) => {
+    fatalError ??= error;
+    fatalExit?.(error);
+  };
   const metrics = createMetrics();
   const naive = config.pipeline.mode === 'naive';
   const client = new ZendeskClient({
@@ -71,18 +77,30 @@ export async function runCommand(config: Config): Promise<number> {
     host: config.http.host,
     metrics,
     isReady: () => pipeline.readiness(),
+    fatal: () => (fatalError ? `fatal: ${fatalError.message}` : undefined),
   });
   log.info('health and metrics listening', { host: config.http.host, port: health.port });
 
   let stopping: Promise<void> | undefined;
+  /** Drains and closes everything; returns within the shutdown timeout plus two seconds, whatever hangs. */
   const stop = (signal: string) => {
     if (stopping) return stopping;
     log.info('stopping: draining in-flight events', { signal, deadlineMs: config.shutdownTimeoutMs });
-    stopping = (async () => {
+    const work = (async () => {
       await pipeline.stop();
       await client.close();
       await health.close();
     })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn('shutdown took longer than its deadline; exiting anyway', {
+          deadlineMs: config.shutdownTimeoutMs,
+        });
+        resolve();
+      }, config.shutdownTimeoutMs + 2000);
+    });
+    stopping = Promise.race([work, late]).finally(() => clearTimeout(timer));
     return stopping;
   };
   const exit = new Promise<number>((resolve) => {
@@ -91,10 +109,16 @@ export async function runCommand(config: Config): Promise<number> {
         sig,
         () =>
           void stop(sig).then(
-            () => resolve(0),
+            () => resolve(fatalError ? 1 : 0),
             () => resolve(1),
           ),
       );
+    fatalExit = () =>
+      void stop('fatal').then(
+        () => resolve(1),
+        () => resolve(1),
+      );
+    if (fatalError) fatalExit(fatalError);
   });
 
   const summary = setInterval(() => {

@@ -5,7 +5,10 @@ import { createFieldCatalogs, type FieldCatalogs } from './fields-catalog.js';
 import { naiveGateway } from './gateway.js';
 import { mergeKeyOf } from './merge.js';
 import { optimizedGateway, type BatchingOptions, type OptimizedGateway } from './optimized-gateway.js';
-import type { Outcome } from './outcome.js';
+import type { Destination } from './contract.js';
+import { isRetriable } from './contract.js';
+import { rejected, type Outcome } from './outcome.js';
+import { ZendeskError } from '../zendesk/errors.js';
 import type { Plan } from './plan.js';
 import { planEvent } from './planner.js';
 import { executeRun } from './run.js';
@@ -16,11 +19,13 @@ export { planEvent } from './planner.js';
 export { executePlan } from './execute.js';
 export type { Plan, Operation } from './plan.js';
 export type { BatchingOptions } from './optimized-gateway.js';
+export { type Destination, isRetriable, OutageError } from './contract.js';
 
 /** The few logger methods the destination uses (winston's Logger fits). */
 export interface DestinationLogger {
   debug(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
+  error?(message: string, meta?: Record<string, unknown>): void;
   /** When present, debug lines (one per event) are built only if it says debug is on. */
   isLevelEnabled?(level: string): boolean;
 }
@@ -32,15 +37,10 @@ export interface DestinationLogger {
  */
 export type DestinationMode = 'naive' | 'optimized';
 
-export interface Destination {
-  /** Plans and executes one event. Resolves to its outcome; REJECTS on an outage (pause, never dead-letter). */
-  process(event: SegmentEvent): Promise<Outcome>;
-  /**
-   * Events with the same non-null key, consecutive in a lane, may go together to `processRun`.
-   * Always null in naive mode.
-   */
+/** The Zendesk destination: the pipeline's `Destination` contract (see contract.ts), plus what metrics and tests read. */
+export interface ZendeskDestination extends Destination {
+  /** Always null in naive mode; never throws (an event that cannot be planned is not merged). */
   mergeKey(event: SegmentEvent): string | null;
-  /** One outcome per event, in order, as if each had been processed alone; REJECTS on an outage. */
   processRun(events: SegmentEvent[]): Promise<Outcome[]>;
   /** The cached custom field definitions (exposed for metrics and tests). */
   readonly fields: FieldCatalogs;
@@ -55,7 +55,7 @@ export function createDestination(opts: {
   logger?: DestinationLogger;
   mode?: DestinationMode;
   batching?: BatchingOptions;
-}): Destination {
+}): ZendeskDestination {
   const { api, settings, logger } = opts;
   const mode = opts.mode ?? 'optimized';
   checkSettings(settings);
@@ -85,24 +85,64 @@ export function createDestination(opts: {
     else logger?.debug('event delivered', { ...meta, notes: outcome.notes });
   };
 
+  /**
+   * The contract's one place for a thrown error: an outage (retriable) propagates and pauses the
+   * partition; a Zendesk refusal nobody mapped is `rejected_by_zendesk`; anything else is a defect
+   * of ours met by these events: `internal_error`, logged as an error, and the stream goes on.
+   */
+  const outcomeOfError = (e: unknown, events: SegmentEvent[]): Outcome => {
+    if (isRetriable(e)) throw e;
+    if (e instanceof ZendeskError)
+      return rejected('rejected_by_zendesk', e.message, {
+        status: e.status,
+        details: e.details,
+        attempts: e.attempts,
+      });
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    (logger?.error ?? logger?.warn)?.call(logger, 'internal error while processing an event', {
+      types: [...new Set(events.map((ev) => ev.type))],
+      messageIds: events.map((ev) => ev.messageId ?? undefined),
+      error: e instanceof Error ? e.stack : message,
+    });
+    return rejected('internal_error', message);
+  };
+
+  const process = async (event: SegmentEvent): Promise<Outcome> => {
+    let outcome: Outcome;
+    try {
+      outcome = await executePlan(planOf(event), deps);
+    } catch (e) {
+      outcome = outcomeOfError(e, [event]);
+    }
+    report(event, outcome);
+    return outcome;
+  };
+
   return {
     fields,
     mode,
     batching: 'parts' in gateway ? (gateway as OptimizedGateway).parts : null,
-    async process(event) {
-      const outcome = await executePlan(planOf(event), deps);
-      report(event, outcome);
-      return outcome;
-    },
+    process,
     mergeKey(event) {
       if (mode === 'naive' || event.type !== 'identify') return null;
-      return mergeKeyOf(planOf(event));
+      try {
+        return mergeKeyOf(planOf(event));
+      } catch {
+        return null; // process() meets the same failure and gives the event its outcome
+      }
     },
     async processRun(events) {
-      const outcomes =
-        mode === 'naive'
-          ? await sequential(events, (e) => executePlan(planOf(e), deps))
-          : await executeRun(events.map(planOf), deps);
+      let outcomes: Outcome[];
+      try {
+        outcomes =
+          mode === 'naive'
+            ? await sequential(events, (e) => executePlan(planOf(e), deps))
+            : await executeRun(events.map(planOf), deps);
+      } catch (e) {
+        if (isRetriable(e)) throw e;
+        // One event of the run may be at fault, not all: each alone finds its own outcome.
+        return events.length === 1 ? [outcomeOfError(e, events)] : sequential(events, process);
+      }
       events.forEach((e, i) => report(e, outcomes[i]!));
       return outcomes;
     },

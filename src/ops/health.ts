@@ -1,6 +1,6 @@
 /**
  * The small HTTP server operators and orchestrators talk to:
- * - `/healthz`: the process is alive (200 while the event loop answers);
+ * - `/healthz`: the process is alive (200 while the event loop answers; 503 after a fatal error);
  * - `/readyz`: 200 when consuming normally, 503 with the reason otherwise (outage, rebalancing …);
  * - `/metrics`: Prometheus text format from the service's own registry.
  */
@@ -16,6 +16,8 @@ export interface HealthServerOptions {
   host: string;
   metrics: { registry: Registry };
   isReady: () => Readiness;
+  /** `/healthz` answers 503 with this reason once the process has a fatal error (default: always alive). */
+  fatal?: () => string | undefined;
 }
 
 export interface HealthServer {
@@ -50,8 +52,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: HealthServer
     return send(res, 405, 'method not allowed\n');
   }
   switch (path) {
-    case '/healthz':
-      return send(res, 200, 'ok\n');
+    case '/healthz': {
+      const fatal = o.fatal?.();
+      return fatal === undefined
+        ? send(res, 200, 'ok\n')
+        : send(res, 503, `${JSON.stringify({ alive: false, reason: fatal })}\n`, 'application/json');
+    }
     case '/readyz': {
       const r = readiness(o.isReady);
       const body = JSON.stringify(

@@ -20,6 +20,7 @@ export const METRIC_NAMES = {
   rateLimitWait: `${PREFIX}rate_limit_wait_seconds_total`,
   inFlightEvents: `${PREFIX}in_flight_events`,
   pausedPartitions: `${PREFIX}paused_partitions`,
+  stalledPartitions: `${PREFIX}stalled_partitions`,
   consumerLag: `${PREFIX}consumer_lag_messages`,
   committedOffset: `${PREFIX}committed_offset`,
   eventLatency: `${PREFIX}event_latency_seconds`,
@@ -42,6 +43,7 @@ export interface Metrics {
   rateLimitWait: Counter<'scope'>;
   inFlightEvents: Gauge;
   pausedPartitions: Gauge<'topic'>;
+  stalledPartitions: Gauge<'topic'>;
   consumerLag: Gauge<'topic' | 'partition'>;
   committedOffset: Gauge<'topic' | 'partition'>;
   eventLatency: Histogram<'outcome'>;
@@ -113,6 +115,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     pausedPartitions: new Gauge({
       name: METRIC_NAMES.pausedPartitions,
       help: 'Partitions currently paused (back-pressure or outage), by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    stalledPartitions: new Gauge({
+      name: METRIC_NAMES.stalledPartitions,
+      help: 'Partitions with lag that make no progress although no outage paused them, by topic.',
       labelNames: ['topic'],
       registers,
     }),
@@ -196,6 +204,9 @@ export const setInFlight = (m: Metrics, n: number): void => m.inFlightEvents.set
 
 export const setPausedPartitions = (m: Metrics, topic: string, n: number): void =>
   m.pausedPartitions.set({ topic }, n);
+
+export const setStalledPartitions = (m: Metrics, topic: string, n: number): void =>
+  m.stalledPartitions.set({ topic }, n);
 
 export const setConsumerLag = (m: Metrics, topic: string, partition: number, lag: number): void =>
   m.consumerLag.set({ topic, partition: String(partition) }, lag);

@@ -1,47 +1,19 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import pLimit from 'p-limit';
-import type { SegmentEvent } from '../segment/event.js';
+/**
+ * The consumer group, wired: KafkaJS consumer and producer, the stages (decode.ts, batch.ts, report.ts,
+ * partitions.ts), the group's events, readiness, the stall watchdog and a bounded shutdown.
+ */
+import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { SegmentCodec } from '../segment/codec.js';
-import { DecodeError, RegistryUnavailableError } from '../segment/errors.js';
-import type { Outcome } from '../destination/outcome.js';
-import { isZendeskError } from '../zendesk/errors.js';
+import { runBatch, type BatchContext } from './batch.js';
+import { decodeAll } from './decode.js';
 import { DeadLetterWriter } from './dlq.js';
 import { closeLeftoverConnections, createProducer } from './kafka.js';
-import { groupIntoLanes, PrefixTracker } from './lanes.js';
+import { Partitions } from './partitions.js';
+import { newCounts, Reporter, type Counts } from './report.js';
+import type { Destination, Log, PipelineObserver } from './types.js';
 
-export interface Destination {
-  process(event: SegmentEvent): Promise<Outcome>;
-  /**
-   * Coalescing (optional): consecutive events of one lane with the same non-null merge key may be
-   * delivered together by `processRun`, which returns one outcome per event, in order.
-   */
-  mergeKey?(event: SegmentEvent): string | null;
-  processRun?(events: SegmentEvent[]): Promise<Outcome[]>;
-}
-
-export interface Log {
-  error(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-  /** When present, the per-event debug lines are built only if it says debug is on. */
-  isLevelEnabled?(level: string): boolean;
-}
-
-/** What the pipeline reports, for metrics. All optional. */
-export interface PipelineObserver {
-  consumed?(topic: string, partition: number): void;
-  outcome?(
-    outcome: Outcome,
-    src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string },
-  ): void;
-  deadLettered?(reason: string): void;
-  paused?(topic: string, partition: number, reason: string, delayMs: number): void;
-  resumed?(topic: string, partition: number): void;
-  lag?(topic: string, partition: number, lag: number): void;
-  inFlight?(delta: number): void;
-  committed?(topic: string, partition: number, offset: string): void;
-}
+export type { Destination, Log, PipelineObserver } from './types.js';
+export { OutageError } from './types.js';
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -65,87 +37,88 @@ export interface PipelineOptions {
   sessionTimeoutMs?: number;
   /** How long a stop() may wait for in-flight events before leaving the group anyway. */
   shutdownTimeoutMs?: number;
-  /** KafkaJS gave up and will not restart the consumer by itself (a non-retriable error). */
+  /** A batch that must end (rebalance, shutdown) waits this long for its runs in flight (default 20 s). */
+  drainMs?: number;
+  /** Stalled (lag, no progress, not paused) for this long: onFatal (default 5 minutes). */
+  stallExitMs?: number;
+  /** No progress for this long makes a partition with lag stalled (default twice the session timeout). */
+  stallAfterMs?: number;
+  /** KafkaJS gave up and will not restart the consumer by itself, or a partition stalled for good. */
   onFatal?: (error: Error) => void;
 }
 
-/** A failure that is not about one event: Zendesk down or refusing the account, registry or broker trouble. */
-export class OutageError extends Error {
-  override readonly name = 'OutageError';
-}
-
-const isOutage = (e: unknown): boolean =>
-  (isZendeskError(e) && e.action !== 'reject') ||
-  e instanceof RegistryUnavailableError ||
-  e instanceof OutageError;
-
-interface PartitionState {
-  /** Offsets above the committed watermark that already have an outcome (survive a pause, not a rebalance). */
-  done: Set<string>;
-  outages: number;
-  pausedUntil?: number;
-  timer?: NodeJS.Timeout;
-}
-
 /**
- * The consumer group: eachBatch, lanes by key within a partition (one user's events in order, different
- * users concurrently), offsets resolved only up to the watermark of finished events, dead letters
- * acknowledged before their offset is committed, partitions paused with backoff on an outage.
- * A per-event failure never throws out of eachBatch, so KafkaJS never restarts into a poison loop.
+ * The consumer group: eachBatch through the stages; offsets resolved only up to the watermark of
+ * finished events; dead letters acknowledged before their offset is committed; partitions paused with
+ * backoff on an outage and reconciled on every assignment.
  */
 export class SegmentPipeline {
   private consumer?: Consumer;
   private producer?: Producer;
-  private dlq?: DeadLetterWriter;
-  private readonly partitions = new Map<string, PartitionState>();
+  private readonly partitions: Partitions;
   private stopping = false;
   private joined = false;
   private crashed?: Error;
   private inFlight = 0;
-  private readonly o: Required<
-    Pick<
-      PipelineOptions,
-      | 'partitionsConcurrently'
-      | 'laneConcurrency'
-      | 'outageBackoff'
-      | 'sessionTimeoutMs'
-      | 'shutdownTimeoutMs'
-      | 'coalesce'
-      | 'maxRun'
-    >
-  > &
-    PipelineOptions;
-  readonly counts = { consumed: 0, delivered: 0, skipped: 0, deadLettered: 0, outages: 0 };
+  private watchdog?: NodeJS.Timeout;
+  private readonly o: PipelineOptions &
+    Required<
+      Pick<
+        PipelineOptions,
+        | 'partitionsConcurrently'
+        | 'laneConcurrency'
+        | 'outageBackoff'
+        | 'sessionTimeoutMs'
+        | 'shutdownTimeoutMs'
+        | 'coalesce'
+        | 'maxRun'
+        | 'drainMs'
+      >
+    >;
+  readonly counts: Counts = newCounts();
 
   constructor(opts: PipelineOptions) {
+    const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
     this.o = {
       partitionsConcurrently: 4,
       laneConcurrency: 256,
       outageBackoff: { initialMs: 1000, maxMs: 60_000 },
       sessionTimeoutMs: 30_000,
-      shutdownTimeoutMs: 30_000,
       coalesce: true,
       maxRun: 50,
+      drainMs: Math.max(1000, Math.min(20_000, shutdownTimeoutMs - 2000)),
       ...opts,
+      shutdownTimeoutMs,
     };
+    this.partitions = new Partitions({
+      log: opts.log,
+      observer: opts.observer,
+      outageBackoff: this.o.outageBackoff,
+      stallAfterMs: opts.stallAfterMs ?? 2 * this.o.sessionTimeoutMs,
+      stallExitMs: opts.stallExitMs ?? 5 * 60_000,
+      onFatal: (e) => this.fatal(e),
+    });
   }
 
-  /** Ready: joined the group, not crashed, and no partition paused by an outage. */
+  /** Ready: joined the group, not crashed, and every partition either progressing or idle. */
   readiness(): { ready: boolean; reason?: string } {
     if (this.crashed) return { ready: false, reason: `consumer crashed: ${this.crashed.message}` };
     if (!this.joined) return { ready: false, reason: 'not joined to the consumer group' };
-    const paused = [...this.partitions.entries()]
-      .filter(([, s]) => s.pausedUntil !== undefined)
-      .map(([k]) => k);
-    if (paused.length) return { ready: false, reason: `paused by an outage: ${paused.join(', ')}` };
-    return { ready: true };
+    const reason = this.partitions.notReadyReason();
+    return reason ? { ready: false, reason } : { ready: true };
+  }
+
+  /** Partitions with lag that make no progress although nothing paused them. */
+  get stalledPartitions(): number {
+    return this.partitions.stalledCount;
   }
 
   async start(): Promise<void> {
     const { kafka, log } = this.o;
     this.producer = createProducer(kafka);
     await this.producer.connect();
-    this.dlq = new DeadLetterWriter(this.producer, this.o.dlqTopic, this.o.groupId);
+    const dlq = new DeadLetterWriter(this.producer, this.o.dlqTopic, this.o.groupId);
+    const reporter = new Reporter(dlq, this.o.dlqTopic, log, this.counts, this.o.observer);
     const consumer = kafka.consumer({
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeoutMs,
@@ -157,11 +130,13 @@ export class SegmentPipeline {
       maxBytes: 4 * 1024 * 1024,
     });
     this.consumer = consumer;
+    this.partitions.attach({
+      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+    });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
-      // Partitions may have moved: outcomes remembered above the watermark are no longer ours to trust.
-      for (const s of this.partitions.values()) if (s.timer) clearTimeout(s.timer);
-      this.partitions.clear();
+      this.partitions.assigned(e.payload.memberAssignment, consumer.paused());
       log.info('joined consumer group', {
         groupId: this.o.groupId,
         memberId: e.payload.memberId,
@@ -172,16 +147,40 @@ export class SegmentPipeline {
     consumer.on(consumer.events.REBALANCING, () =>
       log.info('consumer group rebalancing', { groupId: this.o.groupId }),
     );
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+      for (const t of e.payload.topics)
+        for (const p of t.partitions) this.o.observer?.committed?.(t.topic, Number(p.partition), p.offset);
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       log.error('consumer crashed', { error: e.payload.error.message, restart: e.payload.restart });
-      if (!e.payload.restart) {
-        this.crashed = e.payload.error;
-        this.o.onFatal?.(e.payload.error);
-      }
+      if (!e.payload.restart && !this.stopping) this.fatal(e.payload.error);
     });
     consumer.on(consumer.events.STOP, () => {
       this.joined = false;
     });
+    const mergeKey =
+      this.o.coalesce && this.o.destination.mergeKey && this.o.destination.processRun
+        ? this.o.destination.mergeKey.bind(this.o.destination)
+        : undefined;
+    const ctx: BatchContext = {
+      decode: (messages) => decodeAll(messages, { codec: this.o.codec, mergeKey, log }),
+      destination: this.o.destination,
+      reporter,
+      partitions: this.partitions,
+      log,
+      observer: this.o.observer,
+      counts: this.counts,
+      laneConcurrency: this.o.laneConcurrency,
+      coalesce: this.o.coalesce,
+      maxRun: this.o.maxRun,
+      drainMs: this.o.drainMs,
+      heartbeatEveryMs: 2000,
+      isStopping: () => this.stopping,
+      inFlight: (d) => {
+        this.inFlight += d;
+        this.o.observer?.inFlight?.(d);
+      },
+    };
     await consumer.connect();
     await consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning });
     await consumer.run({
@@ -189,310 +188,57 @@ export class SegmentPipeline {
       autoCommit: true,
       autoCommitInterval: 5000,
       partitionsConsumedConcurrently: this.o.partitionsConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => runBatch(payload, ctx),
     });
+    this.watchdog = setInterval(() => this.partitions.checkStalls(), 5000);
+    this.watchdog.unref();
   }
 
-  /** Stop fetching, let in-flight events finish (bounded), commit what has an outcome, leave the group. */
+  /** Fatal: KafkaJS will not go on by itself, or a partition stalled for good. Reported once. */
+  private fatal(error: Error): void {
+    if (this.crashed) return;
+    this.crashed = error;
+    this.o.log.error('fatal: the consumer cannot go on; exiting so the orchestrator restarts it', {
+      error: error.message,
+    });
+    this.o.onFatal?.(error);
+  }
+
+  /**
+   * Stop fetching, let in-flight events finish (bounded), commit what has an outcome, leave the group,
+   * close the producer; whatever hangs, it returns within the shutdown timeout (plus a second).
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const s of this.partitions.values()) if (s.timer) clearTimeout(s.timer);
-    const deadline = new Promise<'timeout'>((r) =>
-      setTimeout(() => r('timeout'), this.o.shutdownTimeoutMs).unref(),
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.partitions.stop();
+    const { log } = this.o;
+    const bounded = async (what: string, p: Promise<unknown> | undefined, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+      const how = await Promise.race([
+        p?.then(
+          () => 'done' as const,
+          (e: unknown) => e,
+        ),
+        timeout,
+      ]);
+      clearTimeout(timer);
+      if (how === 'timeout')
+        log.warn(`shutdown: ${what} did not finish in time`, { ms, inFlight: this.inFlight });
+      else if (how !== 'done' && how !== undefined)
+        log.warn(`shutdown: ${what} failed`, { error: (how as Error)?.message ?? String(how) });
+    };
+    const deadline = Date.now() + this.o.shutdownTimeoutMs;
+    await bounded(
+      'leaving the consumer group',
+      this.consumer?.disconnect(),
+      Math.max(1000, deadline - Date.now()),
     );
-    const done = (async () => {
-      await this.consumer?.disconnect();
-      await this.producer?.disconnect();
-      return 'done' as const;
-    })();
-    const how = await Promise.race([done, deadline]);
-    if (how === 'timeout')
-      this.o.log.warn('shutdown deadline reached with work in flight; it will be redelivered', {
-        inFlight: this.inFlight,
-      });
+    await bounded('closing the producer', this.producer?.disconnect(), Math.max(1000, deadline - Date.now()));
     const leftover = closeLeftoverConnections(this.o.kafka);
     if (leftover)
-      this.o.log.warn('closed broker connections KafkaJS left open after disconnecting', {
-        connections: leftover,
-      });
+      log.warn('closed broker connections KafkaJS left open after disconnecting', { connections: leftover });
   }
-
-  private state(topic: string, partition: number): PartitionState {
-    const k = `${topic}:${partition}`;
-    let s = this.partitions.get(k);
-    if (!s) {
-      s = { done: new Set(), outages: 0 };
-      this.partitions.set(k, s);
-    }
-    return s;
-  }
-
-  private async eachBatch(p: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
-    const { topic, partition } = batch;
-    if (!batch.messages.length) return;
-    const st = this.state(topic, partition);
-    const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
-    const pending: KafkaMessage[] = [];
-    for (const m of batch.messages) {
-      if (st.done.has(m.offset)) tracker.markDone(m.offset);
-      else pending.push(m);
-    }
-    let lastResolved: string | null = null;
-    /** Resolves the offset up to the watermark; true when it moved. */
-    const advance = (): boolean => {
-      const w = tracker.watermark();
-      if (w === null || w === lastResolved) return false;
-      resolveOffset(w);
-      lastResolved = w;
-      this.o.observer?.lag?.(
-        topic,
-        partition,
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(w) - 1n)),
-      );
-      return true;
-    };
-    advance();
-    let outage: unknown = null;
-    // KafkaJS has no background heartbeat: keep the member alive while lanes wait on Zendesk.
-    const hb = setInterval(() => void heartbeat().catch(() => undefined), 2000);
-    try {
-      // Every pending message decoded (and keyed) once, up front: synchronously while its schema is
-      // known, so a batch costs a promise per run, not per message. A registry outage pauses the
-      // partition before anything of the batch is delivered.
-      let decoded: Decoded[];
-      try {
-        decoded = await this.decodeAll(pending);
-      } catch (e) {
-        outage = e;
-        decoded = [];
-      }
-      const limit = pLimit(this.o.laneConcurrency);
-      const lanes = groupIntoLanes(decoded, (d) => (d.message.key ? d.message.key.toString('latin1') : null));
-      const runLane = async (lane: Decoded[]): Promise<void> => {
-        let i = 0;
-        while (i < lane.length) {
-          if (outage || this.stopping || !isRunning() || isStale()) return;
-          const run = this.nextRun(lane, i);
-          try {
-            await this.deliver(topic, partition, run);
-          } catch (e) {
-            outage ??= e;
-            return;
-          }
-          st.outages = 0;
-          for (const d of run) tracker.markDone(d.message.offset);
-          i += run.length;
-          if (advance()) await commitOffsetsIfNecessary().catch(() => undefined);
-        }
-      };
-      await Promise.all(lanes.map((lane) => limit(runLane, lane)));
-    } finally {
-      clearInterval(hb);
-    }
-    advance();
-    // Outcomes above the watermark survive a pause (the batch is fetched again from the watermark).
-    const w = tracker.watermark();
-    const above = (o: string) => w === null || BigInt(o) > BigInt(w);
-    st.done = new Set([...st.done, ...tracker.doneOffsets()].filter(above));
-    if (outage && !this.stopping && isRunning() && !isStale()) this.pauseForOutage(topic, partition, outage);
-  }
-
-  private pauseForOutage(topic: string, partition: number, err: unknown): void {
-    const st = this.state(topic, partition);
-    st.outages++;
-    this.counts.outages++;
-    const { initialMs, maxMs } = this.o.outageBackoff;
-    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(st.outages - 1, 20));
-    st.pausedUntil = Date.now() + delay;
-    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    this.o.log.warn('partition paused: outage', {
-      topic,
-      partition,
-      reason,
-      retryInMs: delay,
-      attempt: st.outages,
-    });
-    this.o.observer?.paused?.(topic, partition, reason, delay);
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
-    st.timer = setTimeout(() => {
-      st.pausedUntil = undefined;
-      st.timer = undefined;
-      if (this.stopping) return;
-      try {
-        this.consumer?.resume([{ topic, partitions: [partition] }]);
-        this.o.log.info('partition resumed', { topic, partition });
-        this.o.observer?.resumed?.(topic, partition);
-      } catch (e) {
-        this.o.log.warn('could not resume partition', { topic, partition, error: (e as Error).message });
-      }
-    }, delay);
-  }
-
-  /** A message that can never decode: its outcome (dead letter) is already known. */
-  private undecodable(m: KafkaMessage, e: DecodeError): Decoded {
-    return {
-      message: m,
-      outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` },
-    };
-  }
-
-  /**
-   * Messages → decoded events with their merge keys, in order. Throws only for an outage (registry
-   * unreachable); an undecodable message gets its dead-letter outcome.
-   */
-  private async decodeAll(messages: KafkaMessage[]): Promise<Decoded[]> {
-    const { codec, destination: dest } = this.o;
-    const merging = this.o.coalesce && dest.mergeKey !== undefined && dest.processRun !== undefined;
-    const ok = (m: KafkaMessage, event: SegmentEvent): Decoded => ({
-      message: m,
-      event,
-      key: merging ? dest.mergeKey!(event) : null,
-    });
-    const out: Decoded[] = new Array<Decoded>(messages.length);
-    let waiting: Promise<void>[] | undefined;
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i]!;
-      try {
-        const event = codec.decodeKnown(m.value);
-        if (event) {
-          out[i] = ok(m, event);
-          continue;
-        }
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        out[i] = this.undecodable(m, e);
-        continue;
-      }
-      // A schema id not seen yet: ask the registry (one look-up per id, shared by the batch).
-      (waiting ??= []).push(
-        codec.decode(m.value).then(
-          (event) => {
-            out[i] = ok(m, event);
-          },
-          (e: unknown) => {
-            if (e instanceof DecodeError) out[i] = this.undecodable(m, e);
-            else throw e instanceof RegistryUnavailableError ? e : new OutageError((e as Error).message);
-          },
-        ),
-      );
-    }
-    if (waiting) await Promise.all(waiting);
-    return out;
-  }
-
-  /**
-   * The next unit of work of a lane: one message, or the longest run (at most maxRun) of consecutive
-   * decodable events with the same merge key (coalescing).
-   */
-  private nextRun(lane: Decoded[], from: number): Decoded[] {
-    const first = lane[from]!;
-    if (first.key == null) return [first];
-    let to = from + 1;
-    while (to < lane.length && to - from < this.o.maxRun && lane[to]!.key === first.key) to++;
-    return lane.slice(from, to);
-  }
-
-  /** A run of messages to one outcome each. Throws only for an outage (the caller pauses the partition). */
-  private async deliver(topic: string, partition: number, run: Decoded[]): Promise<void> {
-    const { log, observer, destination } = this.o;
-    this.counts.consumed += run.length;
-    for (let k = 0; k < run.length; k++) observer?.consumed?.(topic, partition);
-    this.inFlight += run.length;
-    observer?.inFlight?.(run.length);
-    try {
-      const outcomes: Outcome[] = [];
-      const debug = log.isLevelEnabled?.('debug') !== false;
-      const events = run.filter((d) => d.event).map((d) => d.event!);
-      let delivered: Outcome[] = [];
-      if (events.length) {
-        try {
-          delivered =
-            events.length > 1 && destination.processRun
-              ? await destination.processRun(events)
-              : [await destination.process(events[0]!)];
-        } catch (e) {
-          if (isOutage(e)) throw e;
-          const o: Outcome = isZendeskError(e)
-            ? {
-                kind: 'rejected',
-                reason: 'rejected_by_zendesk',
-                message: e.message,
-                status: e.status,
-                details: e.details,
-              }
-            : { kind: 'rejected', reason: 'internal_error', message: (e as Error)?.message ?? String(e) };
-          if (!isZendeskError(e))
-            log.error('internal error while processing an event', {
-              topic,
-              partition,
-              offset: run[0]!.message.offset,
-              error: (e as Error)?.stack ?? String(e),
-            });
-          delivered = events.map(() => o);
-        }
-      }
-      let k = 0;
-      for (const d of run) outcomes.push(d.outcome ?? delivered[k++]!);
-      for (let idx = 0; idx < run.length; idx++) {
-        const m = run[idx]!.message;
-        const outcome = outcomes[idx]!;
-        const src = {
-          topic,
-          partition,
-          offset: m.offset,
-          timestamp: m.timestamp,
-          messageId: run[idx]!.event?.messageId ?? undefined,
-        };
-        if (outcome.kind === 'rejected') {
-          try {
-            await this.dlq!.write(
-              { topic, partition, message: m },
-              {
-                reason: outcome.reason,
-                message: outcome.message,
-                status: outcome.status,
-                details: outcome.details,
-                attempts: outcome.attempts,
-                messageId: src.messageId,
-              },
-            );
-          } catch (e) {
-            throw new OutageError(`dead-letter topic unavailable: ${(e as Error).message}`);
-          }
-          this.counts.deadLettered++;
-          observer?.deadLettered?.(outcome.reason);
-          log.warn('event dead-lettered', {
-            topic,
-            partition,
-            offset: m.offset,
-            reason: outcome.reason,
-            error: outcome.message,
-            status: outcome.status,
-          });
-        } else if (outcome.kind === 'skipped') {
-          this.counts.skipped++;
-          if (debug)
-            log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });
-        } else {
-          this.counts.delivered++;
-          if (debug) log.debug('event delivered', { topic, partition, offset: m.offset });
-        }
-        observer?.outcome?.(outcome, src);
-      }
-    } finally {
-      this.inFlight -= run.length;
-      observer?.inFlight?.(-run.length);
-    }
-  }
-}
-
-interface Decoded {
-  message: KafkaMessage;
-  event?: SegmentEvent;
-  /** Set when the message cannot be decoded: its outcome is already known. */
-  outcome?: Outcome;
-  /** The destination's merge key (null: never merged), computed once. */
-  key?: string | null;
 }

@@ -19,6 +19,11 @@ export const H = {
   group: `${DLQ_PREFIX}consumer.group`,
   failedAt: `${DLQ_PREFIX}failed.at`,
   messageId: `${DLQ_PREFIX}message.id`,
+  /**
+   * On a stand-in dead letter (the record was too large for the dead-letter topic): its size in bytes.
+   * A stand-in has no value and none of the original headers; the original stays on the source topic.
+   */
+  standIn: `${DLQ_PREFIX}standin.original.bytes`,
   /** How many times this record was replayed from the DLQ; carried in the replayed record's headers. */
   replayCount: `${DLQ_PREFIX}replay.count`,
 } as const;
@@ -85,6 +90,35 @@ export class DeadLetterWriter {
     private readonly groupId: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * A small dead letter in place of a record the dead-letter topic refuses as too large: no value, none
+   * of the original headers, our context headers (they name the source topic, partition and offset).
+   */
+  async writeStandIn(src: SourceRecord, dl: DeadLetter): Promise<void> {
+    const size =
+      (src.message.value?.length ?? 0) +
+      Object.entries(src.message.headers ?? {}).reduce(
+        (n, [k, v]) => n + k.length + (v === undefined ? 0 : String(v).length),
+        0,
+      );
+    const headers = deadLetterHeaders(
+      { ...src, message: { ...src.message, headers: {} } },
+      {
+        ...dl,
+        message: `record too large for the dead-letter topic (${size} bytes); the original is at ${src.topic}/${src.partition}/${src.message.offset}. ${dl.message}`,
+        details: undefined,
+      },
+      this.groupId,
+      this.now(),
+    );
+    headers[H.standIn] = String(size);
+    await this.producer.send({
+      topic: this.dlqTopic,
+      acks: -1,
+      messages: [{ key: src.message.key, value: null, headers }],
+    });
+  }
 
   async write(src: SourceRecord, dl: DeadLetter): Promise<void> {
     await this.producer.send({

@@ -9,7 +9,7 @@ import { ROOT } from './cli.js';
 const run = promisify(execFile);
 
 // Ports of their own (overridable, so two checkouts on one machine can each run the fault suite).
-const PORT_BASE = Number(process.env.FAULT_STACK_PORT_BASE ?? 29_000);
+const PORT_BASE = Number(process.env.FAULT_STACK_PORT_BASE ?? 39_000);
 const port = (n: number) => String(PORT_BASE + n);
 
 export const FAULT_STACK = {

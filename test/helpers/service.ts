@@ -39,7 +39,7 @@ export async function startService(opts: {
   env?: Record<string, string>;
 }): Promise<Service> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.HANG_DIAG ? ['--import', '/tmp/diag.mjs'] : []), ...CLI, 'run'], {
+  const child = spawn(process.execPath, [...CLI, 'run'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

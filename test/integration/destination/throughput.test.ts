@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDestination, type Destination, type DestinationMode } from '../../../src/destination/index.js';
+import { createDestination, type ZendeskDestination as Destination, type DestinationMode } from '../../../src/destination/index.js';
 import type { Outcome } from '../../../src/destination/outcome.js';
 import { defaultDestinationSettings, type DestinationSettings } from '../../../src/destination/settings.js';
 import { startSandbox, type Sandbox, type SandboxState } from '../../../src/sandbox/index.js';

@@ -1,0 +1,243 @@
+/**
+ * Stage 2: one KafkaJS batch. Lanes by key (one user's events in order, different users concurrently),
+ * offsets resolved only up to the watermark of events with an outcome, the partition paused on an outage.
+ * A per-event failure never throws out of here (KafkaJS would restart into the same record). A rebalance
+ * seen by the heartbeat stops new runs and ends the batch within `drainMs`: what is unfinished is left
+ * to the partition's next owner.
+ */
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import pLimit from 'p-limit';
+import { groupIntoLanes, PrefixTracker } from './lanes.js';
+import type { Partitions } from './partitions.js';
+import type { Reporter } from './report.js';
+import {
+  isRetriable,
+  kafkaErrorType,
+  type Decoded,
+  type Destination,
+  type Log,
+  type Outcome,
+  type PipelineObserver,
+} from './types.js';
+
+/** Heartbeat answers that mean this member must rejoin the group: the batch ends, KafkaJS rejoins. */
+const REJOIN = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+]);
+
+export interface BatchContext {
+  decode(messages: KafkaMessage[]): Promise<Decoded[]>;
+  destination: Destination;
+  reporter: Reporter;
+  partitions: Partitions;
+  log: Log;
+  observer?: PipelineObserver;
+  counts: { consumed: number; outages: number };
+  /** Lanes in flight at once. */
+  laneConcurrency: number;
+  /** Merge runs of consecutive events with the same merge key. */
+  coalesce: boolean;
+  maxRun: number;
+  /** How long a batch that must end (rebalance, shutdown) waits for runs in flight. */
+  drainMs: number;
+  heartbeatEveryMs: number;
+  isStopping(): boolean;
+  inFlight(delta: number): void;
+}
+
+export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<void> {
+  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = p;
+  const { topic, partition } = batch;
+  if (!batch.messages.length) return;
+  const parts = ctx.partitions;
+  const st = parts.get(topic, partition);
+  if (parts.isPaused(topic, partition)) {
+    // A consumer KafkaJS restarted forgot our pause: keep it paused until its timer resumes it.
+    parts.repause(st);
+    return;
+  }
+  const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
+  const pending: KafkaMessage[] = [];
+  for (const m of batch.messages) {
+    if (st.done.has(m.offset)) tracker.markDone(m.offset);
+    else pending.push(m);
+  }
+  const lagAfter = (offset: string | null): number =>
+    Math.max(
+      0,
+      Number(
+        BigInt(batch.highWatermark) -
+          (offset === null ? BigInt(batch.messages[0]!.offset) : BigInt(offset) + 1n),
+      ),
+    );
+  parts.setLag(st, lagAfter(null));
+
+  let abandoned = false;
+  let lastResolved: string | null = null;
+  /** Resolves the offset up to the watermark; true when it moved. */
+  const advance = (): boolean => {
+    if (abandoned) return false;
+    const w = tracker.watermark();
+    if (w === null || w === lastResolved) return false;
+    resolveOffset(w);
+    lastResolved = w;
+    const lag = lagAfter(w);
+    parts.setLag(st, lag);
+    ctx.observer?.lag?.(topic, partition, lag);
+    return true;
+  };
+  advance();
+
+  let outage: unknown = null;
+  let rejoin: unknown = null;
+  const mustEnd = () =>
+    abandoned || outage !== null || rejoin !== null || ctx.isStopping() || !isRunning() || isStale();
+  // KafkaJS has no background heartbeat: keep the member alive while lanes wait on Zendesk, and hear
+  // of a rebalance while the batch is still running.
+  const hb = setInterval(() => {
+    heartbeat().catch((e: unknown) => {
+      const type = kafkaErrorType(e);
+      if (type && REJOIN.has(type) && rejoin === null) {
+        rejoin = e;
+        ctx.log.info('rebalance while a batch runs: no new runs, leaving the rest to the next owner', {
+          topic,
+          partition,
+          error: type,
+        });
+      }
+    });
+  }, ctx.heartbeatEveryMs);
+
+  let running = 0;
+  const runLane = async (lane: Decoded[]): Promise<void> => {
+    let i = 0;
+    while (i < lane.length) {
+      if (mustEnd()) return;
+      const run = nextRun(lane, i, ctx.maxRun);
+      running++;
+      try {
+        await deliver(ctx, topic, partition, run);
+      } catch (e) {
+        outage ??= e;
+        return;
+      } finally {
+        running--;
+      }
+      if (abandoned) return; // too late: the batch ended without this run; the next owner redelivers it
+      st.outages = 0;
+      for (const d of run) tracker.markDone(d.message.offset);
+      parts.progressed(st);
+      i += run.length;
+      if (advance()) await commitOffsetsIfNecessary().catch(() => undefined);
+    }
+  };
+
+  st.busy = true;
+  try {
+    let decoded: Decoded[] = [];
+    try {
+      decoded = await ctx.decode(pending);
+    } catch (e) {
+      outage = e;
+    }
+    const limit = pLimit(ctx.laneConcurrency);
+    const lanes = groupIntoLanes(decoded, (d) => (d.message.key ? d.message.key.toString('latin1') : null));
+    const all = Promise.all(lanes.map((lane) => limit(runLane, lane)));
+    // Runs in flight finish unless the batch must end; then they get `drainMs` at most.
+    let ending: NodeJS.Timeout | undefined;
+    const watchEnd = new Promise<'drained'>((resolve) => {
+      const poll = setInterval(() => {
+        if (!mustEnd()) return;
+        clearInterval(poll);
+        ending = setTimeout(() => resolve('drained'), ctx.drainMs);
+      }, 100);
+      void all.finally(() => clearInterval(poll));
+    });
+    const how = await Promise.race([all.then(() => 'done' as const), watchEnd]);
+    if (ending) clearTimeout(ending);
+    if (how === 'drained') {
+      abandoned = true;
+      ctx.log.warn('batch ended with runs still in flight; their events will be delivered again', {
+        topic,
+        partition,
+        runsInFlight: running,
+      });
+    }
+  } finally {
+    clearInterval(hb);
+    st.busy = false;
+  }
+  if (!abandoned) advance();
+  // Outcomes above the watermark survive a pause (the batch is fetched again from the watermark).
+  if (!abandoned) {
+    const w = tracker.watermark();
+    const above = (o: string) => w === null || BigInt(o) > BigInt(w);
+    st.done = new Set([...st.done, ...tracker.doneOffsets()].filter(above));
+  }
+  if (rejoin !== null) {
+    // Commit what has an outcome while this generation may still commit, then let KafkaJS rejoin now.
+    await commitOffsetsIfNecessary().catch(() => undefined);
+    throw rejoin;
+  }
+  if (outage && !ctx.isStopping() && isRunning() && !isStale()) {
+    if (!isRetriable(outage))
+      ctx.log.error('a non-retriable error reached the batch loop; pausing', { error: String(outage) });
+    ctx.counts.outages++;
+    parts.pause(topic, partition, outage);
+  }
+}
+
+/**
+ * The next unit of work of a lane: one message, or the longest run (at most maxRun) of consecutive
+ * decodable events with the same merge key (coalescing).
+ */
+export function nextRun(lane: Decoded[], from: number, maxRun: number): Decoded[] {
+  const first = lane[from]!;
+  if (first.key == null) return [first];
+  let to = from + 1;
+  while (to < lane.length && to - from < maxRun && lane[to]!.key === first.key) to++;
+  return lane.slice(from, to);
+}
+
+/**
+ * A run of messages to one outcome each, reported. Rejects only with an outage (the destination's
+ * retriable error, or a dead-letter topic that cannot be written).
+ */
+async function deliver(ctx: BatchContext, topic: string, partition: number, run: Decoded[]): Promise<void> {
+  const { destination, observer } = ctx;
+  ctx.counts.consumed += run.length;
+  for (let k = 0; k < run.length; k++) observer?.consumed?.(topic, partition);
+  ctx.inFlight(run.length);
+  try {
+    const events = run.filter((d) => d.event).map((d) => d.event!);
+    let delivered: Outcome[] = [];
+    if (events.length) {
+      try {
+        delivered =
+          events.length > 1 && destination.processRun
+            ? await destination.processRun(events)
+            : [await destination.process(events[0]!)];
+      } catch (e) {
+        if (isRetriable(e)) throw e;
+        // The destination broke its contract (it must resolve per-event failures): still that run's outcome.
+        const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        ctx.log.error('the destination threw a non-retriable error; dead-lettering its events', {
+          topic,
+          partition,
+          offset: run[0]!.message.offset,
+          error: e instanceof Error ? e.stack : message,
+        });
+        delivered = events.map(() => ({ kind: 'rejected', reason: 'internal_error', message }));
+      }
+    }
+    let k = 0;
+    const outcomes = run.map((d) => d.outcome ?? delivered[k++]!);
+    await ctx.reporter.report(topic, partition, run, outcomes);
+  } finally {
+    ctx.inFlight(-run.length);
+  }
+}

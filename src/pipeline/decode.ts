@@ -1,0 +1,79 @@
+/**
+ * Stage 1: messages → decoded events with their merge keys, in order. Only an outage of the registry
+ * rejects (the partition pauses); whatever concerns one message (bytes that are not an event, a defect
+ * of ours while decoding or keying it) becomes that message's outcome.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import type { SegmentCodec } from '../segment/codec.js';
+import { DecodeError } from '../segment/errors.js';
+import type { SegmentEvent } from '../segment/event.js';
+import { isRetriable, type Decoded, type Log, OutageError } from './types.js';
+
+export interface DecodeStage {
+  codec: Pick<SegmentCodec, 'decode' | 'decodeKnown'>;
+  /** The destination's merge key, or undefined when runs are not merged. */
+  mergeKey?: (event: SegmentEvent) => string | null;
+  log: Log;
+}
+
+const undecodable = (m: KafkaMessage, e: DecodeError): Decoded => ({
+  message: m,
+  outcome: { kind: 'rejected', reason: 'undecodable', message: `${e.kind}: ${e.message}` },
+});
+
+function defect(m: KafkaMessage, e: unknown, where: string, log: Log): Decoded {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  log.error(`internal error while ${where} a message`, {
+    offset: m.offset,
+    error: e instanceof Error ? e.stack : message,
+  });
+  return { message: m, outcome: { kind: 'rejected', reason: 'internal_error', message } };
+}
+
+export async function decodeAll(messages: KafkaMessage[], s: DecodeStage): Promise<Decoded[]> {
+  const { codec, mergeKey, log } = s;
+  const ok = (m: KafkaMessage, event: SegmentEvent): Decoded => {
+    if (!mergeKey) return { message: m, event, key: null };
+    try {
+      return { message: m, event, key: mergeKey(event) };
+    } catch (e) {
+      return defect(m, e, 'keying', log);
+    }
+  };
+  const failed = (m: KafkaMessage, e: unknown): Decoded => {
+    if (e instanceof DecodeError) return undecodable(m, e);
+    if (isRetriable(e)) throw e;
+    return defect(m, e, 'decoding', log);
+  };
+  const out: Decoded[] = new Array<Decoded>(messages.length);
+  let waiting: Promise<void>[] | undefined;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    try {
+      const event = codec.decodeKnown(m.value);
+      if (event) {
+        out[i] = ok(m, event);
+        continue;
+      }
+    } catch (e) {
+      out[i] = failed(m, e);
+      continue;
+    }
+    // A schema id not seen yet: ask the registry (one look-up per id, shared by the batch).
+    (waiting ??= []).push(
+      codec.decode(m.value).then(
+        (event) => void (out[i] = ok(m, event)),
+        (e: unknown) => void (out[i] = failed(m, e)),
+      ),
+    );
+  }
+  if (waiting) {
+    const settled = await Promise.allSettled(waiting);
+    const outage = settled.find((r) => r.status === 'rejected');
+    if (outage) {
+      const e = (outage as PromiseRejectedResult).reason;
+      throw isRetriable(e) ? e : new OutageError(String((e as Error)?.message ?? e));
+    }
+  }
+  return out;
+}
