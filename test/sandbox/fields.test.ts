@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../src/sandbox/index.js';
 import { call, useSandbox } from './helpers.js';
 
-const ctx = useSandbox();
+// Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.
+const ctx = useSandbox({ config: { limits: NO_LIMITS } });
 
 const createUserField = (user_field: Record<string, unknown>) =>
   call(ctx.sb, 'POST', '/api/v2/user_fields', { user_field });

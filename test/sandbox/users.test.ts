@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../src/sandbox/index.js';
 import { call, upsertOrg, upsertUser, useSandbox } from './helpers.js';
 
-const ctx = useSandbox();
+// Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.
+const ctx = useSandbox({ config: { limits: NO_LIMITS } });
 
 describe('users contract', () => {
   it('create_or_update: creates with 201 and a Location header, updates with 200', async () => {

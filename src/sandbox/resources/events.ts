@@ -96,6 +96,18 @@ function forProfile(ctx: Ctx) {
 }
 
 export const eventRoutes: Route[] = [
-  { method: 'POST', pattern: '/api/v2/users/:id/events', handler: forUser, body: USER_EVENT_SHAPE },
-  { method: 'POST', pattern: '/api/v2/user_profiles/events', handler: forProfile, body: PROFILE_EVENT_SHAPE },
+  {
+    method: 'POST',
+    pattern: '/api/v2/users/:id/events',
+    handler: forUser,
+    body: USER_EVENT_SHAPE,
+    events: true,
+  },
+  {
+    method: 'POST',
+    pattern: '/api/v2/user_profiles/events',
+    handler: forProfile,
+    body: PROFILE_EVENT_SHAPE,
+    events: true,
+  },
 ];
