@@ -124,6 +124,18 @@ describe('users contract', () => {
     expect(b.body.user.verified).toBe(false);
   });
 
+  it('create_or_update: verified:false on a verified user unverifies its primary email; leaving verified out keeps it ("verified alone sets the flag on the primary identity" [U])', async () => {
+    await upsertUser(ctx.sb, { name: 'V', email: 'v@example.org', external_id: 'v', verified: true });
+    const kept = await upsertUser(ctx.sb, { external_id: 'v', email: 'v@example.org', notes: 'x' });
+    expect(kept.body.user.verified).toBe(true);
+    // This is why the destination never sends verified:false (SPEC 2).
+    const a = await upsertUser(ctx.sb, { external_id: 'v', email: 'v@example.org', verified: false });
+    expect(a.status).toBe(200);
+    expect(a.body.user.verified).toBe(false);
+    const ids = ctx.sb.state().users[0]?.identities as { value: string; verified: boolean }[];
+    expect(ids).toEqual([expect.objectContaining({ value: 'v@example.org', verified: false })]);
+  });
+
   it('create_or_update: user_fields are stored typed and every defined key is rendered', async () => {
     for (const [key, type] of [
       ['plan', 'text'],
