@@ -168,9 +168,9 @@ export class Engine {
       if (authHeader && !principal && match?.route.pattern !== '/oauth/tokens') throw unauthenticated();
       if (!principal && !match?.route.public) throw unauthenticated();
       if (principal && !this.auth.allowed(principal, method)) throw forbidden();
+      // Only an authenticated request spends a budget; any other answer just reads it. The Events
+      // API has its own budget [RL]: it does not spend the account's.
       if (match?.route.events) {
-        // The Events API has its own budget [RL]: it does not spend the account's. Only an
-        // authenticated request spends a budget; any other answer just reads it.
         headers = this.limits.accountRequest(false);
         Object.assign(headers, this.limits.eventsRequest());
       } else headers = this.limits.accountRequest(principal !== null);
