@@ -78,6 +78,13 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
         process.stdout.write(
           `${s.replayedBefore} matching dead letters were replayed before and left out (--again to include them)\n`,
         );
+      if (s.standIns.length)
+        process.stdout.write(
+          `${s.standIns.length} stand-ins left out (records too large for the dead-letter topic; their originals: ${s.standIns
+            .slice(0, 10)
+            .map((x) => x.original)
+            .join(', ')}${s.standIns.length > 10 ? ', …' : ''})\n`,
+        );
       return 0;
     }
     default:

@@ -155,6 +155,11 @@ export interface ReplaySummary {
   replayed: number;
   /** Matching dead letters left out because an earlier replay sent them (none with `again`). */
   replayedBefore: number;
+  /**
+   * Matching stand-ins left out: dead letters written in place of records too large for the DLQ. They
+   * carry no value; each names where its original is on the source topic.
+   */
+  standIns: { partition: number; offset: string; original: string }[];
   byReason: Record<string, number>;
   dryRun: boolean;
 }
@@ -193,13 +198,21 @@ export async function replayDeadLetters(
     },
     timeoutMs,
   );
-  const matching = dead.out.sort(byPosition);
+  const all = dead.out.sort(byPosition);
+  const isStandIn = (r: DeadLetterRecord) => headerText(r.headers, H.standIn) !== undefined;
+  const standIns = all.filter(isStandIn).map((r) => ({
+    partition: r.partition,
+    offset: r.offset,
+    original: `${r.originalTopic}/${headerText(r.headers, H.partition)}/${headerText(r.headers, H.offset)}`,
+  }));
+  const matching = all.filter((r) => !isStandIn(r));
   const fresh = matching.filter((r) => !before.has(replayKey(r)));
   const records = opts.filter?.limit !== undefined ? fresh.slice(0, opts.filter.limit) : fresh;
   const summary: ReplaySummary = {
     matched: records.length,
     replayed: 0,
     replayedBefore: matching.length - fresh.length,
+    standIns,
     byReason: {},
     dryRun: !!opts.dryRun,
   };
