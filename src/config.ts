@@ -35,6 +35,8 @@ export interface Config {
     sasl?: { mechanism: SaslMechanism; username: string; password: string };
     /** Partitions used when this service creates the topics itself. */
     partitions: number;
+    /** Create the source and dead-letter topics at start-up when they are missing (otherwise: stop, naming them). */
+    createTopics: boolean;
     clientId: string;
   };
   schemaRegistry: { url: string; username?: string; password?: string };
@@ -63,6 +65,8 @@ export interface Config {
   /** `naive`: one event at a time per partition, one request per operation; only the benchmark's baseline. */
   pipeline: { mode: 'optimized' | 'naive' };
   shutdownTimeoutMs: number;
+  /** A partition stalled (lag, no progress, no outage) this long ends the process (exit 1) for a restart. */
+  stallExitMs: number;
   /** Start-up warnings (deprecated credentials, ignored settings …), to be logged once; no secrets. */
   warnings: string[];
 }
@@ -93,6 +97,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('KAFKA_SASL_MECHANISM', null, 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default: no SASL)'),
   s('KAFKA_SASL_USERNAME', null, 'SASL user name (required with KAFKA_SASL_MECHANISM)'),
   s('KAFKA_SASL_PASSWORD', null, 'SASL password (required with KAFKA_SASL_MECHANISM)', true),
+  s(
+    'KAFKA_CREATE_TOPICS',
+    'false',
+    'Create the source and dead-letter topics at start-up when missing (otherwise start-up stops, naming them)',
+  ),
   s('KAFKA_PARTITIONS', '6', 'Partitions of the topics when this service creates them'),
   s('KAFKA_CLIENT_ID', 'zendesk-destination', 'Kafka client id (shows in broker logs and quotas)'),
   s('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081', 'Confluent-compatible schema registry URL'),
@@ -151,6 +160,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'optimized (coalescing and bulk calls) or naive (one event and one request at a time: the benchmark baseline)',
   ),
   s('SHUTDOWN_TIMEOUT_MS', '30000', 'How long SIGTERM/SIGINT may drain in-flight work before exiting'),
+  s(
+    'STALL_EXIT_AFTER_MS',
+    '300000',
+    'A partition with lag that makes no progress (and is not paused by an outage) for this long ends the process with exit 1, for the orchestrator to restart it',
+  ),
 ]);
 
 const SETTING_BY_NAME = new Map(SETTINGS.map((x) => [x.name, x]));
@@ -386,6 +400,7 @@ const PARSERS = {
     ),
   KAFKA_SASL_USERNAME: nonEmpty,
   KAFKA_SASL_PASSWORD: nonEmpty,
+  KAFKA_CREATE_TOPICS: bool,
   KAFKA_PARTITIONS: int(1, 10_000),
   KAFKA_CLIENT_ID: nonEmpty,
   SCHEMA_REGISTRY_URL: httpUrl(true, 'use SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD'),
@@ -429,6 +444,7 @@ const PARSERS = {
     .transform((v) => v.toLowerCase())
     .pipe(z.enum(['json', 'pretty'], 'expected json or pretty')),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000),
+  STALL_EXIT_AFTER_MS: int(10_000, 86_400_000),
   PIPELINE_MODE: z
     .string()
     .transform((v) => v.toLowerCase())
@@ -621,6 +637,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
       ssl: p.KAFKA_SSL!,
       ...(sasl ? { sasl } : {}),
       partitions: p.KAFKA_PARTITIONS!,
+      createTopics: p.KAFKA_CREATE_TOPICS!,
       clientId: p.KAFKA_CLIENT_ID!,
     },
     schemaRegistry,
@@ -645,6 +662,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
     log: { level: p.LOG_LEVEL!, format: p.LOG_FORMAT! },
     pipeline: { mode: p.PIPELINE_MODE! },
     shutdownTimeoutMs: p.SHUTDOWN_TIMEOUT_MS!,
+    stallExitMs: p.STALL_EXIT_AFTER_MS!,
     warnings,
   };
   return deepFreeze(config);
@@ -702,5 +720,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     log: { ...config.log },
     pipeline: { ...config.pipeline },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stallExitMs: config.stallExitMs,
   };
 }

@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { KafkaSideConfig } from '../config.js';
 import { createKafka, createProducer } from '../pipeline/kafka.js';
+import { requireTopic } from '../pipeline/preflight.js';
 import { produceLines } from '../pipeline/produce.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { Progress } from './progress.js';
@@ -18,6 +19,7 @@ export async function produceCommand(config: KafkaSideConfig, file: string | und
     SegmentCodec.subjectFor(config.kafka.topic),
   );
   const progress = new Progress('produce');
+  await requireTopic(kafka, config.kafka.topic, 'topic (KAFKA_TOPIC)');
   await producer.connect();
   try {
     await codec.register();

@@ -6,6 +6,7 @@ import { createMetrics } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
+import { ensureTopics, registryProblem } from '../pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { ZendeskClient } from '../zendesk/client.js';
 import { observeClient, observePipeline } from './observe.js';
@@ -67,6 +68,7 @@ export async function runCommand(config: Config): Promise<number> {
     log,
     observer: observePipeline(metrics),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    stallExitMs: config.stallExitMs,
     // KafkaJS stopped for good: exit non-zero so the orchestrator restarts us (commits are safe).
     onFatal: (error) => fatal(error),
     // The naive baseline of the benchmark: one event at a time per partition, no coalescing.
@@ -128,6 +130,19 @@ export async function runCommand(config: Config): Promise<number> {
   summary.unref();
 
   try {
+    // Preflight: one clear line per problem. Missing topics stop start-up (or are created when asked);
+    // a registry that does not answer is only a warning, since its outage pauses and heals like any other.
+    await ensureTopics(kafka, {
+      topics: {
+        [config.kafka.topic]: 'source topic (KAFKA_TOPIC)',
+        [config.kafka.dlqTopic]: 'dead-letter topic (KAFKA_DLQ_TOPIC)',
+      },
+      create: config.kafka.createTopics,
+      partitions: config.kafka.partitions,
+      onCreated: (topic) => log.info('created topic', { topic, partitions: config.kafka.partitions }),
+    });
+    const registry = await registryProblem(config.schemaRegistry.url, config.schemaRegistry);
+    if (registry) log.warn(`${registry}; decoding waits (partitions pause) until it does`);
     await pipeline.start();
   } catch (e) {
     log.error('could not start the consumer', { error: (e as Error).message });

@@ -4,9 +4,11 @@
  * Principal without secrets.
  */
 import { randomBytes } from 'node:crypto';
-import type { SandboxConfig } from './config.js';
+import type { Role, SandboxConfig } from './config.js';
 
 export interface Principal {
+  /** The role of the user behind the credential (admin unless configured otherwise). */
+  role: Role;
   method: 'bearer' | 'oauth' | 'api-token' | 'password';
   /** The email of Basic auth, when there was one (only ever echoed by users/me). */
   email: string | null;
@@ -17,6 +19,8 @@ export interface Principal {
 interface IssuedToken {
   clientId: string;
   scopes: string[];
+  /** ms since epoch on the sandbox clock; null: never. */
+  expiresAt: number | null;
 }
 
 // Scopes Zendesk knows. Anything else is the [CSA §7] trap: a token is issued, every call is 403.
@@ -49,7 +53,16 @@ const KNOWN_SCOPES = new Set([
 export class Auth {
   private issued = new Map<string, IssuedToken>();
 
-  constructor(private readonly config: () => SandboxConfig['auth']) {}
+  constructor(
+    private readonly config: () => SandboxConfig['auth'],
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The configured role of one credential (a token, a password email or an OAuth client id). */
+  private roleOf(credential: string): Role {
+    const cfg = this.config();
+    return cfg.roles.find((r) => r.credential === credential)?.role ?? cfg.role;
+  }
 
   authenticate(header: string | undefined): Principal | null {
     if (!header) return null;
@@ -57,9 +70,16 @@ export class Auth {
     const bearer = /^Bearer\s+(.+)$/i.exec(header);
     if (bearer?.[1]) {
       const token = bearer[1].trim();
-      if (cfg.tokens.includes(token)) return { method: 'bearer', email: null, scopes: null };
+      if (cfg.tokens.includes(token))
+        return { method: 'bearer', email: null, scopes: null, role: this.roleOf(token) };
       const issued = this.issued.get(token);
-      return issued ? { method: 'oauth', email: null, scopes: issued.scopes } : null;
+      if (!issued) return null;
+      // An expired access token is a wrong credential: 401, and the client fetches a new one.
+      if (issued.expiresAt !== null && this.now() >= issued.expiresAt) {
+        this.issued.delete(token);
+        return null;
+      }
+      return { method: 'oauth', email: null, scopes: issued.scopes, role: this.roleOf(issued.clientId) };
     }
     const basic = /^Basic\s+(.+)$/i.exec(header);
     if (!basic?.[1]) return null;
@@ -70,12 +90,14 @@ export class Auth {
     const secret = decoded.slice(colon + 1);
     if (user.endsWith('/token')) {
       const email = user.slice(0, -'/token'.length);
-      return email && cfg.tokens.includes(secret) ? { method: 'api-token', email, scopes: null } : null;
+      return email && cfg.tokens.includes(secret)
+        ? { method: 'api-token', email, scopes: null, role: this.roleOf(secret) }
+        : null;
     }
-    const ok = cfg.passwords.some(
+    const pair = cfg.passwords.find(
       (p) => p.email.toLowerCase() === user.toLowerCase() && p.password === secret,
     );
-    return ok ? { method: 'password', email: user, scopes: null } : null;
+    return pair ? { method: 'password', email: user, scopes: null, role: this.roleOf(pair.email) } : null;
   }
 
   /** Whether a scoped token may make this call: unknown scopes forbid everything, read-only forbids writes. */
@@ -86,17 +108,28 @@ export class Auth {
     return p.scopes.some((s) => s === 'write' || s.endsWith(':write'));
   }
 
-  /** The client-credentials grant. Returns null when the client is unknown or the secret wrong. */
+  /**
+   * The client-credentials grant. Returns null when the client is unknown or the secret wrong.
+   * The token lives `oauthTokenTtlSeconds`, or the `expires_in` asked for when that is shorter.
+   */
   issue(
     clientId: string,
     secret: string,
     scope: string | undefined,
-  ): { token: string; scopes: string[] } | null {
-    const client = this.config().oauthClients.find((c) => c.id === clientId && c.secret === secret);
+    requestedTtl?: number,
+  ): { token: string; scopes: string[]; expiresIn: number | null } | null {
+    const cfg = this.config();
+    const client = cfg.oauthClients.find((c) => c.id === clientId && c.secret === secret);
     if (!client) return null;
     const scopes = (scope ?? 'read write').split(/\s+/).filter(Boolean);
     const token = randomBytes(24).toString('hex');
-    this.issued.set(token, { clientId, scopes });
-    return { token, scopes };
+    const ttl = cfg.oauthTokenTtlSeconds;
+    const expiresIn = requestedTtl !== undefined && (ttl === null || requestedTtl < ttl) ? requestedTtl : ttl;
+    this.issued.set(token, {
+      clientId,
+      scopes,
+      expiresAt: expiresIn === null ? null : this.now() + expiresIn * 1000,
+    });
+    return { token, scopes, expiresIn };
   }
 }

@@ -1,7 +1,9 @@
 /**
- * `zendesk-destination sandbox [--port P] [--host H] [--token T] [--limits enterprise|none]
- * [--time-scale N] [--strict]`: prints the URL it listens on, runs until SIGINT/SIGTERM.
- * The token is never printed.
+ * `zendesk-destination sandbox [--port P] [--host H] [--token T] [--role admin|agent]
+ * [--limits enterprise|none] [--time-scale N] [--oauth-token-ttl S] [--strict]`: prints the URL it
+ * listens on, runs until SIGINT/SIGTERM. The token is never printed. With no options it behaves
+ * like a real Enterprise account (limits on, admin credentials); `--limits none` is the explicit
+ * loose mode for benchmarks, `--role agent` makes every credential an agent (field creation is 403).
  */
 import { ENTERPRISE_LIMITS, NO_LIMITS, type DeepPartial, type SandboxConfig } from './config.js';
 
@@ -12,12 +14,13 @@ export interface CliOptions {
 }
 
 const USAGE =
-  'usage: zendesk-destination sandbox [--port P] [--host H] [--token T] [--limits enterprise|none] [--time-scale N] [--strict]';
+  'usage: zendesk-destination sandbox [--port P] [--host H] [--token T] [--role admin|agent] [--limits enterprise|none] [--time-scale N] [--oauth-token-ttl S] [--strict]';
 
 export function parseSandboxArgs(argv: string[]): CliOptions {
   const out: CliOptions = { port: 0, host: '127.0.0.1', config: {} };
   const limits: DeepPartial<SandboxConfig['limits']> = {};
   const tokens: string[] = [];
+  const auth: DeepPartial<SandboxConfig['auth']> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] =
@@ -58,6 +61,19 @@ export function parseSandboxArgs(argv: string[]): CliOptions {
         limits.timeScale = n;
         break;
       }
+      case '--role': {
+        const v = value();
+        if (v !== 'admin' && v !== 'agent') throw new Error(`--role must be admin or agent\n${USAGE}`);
+        auth.role = v;
+        break;
+      }
+      case '--oauth-token-ttl': {
+        const n = Number(value());
+        if (!Number.isFinite(n) || n <= 0)
+          throw new Error(`--oauth-token-ttl must be a positive number of seconds\n${USAGE}`);
+        auth.oauthTokenTtlSeconds = n;
+        break;
+      }
       case '--strict':
         out.config.strict = true;
         break;
@@ -68,7 +84,8 @@ export function parseSandboxArgs(argv: string[]): CliOptions {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  if (tokens.length > 0) out.config.auth = { tokens };
+  if (tokens.length > 0) auth.tokens = tokens;
+  if (Object.keys(auth).length > 0) out.config.auth = auth;
   if (Object.keys(limits).length > 0) out.config.limits = limits;
   return out;
 }

@@ -21,6 +21,21 @@ export interface SandboxConfig {
     revoked: boolean;
     /** Real Zendesk answers GET users/me without credentials with 200 "Anonymous user" [CSA §5.1]. */
     anonymousMe: boolean;
+    /**
+     * The role of the user behind every credential. Agents may read field definitions but not
+     * create them (POST user_fields / organization_fields answer 403, as Zendesk does).
+     */
+    role: Role;
+    /**
+     * Per-credential roles, overriding `role`. `credential` is a token, a password email or an
+     * OAuth client id (the tokens issued to that client get its role).
+     */
+    roles: { credential: string; role: Role }[];
+    /**
+     * Lifetime of a client-credentials access token in seconds (`expires_in`, real seconds, may be
+     * fractional for tests); a client asking for a longer `expires_in` gets this. null: no expiry.
+     */
+    oauthTokenTtlSeconds: number | null;
   };
   limits: {
     /** Account-wide requests per minute (Enterprise: 700), with X-Rate-Limit headers. */
@@ -31,6 +46,13 @@ export interface SandboxConfig {
     userUpsertPerUserPerMinute: number | null;
     /** Queued-or-working jobs before TooManyJobs. */
     maxJobs: number | null;
+    /** PUT organizations/{id}: requests per minute for one organization (5 [RL]). */
+    organizationUpdatePerOrgPerMinute: number | null;
+    /**
+     * The Profiles/Events API's own budget, per minute, counted apart from the account's
+     * (250/250/500/700/1000 by plan [RL]; Enterprise 700).
+     */
+    eventsPerMinute: number | null;
     /** Every window is this many times shorter, and Retry-After this many times smaller. */
     timeScale: number;
   };
@@ -69,26 +91,43 @@ export interface SandboxConfig {
   tooManyJobsStatus: number;
 }
 
+export type Role = 'admin' | 'agent';
+
+/** Zendesk Suite Enterprise [RL]: the sandbox's default, so it behaves like a real account. */
 export const ENTERPRISE_LIMITS: SandboxConfig['limits'] = {
   accountPerMinute: 700,
   userUpsertPerSecond: 1,
   userUpsertPerUserPerMinute: 5,
   maxJobs: 30,
+  organizationUpdatePerOrgPerMinute: 5,
+  eventsPerMinute: 700,
   timeScale: 1,
 };
 
+/** The explicit loose mode (`--limits none`), for benchmarks: no budgets, no X-Rate-Limit headers. */
 export const NO_LIMITS: SandboxConfig['limits'] = {
   accountPerMinute: null,
   userUpsertPerSecond: null,
   userUpsertPerUserPerMinute: null,
   maxJobs: null,
+  organizationUpdatePerOrgPerMinute: null,
+  eventsPerMinute: null,
   timeScale: 1,
 };
 
 export function defaultConfig(): SandboxConfig {
   return {
-    auth: { tokens: ['sandbox-token'], passwords: [], oauthClients: [], revoked: false, anonymousMe: false },
-    limits: { ...NO_LIMITS },
+    auth: {
+      tokens: ['sandbox-token'],
+      passwords: [],
+      oauthClients: [],
+      revoked: false,
+      anonymousMe: false,
+      role: 'admin',
+      roles: [],
+      oauthTokenTtlSeconds: 3600,
+    },
+    limits: { ...ENTERPRISE_LIMITS },
     faults: {
       latencyMs: 0,
       jitterMs: 0,

@@ -43,6 +43,10 @@ export interface Route {
   handler: Handler;
   /** No credentials needed (POST /oauth/tokens; users/me decides itself). */
   public?: boolean;
+  /** "Allowed For: Admins" [UF][OF]: an agent's credential gets 403 Forbidden. */
+  adminOnly?: boolean;
+  /** A Profiles/Events API route: its own per-minute budget, not the account's. */
+  events?: boolean;
   /** For strict mode: documented query keys and body shape. */
   query?: string[];
   body?: Shape;

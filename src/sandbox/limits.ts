@@ -51,10 +51,24 @@ export const ACCOUNT_LIMIT_BODY = {
   description: 'Number of allowed API requests per minute exceeded',
 } as const;
 
+/** The 429 of Update Organization, as the reference records it [RL]. */
+export const ORG_UPDATE_LIMIT_BODY = {
+  errors: [{ code: 'TooManyRequests', title: 'Too many requests to update' }],
+} as const;
+
+/** The Events API's 429, in its own `{"errors":[…]}` envelope (text is the sandbox's choice). */
+export const EVENTS_LIMIT_BODY = {
+  errors: [
+    { code: 'TooManyRequests', id: 'toomanyrequests', title: 'Profiles/Events API rate limit exceeded' },
+  ],
+} as const;
+
 export class Limits {
   private account = new FixedWindow();
   private upsertAccount = new FixedWindow();
   private upsertUser = new FixedWindow();
+  private orgUpdate = new FixedWindow();
+  private events = new FixedWindow();
 
   constructor(
     private readonly config: () => SandboxConfig['limits'],
@@ -65,6 +79,8 @@ export class Limits {
     this.account.clear();
     this.upsertAccount.clear();
     this.upsertUser.clear();
+    this.orgUpdate.clear();
+    this.events.clear();
   }
 
   private scaled(ms: number): number {
@@ -76,11 +92,16 @@ export class Limits {
     return new ApiError(429, body, { ...headers, 'Retry-After': retry }, text);
   }
 
-  /** Counts one API request against the account budget; returns the headers every answer carries. */
-  accountRequest(): Record<string, string> {
+  /**
+   * Counts one API request against the account budget; returns the headers every answer carries
+   * (`X-Rate-Limit`, `X-Rate-Limit-Remaining`, and the ticketing `ratelimit-*` trio).
+   * `count: false` only reads the budget: for answers that did not spend it (a 401, an Events API
+   * call, which has its own budget). Throws the 429 only when counting.
+   */
+  accountRequest(count = true): Record<string, string> {
     const limit = this.config().accountPerMinute;
     if (limit === null) return {};
-    const hit = this.account.hit('account', limit, this.scaled(60_000), this.now());
+    const hit = this.account.hit('account', limit, this.scaled(60_000), this.now(), count);
     const resetSec = formatSeconds(hit.resetMs, this.config().timeScale);
     const headers = {
       'X-Rate-Limit': String(limit),
@@ -89,8 +110,30 @@ export class Limits {
       'ratelimit-remaining': String(hit.remaining),
       'ratelimit-reset': resetSec,
     };
-    if (!hit.allowed) throw this.tooMany(hit, ACCOUNT_LIMIT_BODY, headers);
+    if (count && !hit.allowed) throw this.tooMany(hit, ACCOUNT_LIMIT_BODY, headers);
     return headers;
+  }
+
+  /**
+   * The Profiles/Events API's own per-minute budget [RL], apart from the account's. Returns its
+   * `zendesk-ratelimit-events` bucket header; past it, 429 + Retry-After in the Events API's
+   * error envelope.
+   */
+  eventsRequest(): Record<string, string> {
+    const limit = this.config().eventsPerMinute;
+    if (limit === null) return {};
+    const hit = this.events.hit('events', limit, this.scaled(60_000), this.now());
+    const headers = { 'zendesk-ratelimit-events': header(hit, this.config().timeScale) };
+    if (!hit.allowed) throw this.tooMany(hit, EVENTS_LIMIT_BODY, headers);
+    return headers;
+  }
+
+  /** PUT organizations/{id}: 5 per minute per organization [RL]; the 429 body is the reference's. */
+  organizationUpdate(orgId: number): void {
+    const limit = this.config().organizationUpdatePerOrgPerMinute;
+    if (limit === null) return;
+    const hit = this.orgUpdate.hit(String(orgId), limit, this.scaled(60_000), this.now());
+    if (!hit.allowed) throw this.tooMany(hit, ORG_UPDATE_LIMIT_BODY);
   }
 
   /** The 1/s account budget of create_or_update and PUT users/{id}. */

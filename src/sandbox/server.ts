@@ -51,7 +51,7 @@ export class Engine {
     this.now = opts.now ?? Date.now;
     this.limits = new Limits(() => this.cfg.limits, this.now);
     this.faults = new Faults(() => this.cfg.faults);
-    this.auth = new Auth(() => this.cfg.auth);
+    this.auth = new Auth(() => this.cfg.auth, this.now);
     this.jobs = new Jobs(
       () => this.store,
       () => this.cfg,
@@ -124,6 +124,7 @@ export class Engine {
       return send(res, {
         status: 413,
         body: { error: 'RequestTooLarge', description: `Body over ${MAX_BODY} bytes` },
+        headers: path.startsWith('/__sandbox/') ? {} : this.limits.accountRequest(false),
       });
     }
     if (path.startsWith('/__sandbox/')) return send(res, this.admin(method, path, raw));
@@ -167,7 +168,13 @@ export class Engine {
       if (authHeader && !principal && match?.route.pattern !== '/oauth/tokens') throw unauthenticated();
       if (!principal && !match?.route.public) throw unauthenticated();
       if (principal && !this.auth.allowed(principal, method)) throw forbidden();
-      headers = this.limits.accountRequest();
+      // Only an authenticated request spends a budget; any other answer just reads it. The Events
+      // API has its own budget [RL]: it does not spend the account's.
+      if (match?.route.events) {
+        headers = this.limits.accountRequest(false);
+        Object.assign(headers, this.limits.eventsRequest());
+      } else headers = this.limits.accountRequest(principal !== null);
+      if (match?.route.adminOnly && principal?.role !== 'admin') throw forbidden();
 
       const fault = this.faults.decide();
       if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
@@ -184,6 +191,8 @@ export class Engine {
       );
       return { ...reply, headers: { ...headers, ...reply.headers } };
     } catch (e) {
+      // Every answer carries the account's X-Rate-Limit headers, a 401 or 403 included (read, not spent).
+      if (Object.keys(headers).length === 0) headers = this.limits.accountRequest(false);
       if (e instanceof ApiError)
         return {
           status: e.status,

@@ -107,11 +107,9 @@ export const FIELD_SHAPE: Shape = {
 };
 
 const EVENT: Shape = { source: true, type: true, description: true, created_at: true, properties: true };
-export const USER_EVENT_SHAPE: Shape = { event: EVENT };
-export const PROFILE_EVENT_SHAPE: Shape = {
-  event: EVENT,
-  profile: { source: true, type: true, name: true, identifiers: true, attributes: true },
-};
+const PROFILE: Shape = { source: true, type: true, name: true, identifiers: true, attributes: true };
+export const USER_EVENT_SHAPE: Shape = { event: EVENT, profile: PROFILE };
+export const PROFILE_EVENT_SHAPE: Shape = { event: EVENT, profile: PROFILE };
 
 export const OFFSET_QUERY = ['page', 'per_page', 'sort_by', 'sort_order'];
 export const PAGED_QUERY = [...OFFSET_QUERY, 'page[size]', 'page[after]', 'page[before]', 'sort'];

@@ -13,7 +13,7 @@ export const loadCurrentSchema = (): avro.Schema =>
 const MAGIC_BYTE = 0;
 const HEADER_LENGTH = 5;
 /** How long an id the registry said it does not know is remembered (the client does not cache failures). */
-const UNKNOWN_ID_TTL_MS = 60_000;
+export const UNKNOWN_ID_TTL_MS = 60_000;
 
 export interface RegistrySettings {
   url: string;
@@ -29,6 +29,14 @@ export function createRegistry(s: RegistrySettings): SchemaRegistry {
     retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
   });
 }
+
+/**
+ * The registry's own answer for an id it does not hold: 404 with error_code 40403 and the message
+ * "Schema 5 not found" (Confluent, Karapace, Redpanda; Apicurio's ccompat API adds a full stop; old
+ * Confluent versions leave the id out). The client keeps only the status and the message of an error
+ * answer, so the message is what tells this 404 from any other.
+ */
+const SCHEMA_NOT_FOUND = /\bschema (?:-?\d+ )?not found\b/i;
 
 const statusOf = (e: unknown): number | undefined =>
   typeof e === 'object' &&
@@ -166,15 +174,22 @@ export class SegmentCodec {
       writer = (await this.registry.getSchema(id)) as unknown as avro.Type;
     } catch (e) {
       const status = statusOf(e);
-      // 404: the registry answered and does not know the id. Anything else (refused, 5xx, and the
-      // client's 400 for an unreachable host, kafkajs/confluent-schema-registry#306) is an outage.
-      if (status === 404 || /not found/i.test((e as Error).message ?? '')) {
+      const message = String((e as Error | undefined)?.message ?? e);
+      // Only the registry saying it does not know the id makes the record undecodable. Anything else
+      // is an outage: refused (the client's 400 for an unreachable host,
+      // kafkajs/confluent-schema-registry#306), 5xx whatever its message, and a 404 that is not the
+      // registry's "schema not found" (a wrong base URL, a proxy with no route to the registry),
+      // which would otherwise dead-letter every record.
+      if (status === 404 && SCHEMA_NOT_FOUND.test(message)) {
         this.unknownIds.set(id, this.now());
         throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`, id);
       }
-      throw new RegistryUnavailableError(`schema registry unavailable: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new RegistryUnavailableError(
+        status === 404
+          ? `schema registry answered 404 without saying schema ${id} is unknown (is SCHEMA_REGISTRY_URL the registry's Confluent API, e.g. .../apis/ccompat/v7 for Apicurio?): ${message}`
+          : `schema registry unavailable: ${message}`,
+        { cause: e },
+      );
     }
     if (!(writer instanceof avro.Type) || writer.name !== this.reader.name)
       throw new DecodeError('not_a_segment_event', `schema ${id} is not a Segment event schema`, id);

@@ -14,7 +14,12 @@ export interface CliResult {
 export function runCli(
   args: string[],
   env: Record<string, string>,
-  opts: { input?: string; timeoutMs?: number } = {},
+  opts: {
+    input?: string;
+    timeoutMs?: number;
+    /** Send this signal once stdout matches the pattern (e.g. stop a `run` once it joined its group). */
+    signalAfter?: { pattern: RegExp; signal: NodeJS.Signals };
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...CLI, ...args], {
@@ -24,7 +29,14 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    let signalled = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (opts.signalAfter && !signalled && opts.signalAfter.pattern.test(stdout)) {
+        signalled = true;
+        child.kill(opts.signalAfter.signal);
+      }
+    });
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -138,4 +138,29 @@ describe('authentication contract', () => {
     await oauth({ grant_type: 'client_credentials', client_id: 'client-a', client_secret: 's3cret' });
     expect(JSON.stringify(ctx.sb.requests())).not.toContain('s3cret');
   });
+
+  it('POST /oauth/tokens: the answer has expires_in (3600 s by default); an expired token is 401 and a new one works', async () => {
+    const grant = { grant_type: 'client_credentials', client_id: 'client-a', client_secret: 's3cret' };
+    expect((await oauth(grant)).body.expires_in).toBe(3600);
+    ctx.sb.configure({ auth: { oauthTokenTtlSeconds: 0.15 } });
+    const t = await oauth(grant);
+    expect(t.body.expires_in).toBe(0.15);
+    const h = { Authorization: `Bearer ${t.body.access_token}` };
+    expect((await me(h)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const expired = await me(h);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toEqual({ error: "Couldn't authenticate you" });
+    const again = await oauth(grant);
+    expect((await me({ Authorization: `Bearer ${again.body.access_token}` })).status).toBe(200);
+  });
+
+  it('POST /oauth/tokens: a shorter expires_in asked for is honoured, a longer one is capped, a bad one is 400', async () => {
+    const grant = { grant_type: 'client_credentials', client_id: 'client-a', client_secret: 's3cret' };
+    expect((await oauth({ ...grant, expires_in: '600' })).body.expires_in).toBe(600);
+    expect((await oauth({ ...grant, expires_in: '172800' })).body.expires_in).toBe(3600);
+    const bad = await oauth({ ...grant, expires_in: 'soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('invalid_request');
+  });
 });

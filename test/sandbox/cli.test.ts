@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseSandboxArgs } from '../../src/sandbox/cli.js';
-import { ENTERPRISE_LIMITS } from '../../src/sandbox/index.js';
+import { ENTERPRISE_LIMITS, NO_LIMITS } from '../../src/sandbox/index.js';
 
 const basicAuth = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
@@ -25,6 +25,21 @@ describe('sandbox command line', () => {
       config: { auth: { tokens: ['T'] }, limits: { ...ENTERPRISE_LIMITS, timeScale: 60 }, strict: true },
     });
     expect(parseSandboxArgs([])).toEqual({ port: 0, host: '127.0.0.1', config: {} });
+  });
+
+  it('--limits none is the explicit loose mode: every budget off', () => {
+    expect(parseSandboxArgs(['--limits', 'none']).config.limits).toEqual(NO_LIMITS);
+    expect(NO_LIMITS.eventsPerMinute).toBeNull();
+    expect(NO_LIMITS.organizationUpdatePerOrgPerMinute).toBeNull();
+  });
+
+  it('--role agent makes every credential an agent; --oauth-token-ttl sets the access-token lifetime', () => {
+    expect(parseSandboxArgs(['--role', 'agent', '--oauth-token-ttl=30', '--token', 'T']).config).toEqual({
+      auth: { role: 'agent', oauthTokenTtlSeconds: 30, tokens: ['T'] },
+    });
+    expect(parseSandboxArgs(['--role=admin']).config).toEqual({ auth: { role: 'admin' } });
+    expect(() => parseSandboxArgs(['--role', 'owner'])).toThrow(/--role must be admin or agent/);
+    expect(() => parseSandboxArgs(['--oauth-token-ttl', '0'])).toThrow(/--oauth-token-ttl/);
   });
 
   it('refuses unknown options and bad values with a usage line', () => {

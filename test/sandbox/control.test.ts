@@ -66,7 +66,7 @@ describe('control surface for tests', () => {
     expect((await admin('GET', 'requests')).body).toHaveLength(1);
     const patched = await admin('PATCH', 'config', { limits: { accountPerMinute: 10 } });
     expect(patched.status).toBe(200);
-    expect(patched.body.limits).toMatchObject({ accountPerMinute: 10, userUpsertPerSecond: null });
+    expect(patched.body.limits).toMatchObject({ accountPerMinute: 10, userUpsertPerSecond: 1 });
     expect((await admin('GET', 'config')).body.limits.accountPerMinute).toBe(10);
     expect((await admin('POST', 'reset')).status).toBe(204);
     expect((await admin('GET', 'state')).body.users).toEqual([]);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENTERPRISE_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { call, upsertUser, useSandbox } from './helpers.js';
 
 const ctx = useSandbox();
@@ -8,11 +9,17 @@ const event = {
   properties: { total: 10 },
   created_at: '2024-01-02T03:04:05Z',
 };
+/** The profile Zendesk requires beside the event on both routes [EV]. */
+const profile = {
+  source: 'segment',
+  type: 'customer',
+  identifiers: [{ type: 'external_id', value: 'e' }],
+};
 
 describe('user events contract', () => {
   it('POST users/{id}/events: 202 {profile_id, status:"received", user_id}', async () => {
     const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
-    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { event });
+    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event });
     expect(a.status).toBe(202);
     expect(a.body).toEqual({
       profile_id: expect.stringMatching(/^[0-9A-Z]{26}$/),
@@ -26,8 +33,9 @@ describe('user events contract', () => {
 
   it('POST users/{id}/events: the same user and source keep one profile id', async () => {
     const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
-    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { event });
+    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event });
     const b = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, {
+      profile,
       event: { ...event, type: 'Other' },
     });
     expect(b.body.profile_id).toBe(a.body.profile_id);
@@ -36,13 +44,13 @@ describe('user events contract', () => {
   it('POST users/{id}/events: created_at defaults to the time received', async () => {
     const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
     const { created_at: _c, ...noTime } = event;
-    await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { event: noTime });
+    await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event: noTime });
     const stored = ctx.sb.state().events[0];
     expect(stored?.event.created_at).toBe(stored?.received_at);
   });
 
   it('POST users/{id}/events: an unknown user is 404 in the Events API error form', async () => {
-    const a = await call(ctx.sb, 'POST', '/api/v2/users/4242/events', { event });
+    const a = await call(ctx.sb, 'POST', '/api/v2/users/4242/events', { profile, event });
     expect(a.status).toBe(404);
     expect(a.body.errors[0]).toMatchObject({ code: 'NotFound' });
   });
@@ -53,7 +61,7 @@ describe('user events contract', () => {
     ['properties', { ...event, properties: undefined }],
   ])('POST users/{id}/events: event.%s is required (400)', async (_k, bad) => {
     const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
-    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { event: bad });
+    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event: bad });
     expect(a.status).toBe(400);
     expect(Array.isArray(a.body.errors)).toBe(true);
     expect(ctx.sb.state().events).toEqual([]);
@@ -62,6 +70,7 @@ describe('user events contract', () => {
   it('POST users/{id}/events: source "zendesk" is reserved and errors', async () => {
     const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
     const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, {
+      profile,
       event: { ...event, source: 'zendesk' },
     });
     expect(a.status).toBe(400);
@@ -101,5 +110,59 @@ describe('user events contract', () => {
       event,
     });
     expect(a.status).toBe(400);
+  });
+
+  it('POST users/{id}/events: profile is required beside event (400 in the Events API envelope, nothing stored)', async () => {
+    const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
+    const a = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { event });
+    expect(a.status).toBe(400);
+    expect(a.body).toEqual({
+      errors: [{ code: 'InvalidValue', id: 'invalidvalue', title: expect.stringContaining('profile') }],
+    });
+    const noIds = await call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, {
+      profile: { source: 'segment', type: 'customer' },
+      event,
+    });
+    expect(noIds.status).toBe(400);
+    expect(noIds.body.errors[0].title).toContain('profile.identifiers');
+    expect(ctx.sb.state().events).toEqual([]);
+  });
+});
+
+describe('Events API budget', () => {
+  // An injected clock makes the window and Retry-After exact.
+  let clock = 1_700_000_000_000;
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await startSandbox({ now: () => clock });
+  });
+  afterAll(() => sb.close());
+
+  it('Events API: its own per-minute budget (Enterprise 700 by default), 429 + Retry-After past it, apart from the account budget', async () => {
+    expect(sb.config().limits.eventsPerMinute).toBe(ENTERPRISE_LIMITS.eventsPerMinute);
+    expect(ENTERPRISE_LIMITS.eventsPerMinute).toBe(700);
+    sb.configure({ limits: { eventsPerMinute: 3, accountPerMinute: 10 } });
+    const u = (await upsertUser(sb, { name: 'E', external_id: 'e' })).body.user;
+    const accountAfterUpsert = Number(
+      (await call(sb, 'GET', '/api/v2/user_fields')).headers.get('x-rate-limit-remaining'),
+    );
+    const send = () => call(sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event });
+    for (let i = 0; i < 3; i++) {
+      const a = await send();
+      expect(a.status).toBe(202);
+      expect(a.headers.get('zendesk-ratelimit-events')).toContain(`total=3; remaining=${2 - i}`);
+    }
+    clock += 15_000;
+    const over = await call(sb, 'POST', '/api/v2/user_profiles/events', { profile, event });
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('45');
+    expect(over.body.errors[0].code).toBe('TooManyRequests');
+    expect(sb.state().events).toHaveLength(3);
+    // The account budget was not spent by the events, and still answers while events wait.
+    const other = await call(sb, 'GET', '/api/v2/user_fields');
+    expect(other.status).toBe(200);
+    expect(Number(other.headers.get('x-rate-limit-remaining'))).toBe(accountAfterUpsert - 1);
+    clock += 45_000;
+    expect((await send()).status).toBe(202);
   });
 });

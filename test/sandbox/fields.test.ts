@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../src/sandbox/index.js';
 import { call, useSandbox } from './helpers.js';
 
-const ctx = useSandbox();
+// Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.
+const ctx = useSandbox({ config: { limits: NO_LIMITS } });
 
 const createUserField = (user_field: Record<string, unknown>) =>
   call(ctx.sb, 'POST', '/api/v2/user_fields', { user_field });
@@ -148,5 +150,72 @@ describe('custom field definitions contract', () => {
       });
       expect(r.status, `${key}=${String(bad)}`).toBe(422);
     }
+  });
+
+  it('numbers: an integer field refuses 9.99 (422 naming the field, nothing stored) and takes 10; a decimal field takes 10 and 9.99', async () => {
+    await createUserField({ key: 'seats', type: 'integer', title: 'Seats' });
+    await createUserField({ key: 'price', type: 'decimal', title: 'Price' });
+    const upsert = (user_fields: Record<string, unknown>) =>
+      call(ctx.sb, 'POST', '/api/v2/users/create_or_update', {
+        user: { name: 'N', external_id: 'n', user_fields },
+      });
+    for (const bad of [9.99, '9.99', 'ten']) {
+      const r = await upsert({ seats: bad, price: 1 });
+      expect(r.status, String(bad)).toBe(422);
+      expect(r.body.error).toBe('RecordInvalid');
+      expect(Object.keys(r.body.details)).toEqual(['seats']);
+    }
+    expect(ctx.sb.state().users).toEqual([]);
+    expect((await upsert({ seats: 10, price: 10 })).body.user.user_fields).toMatchObject({
+      seats: 10,
+      price: 10,
+    });
+    expect((await upsert({ price: 9.99 })).body.user.user_fields).toMatchObject({ seats: 10, price: 9.99 });
+    const bad = await upsert({ price: 'cheap' });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.details)).toEqual(['price']);
+  });
+
+  it('checkbox: true/false, "true"/"false", 1/0 are taken; "True", "yes" and 2 are 422 naming the field', async () => {
+    // Zendesk answers 422 to "True"/"False" and takes 1/0 (Speedygeek/ZendeskApi_v2#157).
+    await createUserField({ key: 'vip', type: 'checkbox', title: 'VIP' });
+    const upsert = (vip: unknown) =>
+      call(ctx.sb, 'POST', '/api/v2/users/create_or_update', {
+        user: { name: 'C', external_id: 'c', user_fields: { vip } },
+      });
+    for (const [value, stored] of [
+      [true, true],
+      ['false', false],
+      [1, true],
+      [0, false],
+      ['true', true],
+    ] as const)
+      expect((await upsert(value)).body.user.user_fields.vip, String(value)).toBe(stored);
+    for (const value of ['True', 'yes', 2]) {
+      const r = await upsert(value);
+      expect(r.status, String(value)).toBe(422);
+      expect(Object.keys(r.body.details)).toEqual(['vip']);
+    }
+  });
+
+  it('numbers: organization_fields follow the same rules (integer refuses 9.99, decimal takes it)', async () => {
+    for (const [key, type] of [
+      ['employees', 'integer'],
+      ['revenue', 'decimal'],
+    ])
+      await call(ctx.sb, 'POST', '/api/v2/organization_fields', {
+        organization_field: { key, type, title: key },
+      });
+    const org = (organization_fields: Record<string, unknown>) =>
+      call(ctx.sb, 'POST', '/api/v2/organizations/create_or_update', {
+        organization: { name: 'O', external_id: 'o', organization_fields },
+      });
+    const bad = await org({ employees: 9.99 });
+    expect(bad.status).toBe(422);
+    expect(Object.keys(bad.body.details)).toEqual(['employees']);
+    expect((await org({ employees: 10, revenue: 9.99 })).body.organization.organization_fields).toEqual({
+      employees: 10,
+      revenue: 9.99,
+    });
   });
 });

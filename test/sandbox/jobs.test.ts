@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { NO_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { call, upsertUser, useSandbox, waitForJob } from './helpers.js';
 
-const ctx = useSandbox();
+// Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.
+const ctx = useSandbox({ config: { limits: NO_LIMITS } });
 const bulk = (users: Record<string, unknown>[], sb = ctx.sb) =>
   call(sb, 'POST', '/api/v2/users/create_or_update_many', { users });
 

@@ -16,12 +16,14 @@ beforeEach(() => {
 afterAll(() => sb.close());
 
 describe('rate limits', () => {
-  it('ENTERPRISE_LIMITS: 700 rpm, 1/s user upserts, 5/min/user, 30 jobs', () => {
+  it('ENTERPRISE_LIMITS: 700 rpm, 1/s user upserts, 5/min/user, 30 jobs, 5/min/organization updates, 700 events rpm', () => {
     expect(ENTERPRISE_LIMITS).toEqual({
       accountPerMinute: 700,
       userUpsertPerSecond: 1,
       userUpsertPerUserPerMinute: 5,
       maxJobs: 30,
+      organizationUpdatePerOrgPerMinute: 5,
+      eventsPerMinute: 700,
       timeScale: 1,
     });
   });

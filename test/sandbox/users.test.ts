@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { call, upsertOrg, upsertUser, useSandbox } from './helpers.js';
+import { NO_LIMITS } from '../../src/sandbox/index.js';
+import { call, upsertOrg, upsertUser, useSandbox, waitForJob } from './helpers.js';
 
-const ctx = useSandbox();
+// Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.
+const ctx = useSandbox({ config: { limits: NO_LIMITS } });
 
 describe('users contract', () => {
   it('create_or_update: creates with 201 and a Location header, updates with 200', async () => {
@@ -120,6 +122,18 @@ describe('users contract', () => {
     expect(a.body.user.verified).toBe(true);
     const b = await upsertUser(ctx.sb, { name: 'U', email: 'u@example.org', verified: false });
     expect(b.body.user.verified).toBe(false);
+  });
+
+  it('create_or_update: verified:false on a verified user unverifies its primary email; leaving verified out keeps it ("verified alone sets the flag on the primary identity" [U])', async () => {
+    await upsertUser(ctx.sb, { name: 'V', email: 'v@example.org', external_id: 'v', verified: true });
+    const kept = await upsertUser(ctx.sb, { external_id: 'v', email: 'v@example.org', notes: 'x' });
+    expect(kept.body.user.verified).toBe(true);
+    // This is why the destination never sends verified:false (SPEC 2).
+    const a = await upsertUser(ctx.sb, { external_id: 'v', email: 'v@example.org', verified: false });
+    expect(a.status).toBe(200);
+    expect(a.body.user.verified).toBe(false);
+    const ids = ctx.sb.state().users[0]?.identities as { value: string; verified: boolean }[];
+    expect(ids).toEqual([expect.objectContaining({ value: 'v@example.org', verified: false })]);
   });
 
   it('create_or_update: user_fields are stored typed and every defined key is rendered', async () => {
@@ -330,5 +344,47 @@ describe('users contract', () => {
     const a = await call(ctx.sb, 'GET', '/api/v2/tickets/recent');
     expect(a.status).toBe(404);
     expect(a.body).toEqual({ error: 'InvalidEndpoint', description: 'Not found' });
+  });
+});
+
+describe('users contract: time_zone', () => {
+  it('time_zone: only Zendesk zone names ("Pacific Time (US & Canada)", "Abu Dhabi", "Hanoi", "Berlin") are stored; an unknown zone, an IANA name included, is 422 RecordInvalid naming time_zone', async () => {
+    for (const zone of ['America/Los_Angeles', 'Asia/Dubai', 'Mars', 'berlin']) {
+      const a = await upsertUser(ctx.sb, { name: 'Z', external_id: 'z', time_zone: zone });
+      expect(a.status, zone).toBe(422);
+      expect(a.body).toMatchObject({ error: 'RecordInvalid', description: 'Record validation errors' });
+      expect(Object.keys(a.body.details)).toEqual(['time_zone']);
+      expect(a.body.details.time_zone[0]).toMatchObject({ error: 'InvalidValue' });
+      expect(a.body.details.time_zone[0].description).toContain(zone);
+    }
+    expect(ctx.sb.state().users).toEqual([]);
+    const zones = ['Pacific Time (US & Canada)', 'Abu Dhabi', 'Hanoi', 'Berlin', 'UTC'];
+    for (const [i, zone] of zones.entries()) {
+      const a = await upsertUser(ctx.sb, { name: 'Z', external_id: `z${i}`, time_zone: zone });
+      expect(a.status, zone).toBe(201);
+      expect(a.body.user.time_zone).toBe(zone);
+    }
+  });
+
+  it('time_zone: PUT users/{id} and bulk items are checked the same way', async () => {
+    const u = (await upsertUser(ctx.sb, { name: 'Z', external_id: 'z', time_zone: 'Berlin' })).body.user;
+    const put = await call(ctx.sb, 'PUT', `/api/v2/users/${u.id}`, { user: { time_zone: 'Europe/Berlin' } });
+    expect(put.status).toBe(422);
+    expect(put.body.details.time_zone).toBeDefined();
+    expect(ctx.sb.state().users[0]?.time_zone).toBe('Berlin');
+    const job = await call(ctx.sb, 'POST', '/api/v2/users/create_or_update_many', {
+      users: [
+        { name: 'A', external_id: 'a', time_zone: 'Europe/Oslo' },
+        { name: 'B', external_id: 'b', time_zone: 'Hanoi' },
+      ],
+    });
+    const done = await waitForJob(ctx.sb, job.body.job_status.id);
+    expect(done.body.job_status.results[0]).toMatchObject({
+      index: 0,
+      success: false,
+      error: 'RecordInvalid',
+    });
+    expect(done.body.job_status.results[0].details.time_zone).toBeDefined();
+    expect(done.body.job_status.results[1]).toMatchObject({ action: 'create', success: true });
   });
 });

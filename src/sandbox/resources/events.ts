@@ -1,6 +1,8 @@
 /**
  * User events [EV]: POST users/{id}/events and POST user_profiles/events, both 202
- * `{profile_id, status:"received", user_id}`. Errors use the Events API envelope `{"errors":[…]}`.
+ * `{profile_id, status:"received", user_id}`, both requiring a `profile` beside the `event`.
+ * Errors use the Events API envelope `{"errors":[…]}`. The Profiles/Events API has its own
+ * per-minute budget (limits.eventsPerMinute), counted apart from the account's.
  */
 import { randomBytes } from 'node:crypto';
 import { obj, type Ctx, type Route } from '../context.js';
@@ -59,8 +61,26 @@ function record(ctx: Ctx, user: UserRec, event: EventRec['event'], via: EventRec
   return { status: 202, body: { profile_id: rec.profile_id, status: 'received', user_id: String(user.id) } };
 }
 
+/**
+ * The profile beside the event, required on both routes: "creating an event requires both an event
+ * object and a profile object" [EV]; its source, type and identifiers are required.
+ */
+function validProfile(body: unknown): { profile: Record<string, unknown>; ids: Record<string, unknown>[] } {
+  const profile = obj(obj(body)?.profile);
+  if (!profile) throw eventsError(400, 'InvalidValue', 'profile is required (an object beside event)');
+  for (const k of ['source', 'type'] as const)
+    if (typeof profile[k] !== 'string' || profile[k] === '')
+      throw eventsError(400, 'InvalidValue', `profile.${k} is required`);
+  const ids = Array.isArray(profile.identifiers)
+    ? profile.identifiers.map(obj).filter((x) => x !== undefined)
+    : [];
+  if (ids.length === 0) throw eventsError(400, 'InvalidValue', 'profile.identifiers is required');
+  return { profile, ids };
+}
+
 function forUser(ctx: Ctx) {
   const event = validEvent(ctx.body);
+  validProfile(ctx.body);
   const user = ctx.store.users.get(Number(ctx.params.id));
   if (!user) throw eventsError(404, 'NotFound', 'User not found');
   return record(ctx, user, event, 'users');
@@ -69,15 +89,7 @@ function forUser(ctx: Ctx) {
 /** Finds the profile's user by its identifiers, or creates the user, as the profile endpoint does [EV]. */
 function forProfile(ctx: Ctx) {
   const event = validEvent(ctx.body);
-  const profile = obj(obj(ctx.body)?.profile);
-  if (!profile) throw eventsError(400, 'InvalidValue', 'profile is required');
-  for (const k of ['source', 'type'] as const)
-    if (typeof profile[k] !== 'string' || profile[k] === '')
-      throw eventsError(400, 'InvalidValue', `profile.${k} is required`);
-  const ids = Array.isArray(profile.identifiers)
-    ? profile.identifiers.map(obj).filter((x) => x !== undefined)
-    : [];
-  if (ids.length === 0) throw eventsError(400, 'InvalidValue', 'profile.identifiers is required');
+  const { profile, ids } = validProfile(ctx.body);
   const value = (type: string) =>
     ids.find((i) => i.type === type && typeof i.value === 'string')?.value as string | undefined;
   const email = value('email');
@@ -96,6 +108,18 @@ function forProfile(ctx: Ctx) {
 }
 
 export const eventRoutes: Route[] = [
-  { method: 'POST', pattern: '/api/v2/users/:id/events', handler: forUser, body: USER_EVENT_SHAPE },
-  { method: 'POST', pattern: '/api/v2/user_profiles/events', handler: forProfile, body: PROFILE_EVENT_SHAPE },
+  {
+    method: 'POST',
+    pattern: '/api/v2/users/:id/events',
+    handler: forUser,
+    body: USER_EVENT_SHAPE,
+    events: true,
+  },
+  {
+    method: 'POST',
+    pattern: '/api/v2/user_profiles/events',
+    handler: forProfile,
+    body: PROFILE_EVENT_SHAPE,
+    events: true,
+  },
 ];

@@ -1,6 +1,6 @@
 /**
  * user_fields and organization_fields [UF][OF]: list (cursor and offset), create, show and delete
- * by id or key. Key rules: letters, digits, underscores, not only digits, unique.
+ * by id or key. Create and delete are "Allowed For: Admins": an agent's credential gets 403. Key rules: letters, digits, underscores, not only digits, unique.
  */
 import { requireObject, type Ctx, type Route } from '../context.js';
 import { invalid, notFound } from '../errors.js';
@@ -120,7 +120,8 @@ export const fieldRoutes: Route[] = (['user', 'organization'] as const).flatMap(
     pattern: `/api/v2/${plural(scope)}`,
     handler: create(scope),
     body: { [singular(scope)]: FIELD_SHAPE },
+    adminOnly: true,
   },
   { method: 'GET', pattern: `/api/v2/${plural(scope)}/:key`, handler: show(scope) },
-  { method: 'DELETE', pattern: `/api/v2/${plural(scope)}/:key`, handler: remove(scope) },
+  { method: 'DELETE', pattern: `/api/v2/${plural(scope)}/:key`, handler: remove(scope), adminOnly: true },
 ]);

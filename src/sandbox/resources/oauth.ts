@@ -1,5 +1,7 @@
 /**
- * POST /oauth/tokens with the client-credentials grant [§7]. Other grants are refused: implicit and
+ * POST /oauth/tokens with the client-credentials grant [§7]. The access token expires after
+ * `expires_in` seconds (`auth.oauthTokenTtlSeconds`, or a shorter `expires_in` asked for); an
+ * expired token is a 401, so a client's refresh path runs end to end. Other grants are refused: implicit and
  * password stopped on 2025-02-17, and the sandbox has no users to authorize a code for.
  */
 import { obj, type Ctx, type Route } from '../context.js';
@@ -13,7 +15,19 @@ function token(ctx: Ctx) {
       error: 'unsupported_grant_type',
       error_description: 'The authorization grant type is not supported by the authorization server.',
     });
-  const issued = ctx.auth.issue(str('client_id') ?? '', str('client_secret') ?? '', str('scope'));
+  const rawTtl = body.expires_in;
+  const requested = typeof rawTtl === 'string' && rawTtl.trim() !== '' ? Number(rawTtl) : rawTtl;
+  if (requested !== undefined && (typeof requested !== 'number' || !(requested > 0)))
+    throw new ApiError(400, {
+      error: 'invalid_request',
+      error_description: 'expires_in must be a positive number of seconds.',
+    });
+  const issued = ctx.auth.issue(
+    str('client_id') ?? '',
+    str('client_secret') ?? '',
+    str('scope'),
+    requested as number | undefined,
+  );
   if (!issued)
     throw new ApiError(401, {
       error: 'invalid_client',
@@ -22,7 +36,13 @@ function token(ctx: Ctx) {
     });
   return {
     status: 200,
-    body: { access_token: issued.token, token_type: 'bearer', scope: issued.scopes.join(' ') },
+    body: {
+      access_token: issued.token,
+      token_type: 'bearer',
+      scope: issued.scopes.join(' '),
+      // Seconds the token lives (fractional only when the sandbox is configured so, for tests).
+      ...(issued.expiresIn !== null ? { expires_in: issued.expiresIn } : {}),
+    },
   };
 }
 

@@ -1,9 +1,12 @@
-/** Organizations [O]: create_or_update (match on id or external_id only), show, search, delete. */
-import { requireObject, type Ctx, type Route } from '../context.js';
+/**
+ * Organizations [O]: create_or_update (match on id or external_id only), PUT (5 per minute per
+ * organization [RL]), create_many and update_many (jobs, ≤100), show, show_many, search, delete.
+ */
+import { requireArray, requireObject, type Ctx, type Route } from '../context.js';
 import { applyCustomValues } from '../custom-values.js';
-import { badRequest, invalid, notFound } from '../errors.js';
+import { ApiError, badRequest, invalid, notFound } from '../errors.js';
 import { offsetPage } from '../pagination.js';
-import { renderOrganization, type OrgRec } from '../store.js';
+import { renderJob, renderOrganization, type JobResult, type OrgRec } from '../store.js';
 import { OFFSET_QUERY, ORG_SHAPE } from '../strict.js';
 
 const render = (ctx: Ctx, o: OrgRec): Record<string, unknown> =>
@@ -88,6 +91,118 @@ function createOrUpdate(ctx: Ctx) {
   };
 }
 
+/** PUT organizations/{id}: 404 for an unknown id, then the 5-per-minute-per-organization budget [RL]. */
+function update(ctx: Ctx) {
+  const existing = ctx.store.organizations.get(Number(ctx.params.id));
+  if (!existing) throw notFound();
+  const input = requireObject(ctx.body, 'organization');
+  ctx.limits.organizationUpdate(existing.id);
+  const org = writeOrg(ctx, existing, input);
+  return { status: 200, body: { organization: render(ctx, org) } };
+}
+
+/** A bulk item's outcome, as the user bulk jobs report it [JS]. */
+function failure(e: unknown, index: number): JobResult {
+  if (!(e instanceof ApiError)) throw e;
+  const body = e.body as { error?: string; details?: unknown };
+  return { index, error: body.error ?? 'Error', details: body.details ?? null, success: false };
+}
+
+const jobAnswer = (ctx: Ctx, job: Parameters<typeof renderJob>[0]) => ({
+  status: 200,
+  body: { job_status: renderJob(job, ctx.baseUrl) },
+  headers: ctx.jobs.inflightHeader(),
+});
+
+/** POST organizations/create_many: ≤100 organizations, created by a job; a taken name or external id fails its item. */
+function createMany(ctx: Ctx) {
+  const items = requireArray(ctx.body, 'organizations');
+  const job = ctx.jobs.enqueue('CreateManyOrganizationsJob', items.length, () =>
+    items.map((item, index): JobResult => {
+      try {
+        const org = writeOrg(ctx, undefined, item);
+        return { action: 'create', id: org.id, status: 'Created', success: true, index };
+      } catch (e) {
+        return failure(e, index);
+      }
+    }),
+  );
+  return jobAnswer(ctx, job);
+}
+
+/**
+ * PUT organizations/update_many: the same change to `?ids=` / `?external_ids=` (body
+ * `organization`), or a batch `organizations:[{id|external_id, …}]`; ≤100, by a job.
+ */
+function updateMany(ctx: Ctx) {
+  let targets: { ref: { id?: unknown; external_id?: unknown }; input: Record<string, unknown> }[];
+  if (ctx.query.has('ids') || ctx.query.has('external_ids')) {
+    const input = requireObject(ctx.body, 'organization');
+    targets = ctx.query.has('ids')
+      ? list100(ctx.query.get('ids'), 'ids').map((id) => ({ ref: { id }, input }))
+      : list100(ctx.query.get('external_ids'), 'external_ids').map((x) => ({
+          ref: { external_id: x },
+          input,
+        }));
+    if (targets.length === 0)
+      throw badRequest('ParameterMissing', 'Required parameter missing: ids or external_ids');
+  } else {
+    targets = requireArray(ctx.body, 'organizations').map((item) => ({ ref: item, input: item }));
+  }
+  const job = ctx.jobs.enqueue('UpdateManyOrganizationsJob', targets.length, () =>
+    targets.map(({ ref, input }, index): JobResult => {
+      try {
+        const existing =
+          ref.id !== undefined && ref.id !== null
+            ? ctx.store.organizations.get(Number(ref.id))
+            : ref.external_id !== undefined && ref.external_id !== null && ref.external_id !== ''
+              ? ctx.store.orgByExternalId(String(ref.external_id))
+              : undefined;
+        if (!existing) throw notFound();
+        const org = writeOrg(ctx, existing, input);
+        return { action: 'update', id: org.id, status: 'Updated', success: true };
+      } catch (e) {
+        return failure(e, index);
+      }
+    }),
+  );
+  return jobAnswer(ctx, job);
+}
+
+function list100(raw: string | null, name: string): string[] {
+  const values = (raw ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (values.length > 100)
+    throw badRequest('TooManyValues', `${name}: at most 100 values, got ${values.length}`);
+  return values;
+}
+
+/** GET organizations/show_many?ids=… or ?external_ids=… (case-insensitive), ≤100, like users/show_many. */
+function showMany(ctx: Ctx) {
+  let orgs: OrgRec[];
+  if (ctx.query.has('ids'))
+    orgs = list100(ctx.query.get('ids'), 'ids').flatMap(
+      (id) => ctx.store.organizations.get(Number(id)) ?? [],
+    );
+  else if (ctx.query.has('external_ids'))
+    orgs = list100(ctx.query.get('external_ids'), 'external_ids').flatMap(
+      (x) => ctx.store.orgByExternalId(x) ?? [],
+    );
+  else throw badRequest('ParameterMissing', 'Required parameter missing: ids or external_ids');
+  const unique = [...new Map(orgs.map((o) => [o.id, o])).values()];
+  return {
+    status: 200,
+    body: {
+      organizations: unique.map((o) => render(ctx, o)),
+      next_page: null,
+      previous_page: null,
+      count: unique.length,
+    },
+  };
+}
+
 function show(ctx: Ctx) {
   const org = ctx.store.organizations.get(Number(ctx.params.id));
   if (!org) throw notFound();
@@ -131,6 +246,26 @@ export const organizationRoutes: Route[] = [
     handler: search,
     query: ['external_id', 'name', ...OFFSET_QUERY],
   },
+  {
+    method: 'POST',
+    pattern: '/api/v2/organizations/create_many',
+    handler: createMany,
+    body: { organizations: [ORG_SHAPE] },
+  },
+  {
+    method: 'PUT',
+    pattern: '/api/v2/organizations/update_many',
+    handler: updateMany,
+    query: ['ids', 'external_ids'],
+    body: { organization: ORG_SHAPE, organizations: [ORG_SHAPE] },
+  },
+  {
+    method: 'GET',
+    pattern: '/api/v2/organizations/show_many',
+    handler: showMany,
+    query: ['ids', 'external_ids'],
+  },
   { method: 'GET', pattern: '/api/v2/organizations/:id', handler: show },
+  { method: 'PUT', pattern: '/api/v2/organizations/:id', handler: update, body: { organization: ORG_SHAPE } },
   { method: 'DELETE', pattern: '/api/v2/organizations/:id', handler: remove },
 ];

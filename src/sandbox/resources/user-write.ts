@@ -8,6 +8,7 @@ import type { SandboxConfig } from '../config.js';
 import { applyCustomValues } from '../custom-values.js';
 import { invalid } from '../errors.js';
 import type { Store, UserRec } from '../store.js';
+import { ZENDESK_TIME_ZONE_NAMES } from '../time-zones.js';
 
 export interface WriteEnv {
   store: Store;
@@ -137,6 +138,10 @@ export function writeUser(
   for (const key of ['phone', 'time_zone', 'details', 'notes', 'alias', 'locale'] as const) {
     const v = optString(input, key);
     if (v === undefined) continue;
+    // time_zone takes Zendesk's own zone names ("Berlin", "Eastern Time (US & Canada)") [U];
+    // anything else, an IANA name included, is refused naming the attribute.
+    if (key === 'time_zone' && v !== null && !ZENDESK_TIME_ZONE_NAMES.has(v))
+      throw invalid('time_zone', `Time zone: ${v} is not included in the list`, 'InvalidValue');
     if (key === 'phone' || key === 'time_zone') draft[key] = v;
     else draft[key] = v ?? (key === 'locale' ? 'en-US' : '');
   }

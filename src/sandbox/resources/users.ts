@@ -135,7 +135,7 @@ function update(ctx: Ctx) {
   return { status: 200, body: { user: render(ctx, user) }, headers };
 }
 
-/** The authenticated account user; real Zendesk answers "Anonymous user" without credentials (switch). */
+/** The authenticated user, with its role (admin or agent); real Zendesk answers "Anonymous user" without credentials (switch). */
 function me(ctx: Ctx) {
   const p = ctx.principal;
   if (!p && !ctx.config.auth.anonymousMe) throw new ApiError(401, { error: "Couldn't authenticate you" });
@@ -151,9 +151,10 @@ function me(ctx: Ctx) {
     ? {
         ...base,
         id: 1,
-        name: 'Sandbox Admin',
-        email: p.email ?? 'admin@sandbox.invalid',
-        role: 'admin',
+        name: p.role === 'admin' ? 'Sandbox Admin' : 'Sandbox Agent',
+        email: p.email ?? `${p.role}@sandbox.invalid`,
+        // The role of the credential: a client can tell before it tries an admin-only call.
+        role: p.role,
         verified: true,
         active: true,
       }

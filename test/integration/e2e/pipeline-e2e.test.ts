@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
-import { createTopics, deleteTopics, uniqueName } from '../../helpers/stack.js';
+import { createTopics, deleteTopics, readAll, testKafka, uniqueName } from '../../helpers/stack.js';
 import { codecFor, connectedProducer, produceEvents, seeded, waitUntil } from '../../helpers/pipeline.js';
 import { deadLetters, metricSum, startService, type Service } from '../../helpers/service.js';
 import { runCli } from '../../helpers/cli.js';
@@ -78,9 +78,8 @@ function expectFinalStateInOrder(sandbox: Sandbox, events: SegmentEvent[]) {
 }
 
 /**
- * Every event is accounted for when each user's final state carries that user's last event: lanes never
- * skip an event and never reorder, so the last one applied means all before it were (coalescing may merge
- * them into one call, which is why the request log alone cannot prove each messageId).
+ * Each user's final state carries that user's last event. A cheap sign that a run is over, not a proof
+ * that nothing was lost: that is `expectEveryEventAccounted`, which follows each event.
  */
 async function accounted(sandbox: Sandbox, events: SegmentEvent[]): Promise<boolean> {
   const last = new Map<string, number>();
@@ -116,13 +115,133 @@ function applied(sandbox: Sandbox, events: SegmentEvent[]): number {
   return events.filter((e) => (seqOf.get(e.userId!) ?? -1) >= (e.traits as { seq: number }).seq).length;
 }
 
+/** The services of these tests log each event's outcome ('event delivered', 'event skipped' at debug). */
+const DEBUG = { LOG_LEVEL: 'debug' };
+
+/** How many records a topic holds now (all partitions), from the broker's offsets. */
+async function recordCount(topic: string): Promise<number> {
+  const admin = testKafka('test-admin').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Where each consumed record ended, as the services say (their debug log names topic, partition and
+ * offset of every delivered and skipped event; a SIGKILLed one's log up to its death included), keyed by
+ * `partition:offset`. Parsed incrementally, so it can be polled.
+ */
+class OutcomeLog {
+  readonly byOffset = new Map<string, string[]>();
+  private readonly parsed = new Map<Service, number>();
+  constructor(private readonly topic: string) {}
+
+  update(services: Service[]): this {
+    for (const svc of services) {
+      const text = svc.logs();
+      const from = this.parsed.get(svc) ?? 0;
+      const to = text.lastIndexOf('\n') + 1;
+      if (to <= from) continue;
+      this.parsed.set(svc, to);
+      for (const line of text.slice(from, to).split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as {
+          message?: string;
+          topic?: string;
+          partition?: number;
+          offset?: string;
+          reason?: string;
+        };
+        if (e.topic !== this.topic) continue;
+        const outcome =
+          e.message === 'event delivered'
+            ? 'delivered'
+            : e.message === 'event skipped'
+              ? `skipped: ${e.reason}`
+              : null;
+        if (!outcome) continue;
+        const key = `${e.partition}:${e.offset}`;
+        this.byOffset.set(key, [...(this.byOffset.get(key) ?? []), outcome]);
+      }
+    }
+    return this;
+  }
+}
+
+/** The records of the source topic: `partition:offset` → messageId. */
+async function recordsOf(topic: string, codec: ReturnType<typeof codecFor>, produced: number) {
+  const msgs = await readAll(topic, produced);
+  const out = new Map<string, string>();
+  for (const m of msgs) out.set(`${m.partition}:${m.offset}`, (await codec.decode(m.value)).messageId!);
+  return out;
+}
+
+/**
+ * Follows every produced event (not only each user's last one): each messageId must be on the topic,
+ * and each of its records must have ended in exactly one kind of outcome, `want` (a record delivered by
+ * a killed consumer and again by its successor is at-least-once, still one kind): delivered or skipped
+ * in a service's log, or dead-lettered in the DLQ. A record with no outcome at all is lost. Waits until
+ * the services have said where every record ended, then reads the whole DLQ (its size from the broker,
+ * so "no dead letters" is counted, not assumed).
+ */
+async function expectEveryEventAccounted(opts: {
+  topic: string;
+  dlqTopic: string;
+  codec: ReturnType<typeof codecFor>;
+  events: SegmentEvent[];
+  services: Service[];
+  want?: string;
+  timeoutMs?: number;
+}) {
+  const { topic, dlqTopic, codec, events, services: svcs, want = 'delivered' } = opts;
+  const records = await recordsOf(topic, codec, events.length);
+  const ids = new Set(records.values());
+  for (const e of events) expect(ids.has(e.messageId!), `${e.messageId} is on the topic`).toBe(true);
+  const log = new OutcomeLog(topic);
+  let dlqSize = await recordCount(dlqTopic);
+  let dlqAt = Date.now();
+  await waitUntil(
+    async () => {
+      if (Date.now() - dlqAt > 1000) [dlqSize, dlqAt] = [await recordCount(dlqTopic), Date.now()];
+      // a dead-lettered record has no log outcome: its outcome is in the DLQ, checked below
+      return [...records.keys()].filter((k) => !log.update(svcs).byOffset.has(k)).length <= dlqSize;
+    },
+    opts.timeoutMs ?? 30_000,
+    'an outcome for every record',
+  ).catch((e: Error) => {
+    const missing = [...records].filter(([k]) => !log.byOffset.has(k)).map(([k, id]) => `${id}@${k}`);
+    throw new Error(
+      `${e.message}; ${missing.length} records without an outcome: ${missing.slice(0, 10).join(', ')}`,
+    );
+  });
+  dlqSize = await recordCount(dlqTopic);
+  const dead = await deadLetters(topic, dlqTopic, dlqSize);
+  expect(dead.size).toBe(dlqSize);
+  const byMessageId = new Map<string, Set<string>>();
+  for (const [k, id] of records) {
+    const kinds = new Set(log.byOffset.get(k) ?? []);
+    if (dead.has(id)) kinds.add(`dead-lettered: ${dead.get(id)}`);
+    byMessageId.set(id, new Set([...(byMessageId.get(id) ?? []), ...kinds]));
+  }
+  const wrong = [...byMessageId].filter(([, kinds]) => kinds.size !== 1 || !kinds.has(want));
+  expect(
+    wrong.map(([id, kinds]) => `${id}: ${[...kinds].join(' + ') || 'no outcome (lost)'}`),
+    `every event ends in exactly one outcome, ${want}`,
+  ).toEqual([]);
+  expect(byMessageId.size).toBe(events.length);
+}
+
 describe('pipeline end to end (real broker, real service process, sandbox)', () => {
   it('keeps each user in order: 2,000 events over 50 users on 4 partitions with random latency', async () => {
-    const { topic, sandbox, groupId, codec } = await setup(4);
+    const { topic, dlqTopic, sandbox, groupId, codec } = await setup(4);
     sandbox.configure({ faults: { latencyMs: 1, jitterMs: 8, seed: 7 } });
     const events = workload(2000, 50, 11);
     await produceEvents(producer, codec, topic, events);
-    const svc = await startService({ topic, groupId, sandbox, env: { ZENDESK_CONCURRENCY: '16' } });
+    const svc = await startService({ topic, groupId, sandbox, env: { ...DEBUG, ZENDESK_CONCURRENCY: '16' } });
     services.push(svc);
     await waitUntil(() => accounted(sandbox, events), 150_000, 'all 2,000 events delivered');
     // the named series moved during the run (outcomes are counted once the bulk job's poll returns,
@@ -143,6 +262,7 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
       expect(metricSum(m, name), name).toBeGreaterThan(0);
     expect(m).toMatch(/zendesk_destination_consumer_lag_messages\{/);
     expect(m).toMatch(/process_resident_memory_bytes/);
+    await expectEveryEventAccounted({ topic, dlqTopic, codec, events, services: [svc] });
     expect(await svc.stop()).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 180_000);
@@ -152,27 +272,46 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     sandbox.configure({ faults: { latencyMs: 2, jitterMs: 4, seed: 3 } });
     const events = workload(800, 40, 5);
     const producing = produceInWaves(codec, topic, events);
-    const first = await startService({ topic, groupId, sandbox });
+    const first = await startService({ topic, groupId, sandbox, env: DEBUG });
     services.push(first);
-    await waitUntil(() => applied(sandbox, events) >= 200, 60_000, '200 delivered before the kill');
+    // killed once it has committed 200 events, so that some events end only in its log (the check
+    // below must find them there, not in a redelivery by the second consumer)
+    const admin = testKafka('test-admin').admin();
+    await admin.connect();
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.reduce(
+        (n, p) => n + Math.max(0, Number(p.offset)),
+        0,
+      );
+    try {
+      await waitUntil(async () => (await committed()) >= 200, 60_000, '200 events committed before the kill');
+    } finally {
+      await admin.disconnect();
+    }
     await first.stop('SIGKILL');
     expect(applied(sandbox, events)).toBeLessThan(800);
     await producing;
-    const second = await startService({ topic, groupId, sandbox });
+    const second = await startService({ topic, groupId, sandbox, env: DEBUG });
     services.push(second);
-    await waitUntil(() => accounted(sandbox, events), 120_000, 'every event delivered after restart');
+    await waitUntil(
+      () => accounted(sandbox, events),
+      120_000,
+      "each user's last event delivered after restart",
+    );
+    // every one of the 800 events, not only each user's last: delivered by the first or the second
+    // consumer (or both: at-least-once across a SIGKILL), none dead-lettered, none without an outcome
+    await expectEveryEventAccounted({ topic, dlqTopic, codec, events, services: [first, second] });
     expect(await second.stop()).toBe(0);
-    expect((await deadLetters(topic, dlqTopic, 0)).size).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 200_000);
 
   it('keeps the accounting when a second consumer joins and then leaves mid-run', async () => {
-    const { topic, sandbox, groupId, codec } = await setup(4);
+    const { topic, dlqTopic, sandbox, groupId, codec } = await setup(4);
     // slow enough (2 requests in flight, ~40 ms each) that the run outlasts two rebalances
     sandbox.configure({ faults: { latencyMs: 30, jitterMs: 20, seed: 9 } });
     const events = workload(1500, 60, 8);
     const producing = produceInWaves(codec, topic, events, 20);
-    const env = { ZENDESK_CONCURRENCY: '2' };
+    const env = { ...DEBUG, ZENDESK_CONCURRENCY: '2' };
     const a = await startService({ topic, groupId, sandbox, env });
     services.push(a);
     await waitUntil(() => applied(sandbox, events) >= 100, 60_000, 'first deliveries');
@@ -187,7 +326,8 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     );
     expect(await b.stop()).toBe(0);
     await producing;
-    await waitUntil(() => accounted(sandbox, events), 180_000, 'every event delivered');
+    await waitUntil(() => accounted(sandbox, events), 180_000, "each user's last event delivered");
+    await expectEveryEventAccounted({ topic, dlqTopic, codec, events, services: [a, b] });
     expect(await a.stop()).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 300_000);
@@ -196,7 +336,7 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     const { topic, dlqTopic, sandbox, groupId, codec } = await setup(2);
     const events = workload(200, 20, 4);
     await produceEvents(producer, codec, topic, events.slice(0, 50));
-    const svc = await startService({ topic, groupId, sandbox });
+    const svc = await startService({ topic, groupId, sandbox, env: DEBUG });
     services.push(svc);
     await waitUntil(() => accounted(sandbox, events.slice(0, 50)), 60_000, 'first 50 delivered');
     await waitUntil(async () => (await svc.ready()) === 200, 20_000, 'ready');
@@ -214,8 +354,9 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     );
     await waitUntil(async () => (await svc.ready()) === 200, 30_000, 'ready again');
     expect(metricSum(await svc.metrics(), 'zendesk_destination_dead_letters_total')).toBe(0);
+    // every event, including those consumed while the credential was revoked: delivered, none dead-lettered
+    await expectEveryEventAccounted({ topic, dlqTopic, codec, events, services: [svc] });
     expect(await svc.stop()).toBe(0);
-    expect((await deadLetters(topic, dlqTopic, 0)).size).toBe(0);
   }, 200_000);
 
   it('dead-letters what cannot be delivered, and a replay after fixing the cause delivers it', async () => {
@@ -272,11 +413,11 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
   }, 200_000);
 
   it('SIGTERM during a run exits 0 within the deadline and loses nothing', async () => {
-    const { topic, sandbox, groupId, codec } = await setup(2);
+    const { topic, dlqTopic, sandbox, groupId, codec } = await setup(2);
     sandbox.configure({ faults: { latencyMs: 20, jitterMs: 20, seed: 1 } });
     const events = workload(400, 30, 6);
     const producing = produceInWaves(codec, topic, events);
-    const a = await startService({ topic, groupId, sandbox });
+    const a = await startService({ topic, groupId, sandbox, env: DEBUG });
     services.push(a);
     await waitUntil(() => applied(sandbox, events) >= 50, 60_000, 'some deliveries');
     const t0 = Date.now();
@@ -284,9 +425,14 @@ describe('pipeline end to end (real broker, real service process, sandbox)', () 
     expect(Date.now() - t0).toBeLessThan(15_000);
     expect(a.logs()).toMatch(/stopping: draining in-flight events/);
     await producing;
-    const b = await startService({ topic, groupId, sandbox });
+    const b = await startService({ topic, groupId, sandbox, env: DEBUG });
     services.push(b);
-    await waitUntil(() => accounted(sandbox, events), 120_000, 'everything delivered after the restart');
+    await waitUntil(
+      () => accounted(sandbox, events),
+      120_000,
+      "each user's last event delivered after the restart",
+    );
+    await expectEveryEventAccounted({ topic, dlqTopic, codec, events, services: [a, b] });
     expect(await b.stop()).toBe(0);
     expectFinalStateInOrder(sandbox, events);
   }, 200_000);

@@ -62,12 +62,60 @@ describe('zendesk-destination produce', () => {
     expect(r.code).toBe(0);
   });
 
+  it('to a topic that does not exist: exit 1 with one line naming it (not a KafkaJS retry storm)', async () => {
+    const topic = uniqueName('missing');
+    const r = await runCli(['produce', '-'], envFor(topic), { input: '{"type":"identify","userId":"x"}\n' });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`"${topic}" does not exist`);
+  });
+
   it('a malformed setting stops start-up with one line naming it', async () => {
     const r = await runCli(['produce', '-'], { KAFKA_FROM_BEGINNING: 'maybe' });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/KAFKA_FROM_BEGINNING/);
+  });
+});
+
+describe('zendesk-destination run: start-up preflight', () => {
+  const runEnv = (topic: string, extra: Record<string, string> = {}) => ({
+    ...envFor(topic),
+    KAFKA_GROUP_ID: uniqueName('g'),
+    ZENDESK_URL: 'http://127.0.0.1:9',
+    ZENDESK_OAUTH_TOKEN: 'not-used',
+    HTTP_PORT: '0',
+    ...extra,
+  });
+
+  it('a missing dead-letter topic stops start-up (exit 1) with one error line naming it', async () => {
+    const topic = uniqueName('pre');
+    topics.push(topic);
+    await createTopics([topic], 1);
+    const r = await runCli(['run'], runEnv(topic), { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    const errors = r.stdout.split('\n').filter((l) => l.includes('"level":"error"'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`dead-letter topic (KAFKA_DLQ_TOPIC) \\"${topic}.dlq\\" does not exist`);
+    expect(r.stderr).not.toMatch(/still running/);
+  });
+
+  it('KAFKA_CREATE_TOPICS=true creates the missing topics (then runs until SIGTERM)', async () => {
+    const topic = uniqueName('pre');
+    topics.push(topic, `${topic}.dlq`);
+    const r = await runCli(['run'], runEnv(topic, { KAFKA_CREATE_TOPICS: 'true' }), {
+      timeoutMs: 60_000,
+      signalAfter: { pattern: /joined consumer group/, signal: 'SIGTERM' },
+    });
+    expect(r.stdout).toMatch(/"message":"created topic".*"topic":"[^"]+\.dlq"/);
+    expect(r.code).toBe(0);
+    const admin = testKafka().admin();
+    await admin.connect();
+    const existing = await admin.listTopics();
+    await admin.disconnect();
+    expect(existing).toEqual(expect.arrayContaining([topic, `${topic}.dlq`]));
   });
 });
 

@@ -42,6 +42,7 @@ describe('defaults (SPEC section 6)', () => {
       fromBeginning: true,
       ssl: false,
       partitions: 6,
+      createTopics: false,
       clientId: 'zendesk-destination',
     });
     expect(c.schemaRegistry).toEqual({ url: 'http://127.0.0.1:8081' });
@@ -65,6 +66,7 @@ describe('defaults (SPEC section 6)', () => {
     expect(c.http).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
     expect(c.shutdownTimeoutMs).toBe(30000);
+    expect(c.stallExitMs).toBe(300_000);
     expect(c.warnings).toEqual([]);
   });
 
@@ -76,6 +78,8 @@ describe('defaults (SPEC section 6)', () => {
       'KAFKA_GROUP_ID',
       'KAFKA_DLQ_TOPIC',
       'KAFKA_FROM_BEGINNING',
+      'KAFKA_CREATE_TOPICS',
+      'STALL_EXIT_AFTER_MS',
       'KAFKA_SSL',
       'KAFKA_SASL_MECHANISM',
       'KAFKA_SASL_USERNAME',

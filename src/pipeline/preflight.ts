@@ -1,0 +1,78 @@
+/**
+ * Start-up checks that name a problem in one line instead of a stall or a cryptic KafkaJS error later:
+ * the source and dead-letter topics exist (created only when asked), the schema registry answers.
+ */
+import type { Kafka } from 'kafkajs';
+import { closeLeftoverConnections } from './kafka.js';
+
+export class PreflightError extends Error {
+  override readonly name = 'PreflightError';
+}
+
+export interface TopicCheck {
+  /** topic → what it is, for the message ("source topic (KAFKA_TOPIC)"). */
+  topics: Record<string, string>;
+  create: boolean;
+  partitions: number;
+  onCreated?: (topic: string) => void;
+}
+
+/** Throws a PreflightError naming each missing topic, unless `create` (then creates them). */
+export async function ensureTopics(kafka: Kafka, c: TopicCheck): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = Object.keys(c.topics).filter((t) => !existing.has(t));
+    if (!missing.length) return;
+    if (!c.create)
+      throw new PreflightError(
+        missing
+          .map(
+            (t) => `${c.topics[t]} "${t}" does not exist: create it, or start with KAFKA_CREATE_TOPICS=true`,
+          )
+          .join('; '),
+      );
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: c.partitions })),
+    });
+    for (const t of missing) c.onCreated?.(t);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Throws a PreflightError naming the topic when it does not exist (for `produce`). */
+export async function requireTopic(kafka: Kafka, topic: string, what: string): Promise<void> {
+  try {
+    await ensureTopics(kafka, { topics: { [topic]: what }, create: false, partitions: 1 });
+  } finally {
+    closeLeftoverConnections(kafka);
+  }
+}
+
+/** Whether the schema registry answers (any HTTP answer below 500); the reason when it does not. */
+export async function registryProblem(
+  url: string,
+  auth?: { username?: string; password?: string },
+  timeoutMs = 5000,
+): Promise<string | undefined> {
+  const headers: Record<string, string> = {};
+  if (auth?.username && auth.password)
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  try {
+    const res = await fetch(`${url.replace(/\/$/, '')}/subjects`, {
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+    if (res.status === 401 || res.status === 403)
+      return `schema registry at ${url} refused the credentials (${res.status})`;
+    if (res.status >= 500) return `schema registry at ${url} answered ${res.status}`;
+    return undefined;
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    return `schema registry at ${url} does not answer (${cause})`;
+  }
+}
