@@ -503,6 +503,21 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
     });
   }, 180_000);
 
+  it('409 conflicts: concurrent-write collisions retried', async () => {
+    await runCase({
+      name: '409-conflicts',
+      fault: '50% of Zendesk answers are 409 DatabaseConflict for 3 s',
+      inject: async ({ sandbox }) => sandbox.configure({ faults: { conflictRatio: 0.5 } }),
+      heal: async ({ sandbox }) => sandbox.configure({ faults: { conflictRatio: 0 } }),
+      check: (c, m) => {
+        const n = errorAnswers(c, [409]);
+        c.claim(`${n} answers were 409`, n > 0);
+        const r = retries(m, '409');
+        c.claim(`the service retried ${r} of them (zendesk_retries_total{reason="409"})`, r > 0);
+      },
+    });
+  }, 180_000);
+
   it('consumer SIGKILLed mid-batch, then started again', async () => {
     let killedAt = '';
     await runCase({
