@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { BadInputRow, FaultCaseResult } from './reliability-types.js';
 
 const faults: FaultCaseResult[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
+for (const f of faults)
+  if (typeof f.stalled !== 'number') throw new Error(`${f.name}: no stalled figure (an older run?); run the fault suite again`);
 const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
 
@@ -20,14 +22,21 @@ them all.
 
 ## Faults
 
-Each case produces ${faults[0]?.eventsIn ?? 240} identify events (one per user), injects the fault once some
-are delivered, holds it, heals it, and then checks: every event delivered or dead-lettered (lost = 0),
-nothing dead-lettered because of an outage, and the sandbox holding exactly the expected users.
-"Recovery" is the time from healing the fault to the last event delivered.
+Each case produces ${faults[0]?.eventsIn ?? 240} identify events (one per user) and injects its fault: most
+once some events are delivered, held a few seconds and then healed; some never heal (a poison event, an
+oversized dead letter) and some stop the service, which is then started again. Every case then checks
+that every event is delivered or dead-lettered with its expected reason (lost = 0); that every partition
+of the consumer group committed up to its end offset, within 90 s while the last instance still ran and
+again after it stopped on SIGTERM (exit 0): a partition short of its end stopped committing while its
+events had no outcome (stalled = 0); that the service's own \`zendesk_destination_stalled_partitions\`
+gauge is 0; that the sandbox holds exactly the expected users; and that no instance's log says
+"process still running 3 s after the command ended" (a leaked handle). "Recovery" is the time from
+healing the fault (or the restart) to the last event delivered. Each sentence under "what the case
+saw" is asserted by that case; the count of error answers is measured from the sandbox's request log.
 
-| case | fault | events in | delivered | dead-lettered | lost | recovery (s) | what happened |
-|---|---|---:|---:|---:|---:|---:|---|
-${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
+| case | fault | events in | delivered | dead-lettered | lost | stalled | recovery (s) | what the case saw |
+|---|---|---:|---:|---:|---:|---:|---:|---|
+${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | **${f.stalled}** | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
 
 ## Bad input
 

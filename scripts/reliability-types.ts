@@ -6,6 +6,8 @@ export interface FaultCaseResult {
   delivered: number;
   deadLettered: number;
   lost: number;
+  /** Partitions whose committed offset was short of their end once the last instance stopped. */
+  stalled: number;
   recoverSeconds: number;
   observed: string;
 }

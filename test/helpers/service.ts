@@ -82,6 +82,50 @@ export async function startService(opts: {
   return svc;
 }
 
+/** What a service said while it ran: /readyz answers and the paused/stalled gauges, sampled twice a second. */
+export interface ServiceWatch {
+  /** /readyz reasons seen with a 503 (each once), in the order first seen. */
+  notReady: string[];
+  /** /readyz answered 200 at least once. */
+  sawReady: boolean;
+  maxPaused: number;
+  maxStalled: number;
+  samples: number;
+  stop(): Promise<void>;
+}
+
+export function watchService(svc: Service, everyMs = 500): ServiceWatch {
+  let running = true;
+  const w: ServiceWatch = {
+    notReady: [],
+    sawReady: false,
+    maxPaused: 0,
+    maxStalled: 0,
+    samples: 0,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+  const sample = async () => {
+    const r = await fetch(`http://127.0.0.1:${svc.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+    const body = (await r.json()) as { reason?: string };
+    if (r.status === 200) w.sawReady = true;
+    else if (body.reason && !w.notReady.includes(body.reason)) w.notReady.push(body.reason);
+    const m = await svc.metrics();
+    w.maxPaused = Math.max(w.maxPaused, metricSum(m, 'zendesk_destination_paused_partitions'));
+    w.maxStalled = Math.max(w.maxStalled, metricSum(m, 'zendesk_destination_stalled_partitions'));
+    w.samples++;
+  };
+  const loop = (async () => {
+    while (running && svc.child.exitCode === null && svc.child.signalCode === null) {
+      await sample().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return w;
+}
+
 /** Sum of a counter (all label sets) in a Prometheus text page. */
 export function metricSum(
   text: string,
@@ -97,8 +141,16 @@ export function metricSum(
 
 /** messageIds Zendesk accepted: from successful upserts/events in the sandbox's request log. */
 export function deliveredMessageIds(sandbox: Sandbox, field = 'last_message_id'): Set<string> {
+  return deliveredMessageIdsOf(sandbox.requests(), field);
+}
+
+/** messageIds accepted in these entries of a sandbox request log (e.g. those after some instant). */
+export function deliveredMessageIdsOf(
+  requests: ReturnType<Sandbox['requests']>,
+  field = 'last_message_id',
+): Set<string> {
   const out = new Set<string>();
-  for (const r of sandbox.requests()) {
+  for (const r of requests) {
     if (r.status >= 300) continue;
     const b = r.body as {
       user?: { user_fields?: Record<string, unknown> };
