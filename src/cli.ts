@@ -99,7 +99,7 @@ main(process.argv.slice(2)).then(
  */
 function exitIfStillRunning(code: number): void {
   setTimeout(() => {
-    const alive = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout' && r !== 'TTYWrap');
+    const alive = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
     process.stderr.write(
       `${JSON.stringify({ level: 'error', message: 'process still running 3 s after the command ended; exiting', resources: alive })}\n`,
     );

@@ -84,18 +84,21 @@ export async function runCommand(config: Config): Promise<number> {
   log.info('health and metrics listening', { host: config.http.host, port: health.port });
 
   let stopping: Promise<void> | undefined;
+  /** What was still at work when the shutdown deadline passed: only exiting ends it. */
+  let unfinished: string | undefined;
   /** Drains and closes everything; returns within the shutdown timeout plus two seconds, whatever hangs. */
   const stop = (signal: string) => {
     if (stopping) return stopping;
     log.info('stopping: draining in-flight events', { signal, deadlineMs: config.shutdownTimeoutMs });
     const work = (async () => {
-      await pipeline.stop();
+      if (!(await pipeline.stop())) unfinished = 'the Kafka client (a disconnect still retrying)';
       await client.close();
       await health.close();
     })();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
+        unfinished ??= 'the shutdown';
         log.warn('shutdown took longer than its deadline; exiting anyway', {
           deadlineMs: config.shutdownTimeoutMs,
         });
@@ -153,9 +156,13 @@ export async function runCommand(config: Config): Promise<number> {
   clearInterval(summary);
   log.info('stopped', { ...pipeline.counts });
   // Let the transports flush the last lines, but never hang the exit on them.
+  if (unfinished) log.warn('exiting with work unfinished after the shutdown deadline', { unfinished });
   await Promise.race([
     new Promise((r) => log.on('finish', r).end()),
     new Promise((r) => setTimeout(r, 1000).unref()),
   ]);
+  // Expected after a deadline (a disconnect retrying against a broker that is down keeps its retry
+  // timers): exit now. Without one, the process must end by itself; the CLI's guard reports it if not.
+  if (unfinished) process.exit(code);
   return code;
 }

@@ -207,13 +207,16 @@ export class SegmentPipeline {
   /**
    * Stop fetching, let in-flight events finish (bounded), commit what has an outcome, leave the group,
    * close the producer; whatever hangs, it returns within the shutdown timeout (plus a second).
+   * Resolves true when everything closed in time; false when something was still at work (a
+   * disconnect still retrying against a broker that is down): then only exiting ends it.
    */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  async stop(): Promise<boolean> {
+    if (this.stopping) return true;
     this.stopping = true;
     if (this.watchdog) clearInterval(this.watchdog);
     this.partitions.stop();
     const { log } = this.o;
+    let clean = true;
     const bounded = async (what: string, p: Promise<unknown> | undefined, ms: number) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
@@ -225,9 +228,10 @@ export class SegmentPipeline {
         timeout,
       ]);
       clearTimeout(timer);
-      if (how === 'timeout')
+      if (how === 'timeout') {
+        clean = false;
         log.warn(`shutdown: ${what} did not finish in time`, { ms, inFlight: this.inFlight });
-      else if (how !== 'done' && how !== undefined)
+      } else if (how !== 'done' && how !== undefined)
         log.warn(`shutdown: ${what} failed`, { error: (how as Error)?.message ?? String(how) });
     };
     const deadline = Date.now() + this.o.shutdownTimeoutMs;
@@ -240,5 +244,6 @@ export class SegmentPipeline {
     const leftover = closeLeftoverConnections(this.o.kafka);
     if (leftover)
       log.warn('closed broker connections KafkaJS left open after disconnecting', { connections: leftover });
+    return clean;
   }
 }
