@@ -111,7 +111,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('ZENDESK_API_TOKEN', null, 'API token (Zendesk retires API tokens on 2027-04-30)', true),
   s('ZENDESK_PASSWORD', null, 'Agent password (switched off by Zendesk; last resort)', true),
   s('ZENDESK_TRACK_EVENTS', '', 'Comma-separated allow-list of track event names sent to the Events API'),
-  s('ZENDESK_CREATE_USERS_AS_VERIFIED', 'false', 'verified flag sent on every user upsert'),
+  s(
+    'ZENDESK_CREATE_USERS_AS_VERIFIED',
+    'false',
+    'Send verified: true on every user upsert; when off, verified is not sent at all (never false)',
+  ),
   s(
     'ZENDESK_SEND_GROUP_CALLS_WITHOUT_USER_ID',
     'false',

@@ -53,7 +53,8 @@ export function planIdentify(event: SegmentEvent, settings: DestinationSettings)
   mapTimeZone(traits.timezone, attributes, notes);
   const phone = idString(traits.phone);
   if (phone !== null) attributes.phone = phone;
-  attributes.verified = settings.createUsersAsVerified;
+  // Only ever `true`: `verified: false` on an update can unverify a user Zendesk had verified.
+  if (settings.createUsersAsVerified) attributes.verified = true;
 
   const custom = customFields(traits, NOT_CUSTOM);
   notes.push(...custom.problems);

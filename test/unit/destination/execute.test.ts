@@ -63,7 +63,7 @@ describe('identify execution', () => {
       ]),
     ).toEqual([
       ['user', 'plan_tier', 'text'],
-      ['user', 'logins', 'integer'],
+      ['user', 'logins', 'decimal'],
     ]);
     expect(calls('createOrUpdateUser')[0]?.[0]).toMatchObject({
       user_fields: { plan_tier: 'pro', logins: 3 },

@@ -130,7 +130,7 @@ const rows: Row[] = [
         scope: 'organization',
         fields: [
           { key: 'industry', type: 'text', title: 'Industry' },
-          { key: 'employees', type: 'integer', title: 'Employees' },
+          { key: 'employees', type: 'decimal', title: 'Employees' },
           { key: 'total_billed', type: 'decimal', title: 'Total billed' },
         ],
       });

@@ -79,7 +79,7 @@ const rows: Row[] = [
         {
           op: 'upsertUser',
           key: { externalId: 'u1', email: 'ada@example.com' },
-          attributes: { external_id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace', verified: false },
+          attributes: { external_id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace' },
           fields: [],
           nameFields: [
             { key: 'first_name', type: 'text', value: 'Ada', raw: 'Ada' },
@@ -189,7 +189,6 @@ const rows: Row[] = [
         organization_id: 6789,
         time_zone: 'Pacific Time (US & Canada)',
         phone: '763-555-2342',
-        verified: false,
       }),
   },
   {
@@ -220,9 +219,17 @@ const rows: Row[] = [
   },
   // --- verified
   {
-    name: '2.5 verified: false on every upsert by default',
+    name: '2.5 verified is not sent at all by default (false could unverify a verified user)',
     event: identify({ userId: 'u1', traits: { name: 'A' } }),
-    expect: (p) => expect(upsert(p).attributes.verified).toBe(false),
+    expect: (p) => expect('verified' in upsert(p).attributes).toBe(false),
+  },
+  {
+    name: '2.5 a verified trait never sends verified: false (it is a custom field like any other key)',
+    event: identify({ userId: 'u1', traits: { name: 'A', verified: false } }),
+    expect: (p) => {
+      expect('verified' in upsert(p).attributes).toBe(false);
+      expect(upsert(p).fields.map((f) => f.key)).toEqual(['verified']);
+    },
   },
   {
     name: '2.5 verified: true with createUsersAsVerified',
@@ -251,7 +258,7 @@ const rows: Row[] = [
         scope: 'user',
         fields: [
           { key: 'plan_tier', type: 'text', title: 'Plan tier' },
-          { key: 'logins', type: 'integer', title: 'Logins' },
+          { key: 'logins', type: 'decimal', title: 'Logins' },
           { key: 'score', type: 'decimal', title: 'Score' },
           { key: 'beta', type: 'checkbox', title: 'Beta' },
           { key: 'trial_ends', type: 'date', title: 'Trial ends' },
