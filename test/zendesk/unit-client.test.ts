@@ -165,6 +165,38 @@ describe('retries', () => {
     expect(transport.seen.length).toBeGreaterThan(2);
   });
 
+  it('a 429 wait extends the retry budget: 5xx starts it, a 429 outlasts it, then a 200 succeeds', async () => {
+    const { clock, transport, client } = setup(
+      (_req, n) => {
+        if (n === 1) return text(503, 'Service Unavailable');
+        if (n === 2) return json(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': '5' });
+        return json(200, { user: USER });
+      },
+      { maxRetryTimeMs: 1000 },
+    );
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(transport.seen).toHaveLength(3);
+    // The third attempt went after the 5 s Retry-After, far past the 1 s budget the 5xx started.
+    expect(transport.seen[2]!.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('a 429 wait extends the retry budget: a 5xx after the long 429 is still retried', async () => {
+    const { clock, transport, client } = setup(
+      (_req, n) => {
+        if (n === 1) return text(503, 'Service Unavailable');
+        if (n === 2) return json(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': '5' });
+        if (n === 3) return text(502, 'Bad Gateway');
+        return json(200, { user: USER });
+      },
+      { maxRetryTimeMs: 1000 },
+    );
+    // Without the extension the 502, 5 s into a 1 s budget, would end the call as an outage.
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(transport.seen).toHaveLength(4);
+  });
+
   it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
     const { clock, client } = setup(
       () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),
