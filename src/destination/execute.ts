@@ -95,9 +95,18 @@ function fromZendesk(reason: Parameters<typeof rejected>[0], message: string, er
   return new Stop(rejected(reason, message, extra));
 }
 
+/** A 403 on one endpoint: a capability this account or role lacks (SPEC 1a), not an outage. */
+export function isForbidden(err: ZendeskError): boolean {
+  return err.status === 403 && err.code !== 'BulkImportsDisabled';
+}
+
 function otherRejection(what: string, err: ZendeskError): Stop {
   const said = redactEmails(err.message);
-  return fromZendesk('rejected_by_zendesk', `Zendesk refused to ${what}: ${said}`, err);
+  return fromZendesk(
+    isForbidden(err) ? 'forbidden' : 'rejected_by_zendesk',
+    `Zendesk refused to ${what}: ${said}`,
+    err,
+  );
 }
 
 async function ensureFields(op: EnsureFields, ctx: Context): Promise<void> {

@@ -89,8 +89,9 @@ function field<T>(a: Answer, key: string, endpoint: string): T {
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 
+/** Zendesk itself refused with this status (an outage with that status, e.g. a proxy's 404, is not). */
 const isStatus = (e: unknown, status: number): e is ZendeskError =>
-  e instanceof ZendeskError && e.status === status;
+  e instanceof ZendeskError && e.status === status && e.action === 'reject';
 
 const fieldsPath = (scope: FieldScope) => (scope === 'user' ? 'user_fields' : 'organization_fields');
 const fieldKey = (scope: FieldScope) => (scope === 'user' ? 'user_field' : 'organization_field');

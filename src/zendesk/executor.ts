@@ -117,9 +117,12 @@ export class Executor {
           ? { kind: 'status', status: result.answer.status }
           : { kind: result.error.kind };
       let info: ZendeskErrorInfo | undefined;
+      let json: boolean | undefined;
       if (result.kind === 'answer') {
         const { status, text } = result.answer;
-        info = parseErrorBody(status, parseJson(result.answer), text);
+        const body = parseJson(result.answer);
+        json = body !== undefined;
+        info = parseErrorBody(status, body, text);
         if (status === 429 || info.code === 'TooManyJobs') {
           // A 429 is not an error: its wait does not count against the retry budget.
           const waitMs = this.on429(spec, result.answer, info);
@@ -162,6 +165,7 @@ export class Executor {
         endpoint: spec.endpoint,
         attempts,
         bulk: spec.bulk,
+        ...(json !== undefined ? { json } : {}),
         cause: result.kind === 'error' ? result.error : undefined,
       });
       const meta = {

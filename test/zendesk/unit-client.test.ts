@@ -197,6 +197,41 @@ describe('retries', () => {
     expect(transport.seen).toHaveLength(4);
   });
 
+  it('a redirect, a 408 past the budget and a non-JSON 404 are outages; a JSON 404 is Zendesk saying not found', async () => {
+    const redirect = setup(() => ({
+      status: 301,
+      headers: { location: 'https://acme.zendesk.com/api/v2/users/7' },
+      text: '',
+    }));
+    const e1 = (await redirect.clock.run(redirect.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e1).toMatchObject({ action: 'outage', status: 301, code: 'Redirect' });
+    expect(redirect.transport.seen).toHaveLength(1);
+
+    const slow = setup(() => text(408, 'Request Timeout'), { maxRetryTimeMs: 1000 });
+    const e2 = (await slow.clock.run(slow.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e2).toMatchObject({ action: 'outage', status: 408 });
+    expect(slow.transport.seen.length).toBeGreaterThan(1);
+
+    // showUser takes Zendesk's 404 for "no such user", never a proxy's HTML 404.
+    const proxy = setup(() => ({
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      text: '<html><body>Not Found</body></html>',
+    }));
+    const e3 = (await proxy.clock.run(proxy.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e3).toMatchObject({ action: 'outage', status: 404, code: 'NotZendesk' });
+    const zendesk404 = setup(() => json(404, { error: 'RecordNotFound', description: 'Not found' }));
+    expect(await zendesk404.clock.run(zendesk404.client.showUser(7))).toBeNull();
+  });
+
+  it('403 on one endpoint is a reject (Forbidden): a capability, not the account', async () => {
+    const { clock, client } = setup(() => json(403, { error: 'Forbidden', description: 'You do not have access' }));
+    const err = (await clock
+      .run(client.createField('user', { key: 'plan', type: 'text', title: 'Plan' }))
+      .catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'reject', status: 403, code: 'Forbidden', endpoint: 'user_fields' });
+  });
+
   it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
     const { clock, client } = setup(
       () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),

@@ -343,6 +343,38 @@ describe('track execution', () => {
   });
 });
 
+describe('403: a capability this account lacks, never an outage', () => {
+  const forbidden = (endpoint: string) =>
+    new ZendeskError('reject', `Zendesk refused ${endpoint} to these credentials (403): Forbidden`, {
+      status: 403,
+      code: 'Forbidden',
+      endpoint,
+    });
+
+  it('the Events API switched off → the track event is dead-lettered `forbidden`', async () => {
+    api.addUser({ name: 'A', external_id: 'u1' });
+    api.failNext('createUserEvent', forbidden('users/{id}/events'));
+    const out = await make({ trackEvents: ['Order Completed'] }).process({
+      type: 'track',
+      userId: 'u1',
+      event: 'Order Completed',
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'forbidden', status: 403 });
+  });
+
+  it('403 on an organization delete → `forbidden`', async () => {
+    api.addOrganization({ name: 'Acme', external_id: 'g1' });
+    api.failNext('deleteOrganization', forbidden('organizations/{id}'));
+    const out = await make({ allowOrganizationDeletes: true }).process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { deleted: true },
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'forbidden', status: 403 });
+  });
+});
+
 describe('createDestination', () => {
   it.each(['zendesk', 'Zendesk', ' '])('refuses eventSource %j at start-up', (eventSource) => {
     expect(() => make({ eventSource })).toThrow(/eventSource/);
