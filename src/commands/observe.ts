@@ -2,6 +2,7 @@ import {
   addRateLimitWait,
   countConsumed,
   countDeadLetter,
+  countFieldNotes,
   countRetry,
   observeEventLatency,
   observeZendeskRequest,
@@ -22,6 +23,7 @@ export function observePipeline(m: Metrics): PipelineObserver {
     consumed: (topic) => countConsumed(m, topic),
     outcome: (o, src) => {
       recordOutcome(m, o);
+      if (o.kind === 'delivered') countFieldNotes(m, (o as { notes?: string[] }).notes);
       observeEventLatency(m, o, Number(src.timestamp));
     },
     deadLettered: (reason) => countDeadLetter(m, reason),

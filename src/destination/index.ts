@@ -59,8 +59,17 @@ export function createDestination(opts: {
   const { api, settings, logger } = opts;
   const mode = opts.mode ?? 'optimized';
   checkSettings(settings);
-  const fields = createFieldCatalogs(api, (scope, field) =>
-    logger?.debug('created custom field definition', { scope, key: field.key, type: field.type }),
+  const fields = createFieldCatalogs(
+    api,
+    (scope, field) =>
+      logger?.debug('created custom field definition', { scope, key: field.key, type: field.type }),
+    {
+      onCreationRefused: (scope) =>
+        logger?.warn(
+          'Zendesk refused to create a custom field definition (403: only admins may): new fields are left out of upserts (note field_not_created), the rest is delivered; creation is tried again in 10 minutes',
+          { scope },
+        ),
+    },
   );
   const gateway = mode === 'naive' ? naiveGateway(api) : optimizedGateway(api, opts.batching);
   const deps: ExecuteDeps = { api, fields, gateway };

@@ -23,12 +23,16 @@ export const METRIC_NAMES = {
   consumerLag: `${PREFIX}consumer_lag_messages`,
   committedOffset: `${PREFIX}committed_offset`,
   eventLatency: `${PREFIX}event_latency_seconds`,
+  fieldValuesRejected: `${PREFIX}field_values_rejected_total`,
+  fieldsNotCreated: `${PREFIX}fields_not_created_total`,
 } as const;
 
 /** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
 export interface OutcomeLike {
   kind: 'delivered' | 'skipped' | 'rejected';
   reason?: string;
+  /** Delivered events: what was left out and why (`field_rejected:<key>`, `field_not_created:<key>` …). */
+  notes?: string[];
 }
 
 export interface Metrics {
@@ -45,6 +49,8 @@ export interface Metrics {
   consumerLag: Gauge<'topic' | 'partition'>;
   committedOffset: Gauge<'topic' | 'partition'>;
   eventLatency: Histogram<'outcome'>;
+  fieldValuesRejected: Counter<'field'>;
+  fieldsNotCreated: Counter<'field'>;
 }
 
 export interface MetricsOptions {
@@ -135,6 +141,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
+    fieldValuesRejected: new Counter({
+      name: METRIC_NAMES.fieldValuesRejected,
+      help: 'Custom field values Zendesk refused (the event was delivered without them, note field_rejected), by field key.',
+      labelNames: ['field'],
+      registers,
+    }),
+    fieldsNotCreated: new Counter({
+      name: METRIC_NAMES.fieldsNotCreated,
+      help: 'Custom field values left out because Zendesk would not create the field definition (403 for an agent, note field_not_created), by field key.',
+      labelNames: ['field'],
+      registers,
+    }),
   };
 }
 
@@ -171,6 +189,18 @@ export function observeEventLatency(
       { outcome: outcomeLabel(outcome.kind) },
       Math.max(0, nowMs - recordTimestampMs) / 1000,
     );
+}
+
+const FIELD_NOTE = /^(field_rejected|field_not_created):([A-Za-z0-9_]{1,100})$/;
+
+/** Counts the field notes of a delivered event, by field key (keys are letters, digits, underscores). */
+export function countFieldNotes(m: Metrics, notes: readonly string[] | undefined): void {
+  for (const note of notes ?? []) {
+    const match = FIELD_NOTE.exec(note);
+    if (!match) continue;
+    const counter = match[1] === 'field_rejected' ? m.fieldValuesRejected : m.fieldsNotCreated;
+    counter.inc({ field: match[2]! });
+  }
 }
 
 export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });

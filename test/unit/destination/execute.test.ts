@@ -343,6 +343,118 @@ describe('track execution', () => {
   });
 });
 
+describe('one refused custom field value never sinks the event', () => {
+  it('an integer field refusing 9.99: upsert again without it, delivered with field_rejected', async () => {
+    api.addField('user', 'seats', 'integer');
+    api.addField('user', 'plan', 'text');
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'ada@example.com', seats: 9.99, plan: 'pro' },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:seats'] });
+    const upserts = calls('createOrUpdateUser').map(([u]) => (u as { user_fields?: unknown }).user_fields);
+    expect(upserts).toEqual([{ seats: 9.99, plan: 'pro' }, { plan: 'pro' }]);
+    expect(api.users[0]).toMatchObject({
+      name: 'Ada',
+      email: 'ada@example.com',
+      user_fields: { plan: 'pro' },
+    });
+  });
+
+  it('a dropdown without that option, on group: the organization is upserted without it', async () => {
+    api.addUser({ name: 'A', external_id: 'u1' });
+    const tier = api.addField('organization', 'tier', 'dropdown');
+    tier.custom_field_options = [{ name: 'Gold', value: 'gold' }];
+    const out = await make().process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { name: 'Acme', tier: 'platinum', industry: 'tech' },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:tier'] });
+    expect(api.organizations[0]?.organization_fields).toEqual({ industry: 'tech' });
+    expect(api.memberships).toHaveLength(1);
+  });
+
+  it('a refused mapped attribute (an invalid email) still dead-letters the event', async () => {
+    api.addField('user', 'seats', 'integer');
+    api.invalidEmails.add('not-an-email');
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'not-an-email', seats: 9.99 },
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'rejected_by_zendesk', status: 422 });
+    expect(calls('createOrUpdateUser')).toHaveLength(1);
+  });
+
+  it('a 422 naming the field inside user_fields, as text: that field is left out', async () => {
+    api.addField('user', 'plan', 'text');
+    api.addField('user', 'seats', 'decimal');
+    api.failNext(
+      'createOrUpdateUser',
+      new ZendeskError('reject', 'Record validation errors', {
+        status: 422,
+        code: 'RecordInvalid',
+        details: { user_fields: [{ description: 'user_fields: plan is not valid', error: 'InvalidValue' }] },
+      }),
+    );
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'A', plan: 'x', seats: 2 },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:plan'] });
+    expect(calls('createOrUpdateUser')[1]?.[0]).toMatchObject({ user_fields: { seats: 2 } });
+  });
+});
+
+describe('field definitions an agent may not create (403)', () => {
+  it('left out with field_not_created, the rest delivered; creation is not retried on every event', async () => {
+    api.forbidFieldCreation = true;
+    api.addField('user', 'plan', 'text');
+    const d = make();
+    const first = await d.process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'ada@example.com', plan: 'pro', seats: 3 },
+    });
+    expect(first).toEqual({ kind: 'delivered', notes: ['field_not_created:seats'] });
+    expect(calls('createOrUpdateUser')[0]?.[0]).toEqual({
+      external_id: 'u1',
+      email: 'ada@example.com',
+      name: 'Ada',
+      user_fields: { plan: 'pro' },
+    });
+    const second = await d.process({
+      type: 'identify',
+      userId: 'u2',
+      traits: { name: 'B', seats: 4, beta: true },
+    });
+    expect(second).toEqual({
+      kind: 'delivered',
+      notes: ['field_not_created:seats', 'field_not_created:beta'],
+    });
+    expect(calls('createField')).toHaveLength(1);
+    expect(api.users.map((u) => u.name)).toEqual(['Ada', 'B']);
+  });
+
+  it('on group too: the organization is upserted and the user linked without the new field', async () => {
+    api.forbidFieldCreation = true;
+    api.addUser({ name: 'A', external_id: 'u1' });
+    const out = await make().process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { name: 'Acme', employees: 12 },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_not_created:employees'] });
+    expect(api.organizations.map((o) => o.name)).toEqual(['Acme']);
+    expect(api.memberships).toHaveLength(1);
+  });
+});
+
 describe('403: a capability this account lacks, never an outage', () => {
   const forbidden = (endpoint: string) =>
     new ZendeskError('reject', `Zendesk refused ${endpoint} to these credentials (403): Forbidden`, {
