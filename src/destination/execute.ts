@@ -23,6 +23,8 @@ export interface ExecuteDeps {
   fields: FieldCatalogs;
   /** How upserts, look-ups and links reach Zendesk; default one request per operation. */
   gateway?: ZendeskGateway;
+  /** Zendesk accepted one Events API event (counted against the monthly allowance). */
+  onEventSent?: () => void;
 }
 
 /** What one plan's operations learned so far: Zendesk ids of what they touched. */
@@ -397,7 +399,8 @@ async function sendUserEvent(op: SendUserEvent, ctx: Context): Promise<void> {
     if (userId === null) {
       throw new Stop(rejected(op.onFailure.userNotFound, 'Zendesk holds no user with this userId'));
     }
-    await api.createUserEvent(userId, op.event);
+    await api.createUserEvent(userId, op.event, op.profile);
+    ctx.deps.onEventSent?.();
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;

@@ -11,6 +11,7 @@ import type {
   OrganizationInput,
   UserEventInput,
   UserInput,
+  UserProfileInput,
   ZCustomField,
   ZendeskApi,
   ZMembership,
@@ -41,6 +42,11 @@ export interface ZendeskClientOptions {
   maxRetryTimeMs?: number;
   /** Assumed budget before the first X-Rate-Limit answer (default 200). */
   accountRatePerMinute?: number;
+  /**
+   * The Events API's own per-minute budget, assumed until an Events API answer's X-Rate-Limit
+   * tells the real one (default 250, the smallest plan's; Enterprise has 700).
+   */
+  eventsRatePerMinute?: number;
   /** Account-wide, user create_or_update / PUT users (default 1). */
   userUpsertPerSecond?: number;
   /** Default 5. */
@@ -124,6 +130,7 @@ export class ZendeskClient implements ZendeskApi {
       auth: this.auth,
       limits: new Limits({
         accountPerMinute: opts.accountRatePerMinute ?? 200,
+        eventsPerMinute: opts.eventsRatePerMinute ?? 250,
         userUpsertPerSecond: opts.userUpsertPerSecond ?? 1,
         userUpsertPerUserPerMinute: opts.userUpsertPerUserPerMinute ?? 5,
         timeScale,
@@ -437,12 +444,14 @@ export class ZendeskClient implements ZendeskApi {
 
   // ---- events
 
-  async createUserEvent(userId: Id, event: UserEventInput): Promise<void> {
+  /** On the Events API's own per-minute budget, not the account's (see Limits). */
+  async createUserEvent(userId: Id, event: UserEventInput, profile?: UserProfileInput): Promise<void> {
     await this.exec.call({
       method: 'POST',
       path: `/api/v2/users/${userId}/events`,
       endpoint: 'users/{id}/events',
-      body: { event },
+      body: profile ? { profile, event } : { event },
+      eventsApi: true,
     });
   }
 }

@@ -41,6 +41,8 @@ export interface CallSpec {
   createsJob?: boolean;
   /** false for the OAuth token request itself. */
   auth?: boolean;
+  /** The Events API: paced on its own per-minute budget, its 429s stop only Events API calls. */
+  eventsApi?: boolean;
 }
 
 export interface Answer {
@@ -192,7 +194,11 @@ export class Executor {
 
   /** One HTTP attempt, after every limit let it through. */
   private async attempt(spec: CallSpec, authHeader: string | undefined): Promise<Attempt> {
-    const req: LimitedRequest = { upsertKey: spec.upsertKey, createsJob: spec.createsJob };
+    const req: LimitedRequest = {
+      upsertKey: spec.upsertKey,
+      createsJob: spec.createsJob,
+      eventsApi: spec.eventsApi,
+    };
     for (;;) {
       const wait = this.o.limits.check(req, this.o.now());
       if (wait) {
@@ -248,6 +254,7 @@ export class Executor {
         },
         sentAt,
         now,
+        req,
       );
       return { kind: 'answer', answer, sentAt };
     } catch (e) {
@@ -286,6 +293,7 @@ export class Executor {
    */
   private gateOf(spec: CallSpec, answer: HttpAnswer, info: ZendeskErrorInfo): Gate429 {
     if (info.code === 'TooManyJobs') return { scope: 'jobs' };
+    if (spec.eventsApi) return { scope: 'events' };
     const bucketHeader = answer.headers['zendesk-ratelimit-create-update-user'];
     const upsertText = /single unique user/i.test(answer.text);
     if (spec.upsertKey !== undefined && (bucketHeader !== undefined || upsertText)) {

@@ -225,7 +225,9 @@ describe('retries', () => {
   });
 
   it('403 on one endpoint is a reject (Forbidden): a capability, not the account', async () => {
-    const { clock, client } = setup(() => json(403, { error: 'Forbidden', description: 'You do not have access' }));
+    const { clock, client } = setup(() =>
+      json(403, { error: 'Forbidden', description: 'You do not have access' }),
+    );
     const err = (await clock
       .run(client.createField('user', { key: 'plan', type: 'text', title: 'Plan' }))
       .catch((e) => e)) as ZendeskError;
@@ -620,5 +622,67 @@ describe('reads', () => {
     await clock.run(client.updateUser(456, { name: 'x' }));
     const labels = events.filter((e) => e.kind === 'request').map((e) => e.endpoint);
     expect(labels).toEqual(['users/search', 'users/{id}/events', 'users/{id}']);
+  });
+});
+
+describe('Events API: its own budget', () => {
+  const EVENT = { type: 't', source: 's', properties: {} };
+  const PROFILE = { source: 's', type: 'customer', identifiers: [{ type: 'external_id', value: 'u1' }] };
+
+  it('sends the profile beside the event', async () => {
+    const { clock, transport, client } = setup(() => json(202, { status: 'received' }));
+    await clock.run(client.createUserEvent(123, EVENT, PROFILE));
+    expect(JSON.parse(transport.seen[0]!.req.body ?? '{}')).toEqual({ profile: PROFILE, event: EVENT });
+  });
+
+  it('paced on its own per-minute budget, learnt from its own X-Rate-Limit; the account budget is untouched', async () => {
+    const { clock, transport, client } = setup(
+      (req) =>
+        path(req).endsWith('/events')
+          ? json(202, { status: 'received' }, { 'x-rate-limit': '3', 'x-rate-limit-remaining': '2' })
+          : json(200, { user: USER }, { 'x-rate-limit': '700', 'x-rate-limit-remaining': '699' }),
+      { accountRatePerMinute: 10_000, eventsRatePerMinute: 1000 },
+    );
+    const t0 = clock.now();
+    // The first answer teaches a budget of 3/min: the 4th and 5th events wait for the window,
+    // while a user read made meanwhile goes at once.
+    await clock.run(client.createUserEvent(1, EVENT, PROFILE));
+    const read = (async () => {
+      await clock.sleep(1);
+      return client.showUser(7);
+    })();
+    await clock.run(
+      Promise.all([...[2, 3, 4, 5].map((id) => client.createUserEvent(id, EVENT, PROFILE)), read]),
+    );
+    const eventTimes = transport.seen.filter((s) => path(s.req).endsWith('/events')).map((s) => s.at - t0);
+    expect(eventTimes.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(eventTimes[3]).toBeGreaterThanOrEqual(60_000);
+    const readAt = transport.seen.find((s) => path(s.req) === '/api/v2/users/7')!.at - t0;
+    expect(readAt).toBe(1);
+  });
+
+  it('an Events API 429 holds Events API calls only', async () => {
+    let first = true;
+    const { clock, transport, client } = setup(async (req) => {
+      if (path(req).endsWith('/events') && first) {
+        first = false;
+        return json(
+          429,
+          { errors: [{ code: 'TooManyRequests', title: 'Too many requests' }] },
+          { 'retry-after': '30' },
+        );
+      }
+      return path(req).endsWith('/events') ? json(202, { status: 'received' }) : json(200, { user: USER });
+    });
+    const event = client.createUserEvent(1, EVENT, PROFILE);
+    const other = (async () => {
+      await clock.sleep(1);
+      return client.showUser(7);
+    })();
+    await clock.run(Promise.all([event, other]));
+    const userCall = transport.seen.find((s) => path(s.req) === '/api/v2/users/7')!;
+    const retried = transport.seen.filter((s) => path(s.req).endsWith('/events'))[1]!;
+    expect(userCall.at - transport.seen[0]!.at).toBeLessThan(1000);
+    expect(retried.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(30_000);
   });
 });

@@ -322,6 +322,7 @@ describe('track execution', () => {
           properties: { total: 30 },
           created_at: '2026-01-31T00:44:07.000Z',
         },
+        { source: 'shop', type: 'customer', identifiers: [{ type: 'external_id', value: 'u1' }] },
       ],
     ]);
   });

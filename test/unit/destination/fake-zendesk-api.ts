@@ -12,6 +12,7 @@ import type {
   OrganizationInput,
   UserEventInput,
   UserInput,
+  UserProfileInput,
   ZCustomField,
   ZMembership,
   ZOrganization,
@@ -49,7 +50,7 @@ export class FakeZendeskApi implements ZendeskApi {
   organizations: ZOrganization[] = [];
   memberships: ZMembership[] = [];
   fields: Record<FieldScope, ZCustomField[]> = { user: [], organization: [] };
-  events: { userId: Id; event: UserEventInput }[] = [];
+  events: { userId: Id; event: UserEventInput; profile?: UserProfileInput }[] = [];
   /** An agent's token: every field definition creation is refused with 403, as Zendesk does. */
   forbidFieldCreation = false;
   /** Errors to throw on the next call of a method (consumed in order). */
@@ -287,8 +288,10 @@ export class FakeZendeskApi implements ZendeskApi {
     this.memberships = this.memberships.filter((m) => m.id !== id);
   }
 
-  async createUserEvent(userId: Id, event: UserEventInput): Promise<void> {
-    this.record('createUserEvent', userId, event);
-    this.events.push({ userId, event });
+  async createUserEvent(userId: Id, event: UserEventInput, profile?: UserProfileInput): Promise<void> {
+    this.record('createUserEvent', userId, event, profile);
+    if (!profile)
+      throw new ZendeskError('reject', 'profile is required', { status: 400, code: 'InvalidValue' });
+    this.events.push({ userId, event, profile });
   }
 }
