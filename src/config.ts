@@ -57,6 +57,7 @@ export interface Config {
     removeUsersFromOrganization: boolean;
     allowOrganizationDeletes: boolean;
     eventSource: string;
+    eventsMonthlyAllowance: number;
   };
   http: { port: number; host: string };
   log: { level: LogLevel; format: LogFormat };
@@ -127,6 +128,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'ZENDESK_EVENT_SOURCE',
     'segment',
     'source of user events sent to the Events API ("zendesk" is reserved)',
+  ),
+  s(
+    'ZENDESK_EVENTS_MONTHLY_ALLOWANCE',
+    '750000',
+    'Events API events per month the plan allows (150000 Team/Growth, 350000 Professional, 750000 Enterprise, 3000000 Enterprise Plus); a warning at 80%, 90% and 100% of it',
   ),
   s('ZENDESK_CONCURRENCY', '8', 'Zendesk requests in flight at most'),
   s('ZENDESK_REQUEST_TIMEOUT_MS', '15000', 'Timeout of one Zendesk request, milliseconds'),
@@ -412,6 +418,7 @@ const PARSERS = {
     (v) => v.toLowerCase() !== 'zendesk',
     '"zendesk" is reserved by Zendesk',
   ),
+  ZENDESK_EVENTS_MONTHLY_ALLOWANCE: int(1, 1_000_000_000),
   ZENDESK_CONCURRENCY: int(1, 256),
   ZENDESK_REQUEST_TIMEOUT_MS: int(100, 600_000),
   ZENDESK_MAX_RETRY_TIME_MS: int(0, 86_400_000),
@@ -644,6 +651,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
       removeUsersFromOrganization: p.ZENDESK_REMOVE_USERS_FROM_ORGANIZATION!,
       allowOrganizationDeletes: p.ZENDESK_ALLOW_ORGANIZATION_DELETES!,
       eventSource: p.ZENDESK_EVENT_SOURCE!,
+      eventsMonthlyAllowance: p.ZENDESK_EVENTS_MONTHLY_ALLOWANCE!,
     },
     http: { port: p.HTTP_PORT!, host: p.HTTP_HOST! },
     log: { level: p.LOG_LEVEL!, format: p.LOG_FORMAT! },

@@ -3,6 +3,7 @@ import type { ZendeskApi } from '../zendesk/api.js';
 import { executePlan, type ExecuteDeps } from './execute.js';
 import { createFieldCatalogs, type FieldCatalogs } from './fields-catalog.js';
 import { naiveGateway } from './gateway.js';
+import { EventsAllowance } from './events-allowance.js';
 import { mergeKeyOf } from './merge.js';
 import { optimizedGateway, type BatchingOptions, type OptimizedGateway } from './optimized-gateway.js';
 import type { Outcome } from './outcome.js';
@@ -47,6 +48,8 @@ export interface Destination {
   readonly mode: DestinationMode;
   /** The batchers and caches of optimized mode (metrics and tests); null in naive mode. */
   readonly batching: OptimizedGateway['parts'] | null;
+  /** Events API events sent this month, against ZENDESK_EVENTS_MONTHLY_ALLOWANCE. */
+  readonly eventsAllowance: EventsAllowance;
 }
 
 export function createDestination(opts: {
@@ -55,6 +58,8 @@ export function createDestination(opts: {
   logger?: DestinationLogger;
   mode?: DestinationMode;
   batching?: BatchingOptions;
+  /** The clock of the monthly Events API count (tests). */
+  now?: () => number;
 }): Destination {
   const { api, settings, logger } = opts;
   const mode = opts.mode ?? 'optimized';
@@ -72,7 +77,12 @@ export function createDestination(opts: {
     },
   );
   const gateway = mode === 'naive' ? naiveGateway(api) : optimizedGateway(api, opts.batching);
-  const deps: ExecuteDeps = { api, fields, gateway };
+  const eventsAllowance = new EventsAllowance(
+    settings.eventsMonthlyAllowance ?? 750_000,
+    (message, meta) => logger?.warn(message, meta),
+    opts.now,
+  );
+  const deps: ExecuteDeps = { api, fields, gateway, onEventSent: () => eventsAllowance.record() };
   // mergeKey plans the event; the run reuses that plan instead of planning it again.
   const plans = new WeakMap<SegmentEvent, Plan>();
   const planOf = (event: SegmentEvent): Plan => {
@@ -97,6 +107,7 @@ export function createDestination(opts: {
   return {
     fields,
     mode,
+    eventsAllowance,
     batching: 'parts' in gateway ? (gateway as OptimizedGateway).parts : null,
     async process(event) {
       const outcome = await executePlan(planOf(event), deps);

@@ -25,6 +25,8 @@ export const METRIC_NAMES = {
   eventLatency: `${PREFIX}event_latency_seconds`,
   fieldValuesRejected: `${PREFIX}field_values_rejected_total`,
   fieldsNotCreated: `${PREFIX}fields_not_created_total`,
+  eventsApiEvents: `${PREFIX}events_api_events_total`,
+  eventsApiEventsThisMonth: `${PREFIX}events_api_events_this_month`,
 } as const;
 
 /** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
@@ -51,6 +53,8 @@ export interface Metrics {
   eventLatency: Histogram<'outcome'>;
   fieldValuesRejected: Counter<'field'>;
   fieldsNotCreated: Counter<'field'>;
+  eventsApiEvents: Counter;
+  eventsApiEventsThisMonth: Gauge<'month'>;
 }
 
 export interface MetricsOptions {
@@ -153,6 +157,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['field'],
       registers,
     }),
+    eventsApiEvents: new Counter({
+      name: METRIC_NAMES.eventsApiEvents,
+      help: 'Events the Zendesk Events API accepted (counted against the monthly allowance of the plan).',
+      registers,
+    }),
+    eventsApiEventsThisMonth: new Gauge({
+      name: METRIC_NAMES.eventsApiEventsThisMonth,
+      help: 'Events the Zendesk Events API accepted from this process in the current UTC month (label month=YYYY-MM); compare with ZENDESK_EVENTS_MONTHLY_ALLOWANCE.',
+      labelNames: ['month'],
+      registers,
+    }),
   };
 }
 
@@ -201,6 +216,21 @@ export function countFieldNotes(m: Metrics, notes: readonly string[] | undefined
     const counter = match[1] === 'field_rejected' ? m.fieldValuesRejected : m.fieldsNotCreated;
     counter.inc({ field: match[2]! });
   }
+}
+
+/**
+ * One event accepted by the Events API; `month` (YYYY-MM, UTC) and the running count of that month
+ * come from the caller. A new month replaces the previous month's series.
+ */
+export function countEventsApiEvent(
+  m: Metrics,
+  month: string,
+  sentThisMonth: number,
+  newMonth: boolean,
+): void {
+  m.eventsApiEvents.inc();
+  if (newMonth) m.eventsApiEventsThisMonth.reset();
+  m.eventsApiEventsThisMonth.set({ month }, sentThisMonth);
 }
 
 export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });

@@ -61,6 +61,7 @@ describe('defaults (SPEC section 6)', () => {
       removeUsersFromOrganization: false,
       allowOrganizationDeletes: false,
       eventSource: 'segment',
+      eventsMonthlyAllowance: 750000,
     });
     expect(c.http).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
@@ -170,6 +171,16 @@ describe('parsing values', () => {
     });
     expect(c.kafka.brokers).toEqual(['b1:9092', 'b2:9093']);
     expect(c.destination.trackEvents).toEqual(['Order Completed', 'Signed Up']);
+  });
+
+  it('ZENDESK_EVENTS_MONTHLY_ALLOWANCE: a plan figure is taken; 0, negative or fractional is refused', () => {
+    expect(
+      load({ ...MIN, ZENDESK_EVENTS_MONTHLY_ALLOWANCE: '3000000' }).destination.eventsMonthlyAllowance,
+    ).toBe(3_000_000);
+    for (const raw of ['0', '-5', '1.5', 'lots'])
+      expect(configError({ ...MIN, ZENDESK_EVENTS_MONTHLY_ALLOWANCE: raw }).variable).toBe(
+        'ZENDESK_EVENTS_MONTHLY_ALLOWANCE',
+      );
   });
 
   it.each(['localhost', 'b1:0', 'b1:99999', 'http://b1:9092', ',,'])('refuses broker list %j', (raw) => {
