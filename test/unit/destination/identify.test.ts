@@ -217,6 +217,76 @@ const rows: Row[] = [
       expect(notes(p).join()).toMatch(/timezone/);
     },
   },
+  // --- standard attributes spelled another way; permission attributes
+  {
+    name: '2.4 Email, time_zone, organization_id, Phone are the attributes, never custom fields',
+    event: identify({
+      userId: 'u1',
+      traits: { name: 'A', organization_id: 1, time_zone: 'Berlin', Email: 'a@x.io', Phone: '+4930123' },
+    }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({
+        external_id: 'u1',
+        email: 'a@x.io',
+        name: 'A',
+        organization_id: 1,
+        time_zone: 'Berlin',
+        phone: '+4930123',
+      });
+      expect(upsert(p).key).toEqual({ externalId: 'u1', email: 'a@x.io' });
+      expect(upsert(p).fields).toEqual([]);
+      expect(ops(p).some((o) => o.op === 'ensureFields')).toBe(false);
+    },
+  },
+  {
+    name: '2.4 EMAIL alone is enough to match; Time Zone and timeZone are the zone; Name is the name',
+    event: identify({ traits: { EMAIL: 'a@x.io', 'Time Zone': 'Europe/London', Name: 'Ada Lovelace' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({ email: 'a@x.io', name: 'Ada Lovelace', time_zone: 'London' });
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
+    name: '2.4 timezone and time_zone together: the canonical timezone is used, the other reported and not sent',
+    event: identify({ userId: 'u1', traits: { name: 'A', time_zone: 'Berlin', timezone: 'Europe/London' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.time_zone).toBe('London');
+      expect(upsert(p).fields).toEqual([]);
+      expect(notes(p).join()).toMatch(/time_zone.*timezone/);
+    },
+  },
+  {
+    name: '2.4 FirstName/LastName spelled otherwise make the name',
+    event: identify({ userId: 'u1', traits: { FirstName: 'Ada', 'Last Name': 'Lovelace' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.name).toBe('Ada Lovelace');
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
+    name: '2.4 permission attributes are never set from traits: role, custom_role_id, moderator, restricted_agent, suspended go to custom fields',
+    event: identify({
+      userId: 'u1',
+      traits: {
+        name: 'A',
+        role: 'admin',
+        customRoleId: 7,
+        moderator: true,
+        restricted_agent: false,
+        suspended: true,
+      },
+    }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({ external_id: 'u1', name: 'A' });
+      expect(upsert(p).fields.map((f) => f.key)).toEqual([
+        'role',
+        'custom_role_id',
+        'moderator',
+        'restricted_agent',
+        'suspended',
+      ]);
+    },
+  },
   // --- verified
   {
     name: '2.5 verified is not sent at all by default (false could unverify a verified user)',
