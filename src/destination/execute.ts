@@ -299,7 +299,12 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
       ctx.notes.push('company.remove: user not found; nothing removed');
       return;
     }
-    const orgIds = new Set((await findOrganizations(api, op.organization.externalId)).map((o) => o.id));
+    const externalId = op.organization.externalId;
+    const orgIds = new Set((await findOrganizations(api, externalId)).map((o) => o.id));
+    // No organization holds it as external id, and it is numeric: Zendesk's own organization id,
+    // as in Segment's own example (SPEC 2).
+    if (orgIds.size === 0 && /^\d+$/.test(externalId) && Number.isSafeInteger(Number(externalId)))
+      orgIds.add(Number(externalId));
     const memberships = orgIds.size === 0 ? [] : await api.listUserMemberships(userId);
     const targets = memberships.filter((m) => orgIds.has(m.organization_id));
     if (targets.length === 0) {

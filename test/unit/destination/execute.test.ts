@@ -217,6 +217,35 @@ describe('identify execution', () => {
       expect(api.memberships.map((m) => m.organization_id)).toEqual([keep.id]);
     });
 
+    it("a numeric id no organization holds as external id is Zendesk's own organization id (Segment's example)", async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const keep = api.addOrganization({ name: 'Keep', external_id: 'acme' });
+      const drop = api.addOrganization({ name: 'Drop' });
+      await api.createMembership(user.id, keep.id);
+      await api.createMembership(user.id, drop.id);
+      const out = await make({ removeUsersFromOrganization: true }).process({
+        type: 'identify',
+        userId: 'u1',
+        traits: { name: 'A', company: { id: drop.id, remove: true } },
+      });
+      expect(out).toEqual({ kind: 'delivered' });
+      expect(api.memberships.map((m) => m.organization_id)).toEqual([keep.id]);
+    });
+
+    it('a numeric id held as external id by an organization is that one, never a Zendesk id', async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const byZendeskId = api.addOrganization({ name: 'ById' });
+      const byExternal = api.addOrganization({ name: 'ByExt', external_id: String(byZendeskId.id) });
+      await api.createMembership(user.id, byZendeskId.id);
+      await api.createMembership(user.id, byExternal.id);
+      await make({ removeUsersFromOrganization: true }).process({
+        type: 'identify',
+        userId: 'u1',
+        traits: { name: 'A', company: { id: String(byZendeskId.id), remove: true } },
+      });
+      expect(api.memberships.map((m) => m.organization_id)).toEqual([byZendeskId.id]);
+    });
+
     it('not a member → delivered with a note', async () => {
       api.addOrganization({ name: 'Drop', external_id: '7' });
       const out = await make({ removeUsersFromOrganization: true }).process(event);
