@@ -255,6 +255,15 @@ export class ZendeskClient implements ZendeskApi {
     );
   }
 
+  /**
+   * GET users/me: who the credentials are. A 401, or a 403 here, is an account outage (the
+   * credential may do nothing). Without credentials Zendesk answers 200 "Anonymous user" with no id.
+   */
+  async showMe(): Promise<ZUser> {
+    const a = await this.exec.call({ method: 'GET', path: '/api/v2/users/me', endpoint: 'users/me' });
+    return field<ZUser>(a, 'user', 'users/me');
+  }
+
   async updateUser(id: Id, patch: UserInput): Promise<ZUser> {
     const a = await this.exec.call({
       method: 'PUT',

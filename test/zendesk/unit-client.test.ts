@@ -270,6 +270,11 @@ describe('authentication', () => {
         { kind: 'api-token', email: 'me@x.io', token: 'T' },
         `Basic ${Buffer.from('me@x.io/token:T').toString('base64')}`,
       ],
+      // As Segment's page has users write it: never `me@x.io/token/token:T`.
+      [
+        { kind: 'api-token', email: 'me@x.io/token', token: 'T' },
+        `Basic ${Buffer.from('me@x.io/token:T').toString('base64')}`,
+      ],
       [
         { kind: 'password', email: 'me@x.io', password: 'P' },
         `Basic ${Buffer.from('me@x.io:P').toString('base64')}`,
