@@ -86,6 +86,10 @@ function run(operation: Operation, ctx: Context): Promise<void> {
   }
 }
 
+/** Zendesk's own 404 (a reject): the thing is gone. A proxy's 404 is an outage and is rethrown. */
+const isGone = (err: unknown): boolean =>
+  isZendeskError(err) && err.status === 404 && err.action === 'reject';
+
 /** Only a `reject` is this event's fault; `retry`/`outage` and non-Zendesk errors propagate. */
 function rejection(err: unknown): ZendeskError | null {
   return isZendeskError(err) && err.action === 'reject' ? err : null;
@@ -316,7 +320,7 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
         await api.deleteMembership(m.id);
       } catch (err) {
         // Gone already (404) is what we wanted.
-        if (!(isZendeskError(err) && err.status === 404)) throw err;
+        if (!isGone(err)) throw err;
       }
     }
   } catch (err) {
@@ -358,7 +362,7 @@ async function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise
       try {
         await api.deleteOrganization(org.id);
       } catch (err) {
-        if (!(isZendeskError(err) && err.status === 404)) throw err;
+        if (!isGone(err)) throw err;
       }
     }
   } catch (err) {

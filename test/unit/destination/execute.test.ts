@@ -246,6 +246,23 @@ describe('identify execution', () => {
       expect(api.memberships.map((m) => m.organization_id)).toEqual([byZendeskId.id]);
     });
 
+    it("a proxy's 404 on the membership delete is an outage (rethrown), Zendesk's own 404 is 'gone already'", async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const drop = api.addOrganization({ name: 'Drop', external_id: '7' });
+      await api.createMembership(user.id, drop.id);
+      const d = make({ removeUsersFromOrganization: true });
+      api.failNext(
+        'deleteMembership',
+        new ZendeskError('outage', 'A 404 that is not from Zendesk', { status: 404, code: 'NotZendesk' }),
+      );
+      await expect(d.process(event)).rejects.toMatchObject({ action: 'outage', code: 'NotZendesk' });
+      api.failNext(
+        'deleteMembership',
+        new ZendeskError('reject', 'Not found', { status: 404, code: 'RecordNotFound' }),
+      );
+      expect(await d.process(event)).toEqual({ kind: 'delivered' });
+    });
+
     it('not a member → delivered with a note', async () => {
       api.addOrganization({ name: 'Drop', external_id: '7' });
       const out = await make({ removeUsersFromOrganization: true }).process(event);
