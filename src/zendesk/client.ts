@@ -43,8 +43,9 @@ export interface ZendeskClientOptions {
   /** Assumed budget before the first X-Rate-Limit answer (default 200). */
   accountRatePerMinute?: number;
   /**
-   * The Events API's own per-minute budget, assumed until an Events API answer's X-Rate-Limit
-   * tells the real one (default 250, the smallest plan's; Enterprise has 700).
+   * The Events API's own per-minute budget, assumed until an Events API answer's
+   * `zendesk-ratelimit-events` bucket tells the real one (default 250, the smallest plan's;
+   * Enterprise has 700).
    */
   eventsRatePerMinute?: number;
   /** Account-wide, user create_or_update / PUT users (default 1). */

@@ -19,6 +19,7 @@ import {
   type Gate429,
   type Limits,
   type LimitedRequest,
+  type RateHeaders,
   type Wait,
 } from './limits.js';
 import { backoffMs, RetryBudget, transientReason, type BackoffOptions, type Failure } from './retry.js';
@@ -246,16 +247,7 @@ export class Executor {
         status: answer.status,
         durationMs: now - sentAt,
       });
-      this.o.limits.observe(
-        {
-          limit: num(answer.headers['x-rate-limit']),
-          remaining: num(answer.headers['x-rate-limit-remaining']),
-          resetMs: seconds(answer.headers['ratelimit-reset']),
-        },
-        sentAt,
-        now,
-        req,
-      );
+      this.o.limits.observe(rateHeaders(answer, req), sentAt, now, req);
       return { kind: 'answer', answer, sentAt };
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
@@ -328,6 +320,30 @@ export class Executor {
     }
   }
 }
+
+/**
+ * The rate headers that describe the budget this request was booked in. Every answer carries the
+ * account's `X-Rate-Limit`; an Events API answer's own budget is its bucket header
+ * `zendesk-ratelimit-events: total=…; remaining=…; resets=…` (the account's numbers on it are only
+ * read, not spent by it, so they are not taken as the Events API's).
+ */
+function rateHeaders(answer: HttpAnswer, req: LimitedRequest): RateHeaders {
+  if (req.eventsApi) {
+    const b = parseBucketHeader(answer.headers[EVENTS_BUCKET_HEADER]);
+    return {
+      ...(b.total !== undefined ? { limit: b.total } : {}),
+      ...(b.remaining !== undefined ? { remaining: b.remaining } : {}),
+      ...(b.resets !== undefined ? { resetMs: b.resets * 1000 } : {}),
+    };
+  }
+  return {
+    limit: num(answer.headers['x-rate-limit']),
+    remaining: num(answer.headers['x-rate-limit-remaining']),
+    resetMs: seconds(answer.headers['ratelimit-reset']),
+  };
+}
+
+const EVENTS_BUCKET_HEADER = 'zendesk-ratelimit-events';
 
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

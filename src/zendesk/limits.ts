@@ -271,7 +271,8 @@ export type Gate429 =
 /**
  * Every limit a request must pass, together. Events API calls are paced on their own budget
  * (Zendesk gives the Profiles/Events API its own per-minute limit) and learn it from the
- * X-Rate-Limit headers of Events API answers; every other call books the account budget.
+ * `zendesk-ratelimit-events` bucket header of Events API answers; every other call books the
+ * account budget and teaches it with X-Rate-Limit.
  */
 export class Limits {
   readonly account: AccountBudget;

@@ -640,16 +640,26 @@ describe('Events API: its own budget', () => {
     expect(JSON.parse(transport.seen[0]!.req.body ?? '{}')).toEqual({ profile: PROFILE, event: EVENT });
   });
 
-  it('paced on its own per-minute budget, learnt from its own X-Rate-Limit; the account budget is untouched', async () => {
+  it('paced on its own per-minute budget, learnt from its zendesk-ratelimit-events bucket; the account budget is untouched', async () => {
     const { clock, transport, client } = setup(
       (req) =>
         path(req).endsWith('/events')
-          ? json(202, { status: 'received' }, { 'x-rate-limit': '3', 'x-rate-limit-remaining': '2' })
+          ? json(
+              202,
+              { status: 'received' },
+              // The account's headers are on every answer; the Events API's budget is its bucket.
+              {
+                'x-rate-limit': '700',
+                'x-rate-limit-remaining': '699',
+                'zendesk-ratelimit-events': 'total=3; remaining=2; resets=60',
+              },
+            )
           : json(200, { user: USER }, { 'x-rate-limit': '700', 'x-rate-limit-remaining': '699' }),
       { accountRatePerMinute: 10_000, eventsRatePerMinute: 1000 },
     );
     const t0 = clock.now();
-    // The first answer teaches a budget of 3/min: the 4th and 5th events wait for the window,
+    // The first answer's bucket teaches a budget of 3/min (not the account's 700 on the same answer):
+    // the 4th and 5th events wait for the window,
     // while a user read made meanwhile goes at once.
     await clock.run(client.createUserEvent(1, EVENT, PROFILE));
     const read = (async () => {
