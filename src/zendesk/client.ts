@@ -116,6 +116,8 @@ export class ZendeskClient implements ZendeskApi {
   private readonly transport: Transport;
   private readonly jobs: JobRunnerOptions;
   private bulk: boolean | undefined;
+  /** The first bulk call, while it is not known whether the account takes bulk calls. */
+  private bulkProbe: Promise<unknown> | undefined;
 
   constructor(opts: ZendeskClientOptions) {
     const now = opts.now ?? Date.now;
@@ -210,8 +212,22 @@ export class ZendeskClient implements ZendeskApi {
         status: 403,
         code: 'BulkImportsDisabled',
       });
+    if (this.bulk === undefined && this.bulkProbe !== undefined) {
+      // Not known yet whether this account takes bulk calls: wait for the first one to answer,
+      // so an account with bulk imports off costs one refused call, not one per batch in flight.
+      await this.bulkProbe.catch(() => {});
+      return this.runBulk(create, total);
+    }
+    const run = runJob(this.jobs, create, total);
+    if (this.bulk === undefined) {
+      const probe = run.finally(() => {
+        if (this.bulkProbe === probe) this.bulkProbe = undefined;
+      });
+      this.bulkProbe = probe;
+      probe.catch(() => {});
+    }
     try {
-      const results = await runJob(this.jobs, create, total);
+      const results = await run;
       this.bulk = true;
       return results;
     } catch (e) {

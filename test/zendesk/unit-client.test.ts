@@ -528,6 +528,18 @@ describe('bulk jobs', () => {
     expect(client.bulkEnabled).toBe(false);
   });
 
+  it('until the first bulk call has answered, concurrent ones wait for it: bulk imports off costs one refused call', async () => {
+    const { clock, transport, client } = setup(async () => {
+      await clock.sleep(50);
+      return json(403, { error: 'Forbidden' });
+    });
+    const errs = await clock.run(
+      Promise.all([1, 2, 3].map(() => client.createOrUpdateManyUsers([{ name: 'a' }]).catch((e) => e))),
+    );
+    for (const err of errs) expect(err).toMatchObject({ action: 'reject', code: 'BulkImportsDisabled' });
+    expect(transport.seen).toHaveLength(1);
+  });
+
   it('TooManyJobs waits its Retry-After; never more than maxJobs of ours at once', async () => {
     let running = 0;
     let maxRunning = 0;
