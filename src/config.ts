@@ -59,6 +59,7 @@ export interface Config {
     removeUsersFromOrganization: boolean;
     allowOrganizationDeletes: boolean;
     eventSource: string;
+    eventsMonthlyAllowance: number;
   };
   http: { port: number; host: string };
   log: { level: LogLevel; format: LogFormat };
@@ -116,11 +117,24 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('ZENDESK_OAUTH_TOKEN', null, 'OAuth access token (preferred authentication)', true),
   s('ZENDESK_OAUTH_CLIENT_ID', null, 'OAuth client id for the client-credentials grant'),
   s('ZENDESK_OAUTH_CLIENT_SECRET', null, 'OAuth client secret for the client-credentials grant', true),
-  s('ZENDESK_EMAIL', null, 'Agent email for API-token or password authentication'),
+  s(
+    'ZENDESK_EMAIL',
+    null,
+    'Agent email for API-token or password authentication (agent@example.com/token, as Segment writes it, is accepted)',
+  ),
   s('ZENDESK_API_TOKEN', null, 'API token (Zendesk retires API tokens on 2027-04-30)', true),
-  s('ZENDESK_PASSWORD', null, 'Agent password (switched off by Zendesk; last resort)', true),
+  s(
+    'ZENDESK_PASSWORD',
+    null,
+    'Agent password (switched off by Zendesk; last resort); with ZENDESK_EMAIL ending in /token it is an API token',
+    true,
+  ),
   s('ZENDESK_TRACK_EVENTS', '', 'Comma-separated allow-list of track event names sent to the Events API'),
-  s('ZENDESK_CREATE_USERS_AS_VERIFIED', 'false', 'verified flag sent on every user upsert'),
+  s(
+    'ZENDESK_CREATE_USERS_AS_VERIFIED',
+    'false',
+    'Send verified: true on every user upsert; when off, verified is not sent at all (never false)',
+  ),
   s(
     'ZENDESK_SEND_GROUP_CALLS_WITHOUT_USER_ID',
     'false',
@@ -132,6 +146,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'ZENDESK_EVENT_SOURCE',
     'segment',
     'source of user events sent to the Events API ("zendesk" is reserved)',
+  ),
+  s(
+    'ZENDESK_EVENTS_MONTHLY_ALLOWANCE',
+    '750000',
+    'Events API events per month the plan allows (150000 Team/Growth, 350000 Professional, 750000 Enterprise, 3000000 Enterprise Plus); a warning at 80%, 90% and 100% of it',
   ),
   s('ZENDESK_CONCURRENCY', '8', 'Zendesk requests in flight at most'),
   s('ZENDESK_REQUEST_TIMEOUT_MS', '15000', 'Timeout of one Zendesk request, milliseconds'),
@@ -411,7 +430,15 @@ const PARSERS = {
   ZENDESK_OAUTH_TOKEN: nonEmpty,
   ZENDESK_OAUTH_CLIENT_ID: nonEmpty,
   ZENDESK_OAUTH_CLIENT_SECRET: nonEmpty,
-  ZENDESK_EMAIL: z.string().regex(EMAIL, 'expected an email address'),
+  // Segment's page asks for `agent@example.com/token`: the suffix says "API token", it is not part
+  // of the address (the client adds it itself), so it is taken off and remembered.
+  ZENDESK_EMAIL: z
+    .string()
+    .transform((v) => {
+      const m = /^(.*?)\s*\/\s*token$/i.exec(v);
+      return m ? { address: m[1]!, tokenSuffix: true } : { address: v, tokenSuffix: false };
+    })
+    .refine((e) => EMAIL.test(e.address), 'expected an email address (optionally followed by /token)'),
   ZENDESK_API_TOKEN: nonEmpty,
   ZENDESK_PASSWORD: nonEmpty,
   ZENDESK_TRACK_EVENTS: commaList,
@@ -423,6 +450,7 @@ const PARSERS = {
     (v) => v.toLowerCase() !== 'zendesk',
     '"zendesk" is reserved by Zendesk',
   ),
+  ZENDESK_EVENTS_MONTHLY_ALLOWANCE: int(1, 1_000_000_000),
   ZENDESK_CONCURRENCY: int(1, 256),
   ZENDESK_REQUEST_TIMEOUT_MS: int(100, 600_000),
   ZENDESK_MAX_RETRY_TIME_MS: int(0, 86_400_000),
@@ -500,7 +528,8 @@ function pickAuth(p: Parsed, problems: Problems, warnings: string[]): ZendeskAut
     ignored(['ZENDESK_API_TOKEN', 'ZENDESK_PASSWORD'], 'ZENDESK_OAUTH_CLIENT_ID/SECRET');
     return { kind: 'oauth-client', clientId, clientSecret };
   }
-  const { ZENDESK_EMAIL: email, ZENDESK_API_TOKEN: token, ZENDESK_PASSWORD: password } = p;
+  const { ZENDESK_API_TOKEN: token, ZENDESK_PASSWORD: password } = p;
+  const email = p.ZENDESK_EMAIL?.address;
   if (token || password) {
     if (!email) {
       problems.rule('ZENDESK_EMAIL', `required with ${token ? 'ZENDESK_API_TOKEN' : 'ZENDESK_PASSWORD'}`);
@@ -512,6 +541,13 @@ function pickAuth(p: Parsed, problems: Problems, warnings: string[]): ZendeskAut
         'ZENDESK_API_TOKEN: Zendesk retires API tokens on 2027-04-30; move to ZENDESK_OAUTH_TOKEN or ZENDESK_OAUTH_CLIENT_ID/SECRET',
       );
       return { kind: 'api-token', email, token };
+    }
+    if (p.ZENDESK_EMAIL?.tokenSuffix) {
+      // `email/token` + a secret is API-token authentication, whatever variable holds the secret.
+      warnings.push(
+        'ZENDESK_PASSWORD holds an API token (ZENDESK_EMAIL ends in /token): Zendesk retires API tokens on 2027-04-30; move it to ZENDESK_API_TOKEN now and to ZENDESK_OAUTH_TOKEN or ZENDESK_OAUTH_CLIENT_ID/SECRET before then',
+      );
+      return { kind: 'api-token', email, token: password! };
     }
     warnings.push(
       'ZENDESK_PASSWORD: Zendesk has switched password authentication off, expect 401; use ZENDESK_OAUTH_TOKEN or ZENDESK_OAUTH_CLIENT_ID/SECRET',
@@ -657,6 +693,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
       removeUsersFromOrganization: p.ZENDESK_REMOVE_USERS_FROM_ORGANIZATION!,
       allowOrganizationDeletes: p.ZENDESK_ALLOW_ORGANIZATION_DELETES!,
       eventSource: p.ZENDESK_EVENT_SOURCE!,
+      eventsMonthlyAllowance: p.ZENDESK_EVENTS_MONTHLY_ALLOWANCE!,
     },
     http: { port: p.HTTP_PORT!, host: p.HTTP_HOST! },
     log: { level: p.LOG_LEVEL!, format: p.LOG_FORMAT! },

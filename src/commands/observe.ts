@@ -2,6 +2,8 @@ import {
   addRateLimitWait,
   countConsumed,
   countDeadLetter,
+  countEventsApiEvent,
+  countFieldNotes,
   countRetry,
   observeEventLatency,
   observeZendeskRequest,
@@ -15,6 +17,7 @@ import {
   type Metrics,
 } from '../ops/metrics.js';
 import type { PipelineObserver } from '../pipeline/types.js';
+import { EventsAllowance } from '../destination/events-allowance.js';
 
 /** The pipeline's reports → Prometheus metrics. */
 export function observePipeline(m: Metrics): PipelineObserver {
@@ -32,6 +35,7 @@ export function observePipeline(m: Metrics): PipelineObserver {
     consumed: (topic) => countConsumed(m, topic),
     outcome: (o, src) => {
       recordOutcome(m, o);
+      if (o.kind === 'delivered') countFieldNotes(m, (o as { notes?: string[] }).notes);
       observeEventLatency(m, o, Number(src.timestamp));
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
@@ -60,16 +64,34 @@ export function observePipeline(m: Metrics): PipelineObserver {
   };
 }
 
+/** Events API routes, as the client labels them. */
+const EVENTS_API_ENDPOINT = /^(users\/\{id\}|user_profiles(\/\{id\})?)\/events$/;
+
 /** The Zendesk client's hooks → Prometheus metrics (endpoints are route templates, never ids or emails). */
-export function observeClient(m: Metrics) {
+export function observeClient(m: Metrics, now: () => number = Date.now) {
+  // Events the Events API accepted this UTC month (the allowance is counted in events per month).
+  const events = new EventsAllowance(Number.POSITIVE_INFINITY, undefined, now);
+  let month = '';
   return {
-    onRequest: (r: { endpoint: string; method: string; status: number | string; durationMs: number }) =>
+    onRequest: (r: { endpoint: string; method: string; status: number | string; durationMs: number }) => {
       observeZendeskRequest(m, {
         path: r.endpoint,
         method: r.method,
         status: typeof r.status === 'number' ? r.status : 'error',
         seconds: r.durationMs / 1000,
-      }),
+      });
+      if (
+        typeof r.status === 'number' &&
+        r.status >= 200 &&
+        r.status < 300 &&
+        EVENTS_API_ENDPOINT.test(r.endpoint)
+      ) {
+        events.record();
+        const newMonth = events.month !== month;
+        month = events.month;
+        countEventsApiEvent(m, month, events.sent, newMonth);
+      }
+    },
     onRetry: (r: { endpoint: string; reason: string }) => countRetry(m, r.endpoint, r.reason),
     onRateLimitWait: (r: { scope: string; ms: number }) => addRateLimitWait(m, r.scope, r.ms / 1000),
   };

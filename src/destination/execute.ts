@@ -23,6 +23,8 @@ export interface ExecuteDeps {
   fields: FieldCatalogs;
   /** How upserts, look-ups and links reach Zendesk; default one request per operation. */
   gateway?: ZendeskGateway;
+  /** Zendesk accepted one Events API event (counted against the monthly allowance). */
+  onEventSent?: () => void;
 }
 
 /** What one plan's operations learned so far: Zendesk ids of what they touched. */
@@ -32,6 +34,8 @@ interface Context {
   notes: string[];
   userId: Id | null;
   organizations: Map<string, Id>;
+  /** Lower-cased keys, by scope, whose definitions Zendesk refused to create for this event. */
+  notCreated: Record<FieldScope, Set<string>>;
 }
 
 /** An operation ends the plan early with this outcome (a rejection Zendesk or a lookup decided). */
@@ -52,6 +56,7 @@ export async function executePlan(plan: Plan, deps: ExecuteDeps): Promise<Outcom
     notes: [...plan.notes],
     userId: null,
     organizations: new Map(),
+    notCreated: { user: new Set(), organization: new Set() },
   };
   try {
     for (const operation of plan.operations) await run(operation, ctx);
@@ -81,6 +86,10 @@ function run(operation: Operation, ctx: Context): Promise<void> {
   }
 }
 
+/** Zendesk's own 404 (a reject): the thing is gone. A proxy's 404 is an outage and is rethrown. */
+const isGone = (err: unknown): boolean =>
+  isZendeskError(err) && err.status === 404 && err.action === 'reject';
+
 /** Only a `reject` is this event's fault; `retry`/`outage` and non-Zendesk errors propagate. */
 function rejection(err: unknown): ZendeskError | null {
   return isZendeskError(err) && err.action === 'reject' ? err : null;
@@ -95,14 +104,30 @@ function fromZendesk(reason: Parameters<typeof rejected>[0], message: string, er
   return new Stop(rejected(reason, message, extra));
 }
 
+/** A 403 on one endpoint: a capability this account or role lacks (SPEC 1a), not an outage. */
+export function isForbidden(err: ZendeskError): boolean {
+  return err.status === 403 && err.code !== 'BulkImportsDisabled';
+}
+
 function otherRejection(what: string, err: ZendeskError): Stop {
   const said = redactEmails(err.message);
-  return fromZendesk('rejected_by_zendesk', `Zendesk refused to ${what}: ${said}`, err);
+  return fromZendesk(
+    isForbidden(err) ? 'forbidden' : 'rejected_by_zendesk',
+    `Zendesk refused to ${what}: ${said}`,
+    err,
+  );
 }
 
 async function ensureFields(op: EnsureFields, ctx: Context): Promise<void> {
   try {
-    await ctx.deps.fields[op.scope].ensure(op.fields);
+    const held = await ctx.deps.fields[op.scope].ensure(op.fields);
+    // Not created (403 for an agent, or refused): left out of the upsert, the rest is delivered.
+    for (const d of op.fields) {
+      const id = d.key.toLowerCase();
+      if (held.has(id) || ctx.notCreated[op.scope].has(id)) continue;
+      ctx.notCreated[op.scope].add(id);
+      ctx.notes.push(`field_not_created:${d.key}`);
+    }
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;
@@ -123,18 +148,104 @@ async function fieldValues(
   writes: FieldWrite[],
   optional: FieldWrite[],
   ctx: Context,
+  refused: ReadonlySet<string> = new Set(),
 ): Promise<Record<string, unknown> | undefined> {
   if (writes.length === 0 && optional.length === 0) return undefined;
   const catalog: Map<string, ZCustomField> = await ctx.deps.fields[scope].all();
   const out: Record<string, unknown> = {};
   for (const write of [...writes, ...optional]) {
-    const definition = catalog.get(write.key.toLowerCase());
+    const id = write.key.toLowerCase();
+    if (refused.has(id)) continue;
+    const definition = catalog.get(id);
     if (definition) out[definition.key] = valueForType(write, definition.type);
-    else if (write.value !== null && !optional.includes(write)) {
+    else if (write.value !== null && !optional.includes(write) && !ctx.notCreated[scope].has(id)) {
       ctx.notes.push(`${scope} field "${write.key}" does not exist; value not sent`);
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Attributes of our own (not custom fields): Zendesk refusing one of these refuses the event. */
+const ATTRIBUTE_KEYS = new Set([
+  'email',
+  'name',
+  'external_id',
+  'phone',
+  'time_zone',
+  'organization_id',
+  'verified',
+  'domain_names',
+  'tags',
+  'id',
+]);
+const CUSTOM_CONTAINERS = new Set(['user_fields', 'organization_fields', 'custom_fields', 'base']);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function mentions(text: string, key: string): boolean {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_@.])${escaped}($|[^A-Za-z0-9_@])`, 'i').test(text);
+}
+
+/**
+ * The custom fields (of the keys sent) that a refusal names: a 422 (or a refused bulk item) whose
+ * details are keyed by the field (`plan_tier`, `user_fields.plan_tier`), or keyed by the container
+ * (`user_fields`) or a plain text that names the key. Empty when the refusal names none of them,
+ * or when it also names one of our attributes (an invalid email must dead-letter the event).
+ */
+export function rejectedFieldKeys(err: ZendeskError, sent: readonly string[]): string[] {
+  if (err.status !== undefined && err.status !== 422 && err.status !== 400) return [];
+  const byId = new Map(sent.map((k) => [k.toLowerCase(), k]));
+  const found = new Set<string>();
+  const searchText = (text: string) => {
+    for (const k of sent) if (mentions(text, k)) found.add(k);
+  };
+  const details = err.details;
+  if (isObject(details)) {
+    for (const [rawKey, value] of Object.entries(details)) {
+      const key = rawKey.replace(/^(user_fields|organization_fields|custom_fields)\./, '').toLowerCase();
+      const field = byId.get(key);
+      if (field !== undefined) found.add(field);
+      else if (CUSTOM_CONTAINERS.has(key)) searchText(JSON.stringify(value));
+      else if (ATTRIBUTE_KEYS.has(key)) return [];
+      else searchText(`${rawKey} ${JSON.stringify(value)}`);
+    }
+  } else if (details !== undefined && details !== null) {
+    searchText(typeof details === 'string' ? details : JSON.stringify(details));
+  } else {
+    searchText(err.message);
+  }
+  return [...found];
+}
+
+/**
+ * Runs an upsert; when Zendesk refuses custom field values (and only those), runs it again without
+ * them, noting `field_rejected:<key>` for each: one refused value never sinks the event (SPEC 2).
+ * Each round leaves out at least one more field, so this ends.
+ */
+async function withoutRefusedFields<T>(
+  scope: FieldScope,
+  writes: FieldWrite[],
+  optional: FieldWrite[],
+  ctx: Context,
+  send: (fields: Record<string, unknown> | undefined) => Promise<T>,
+): Promise<T> {
+  const refused = new Set<string>();
+  for (;;) {
+    const fields = await fieldValues(scope, writes, optional, ctx, refused);
+    try {
+      return await send(fields);
+    } catch (err) {
+      const r = rejection(err);
+      if (!r || fields === undefined || isDuplicateValue(r)) throw err;
+      const named = rejectedFieldKeys(r, Object.keys(fields));
+      if (named.length === 0) throw err;
+      for (const key of named) {
+        refused.add(key.toLowerCase());
+        ctx.notes.push(`field_rejected:${key}`);
+      }
+    }
+  }
 }
 
 function isDuplicateValue(err: ZendeskError): boolean {
@@ -166,10 +277,9 @@ async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
       );
     }
   }
-  const user_fields = await fieldValues('user', op.fields, op.nameFields, ctx);
   try {
-    ctx.userId = await gateway.upsertUser(
-      user_fields ? { ...op.attributes, user_fields } : { ...op.attributes },
+    ctx.userId = await withoutRefusedFields('user', op.fields, op.nameFields, ctx, (user_fields) =>
+      gateway.upsertUser(user_fields ? { ...op.attributes, user_fields } : { ...op.attributes }),
     );
   } catch (err) {
     const r = rejection(err);
@@ -193,7 +303,12 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
       ctx.notes.push('company.remove: user not found; nothing removed');
       return;
     }
-    const orgIds = new Set((await findOrganizations(api, op.organization.externalId)).map((o) => o.id));
+    const externalId = op.organization.externalId;
+    const orgIds = new Set((await findOrganizations(api, externalId)).map((o) => o.id));
+    // No organization holds it as external id, and it is numeric: Zendesk's own organization id,
+    // as in Segment's own example (SPEC 2).
+    if (orgIds.size === 0 && /^\d+$/.test(externalId) && Number.isSafeInteger(Number(externalId)))
+      orgIds.add(Number(externalId));
     const memberships = orgIds.size === 0 ? [] : await api.listUserMemberships(userId);
     const targets = memberships.filter((m) => orgIds.has(m.organization_id));
     if (targets.length === 0) {
@@ -205,7 +320,7 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
         await api.deleteMembership(m.id);
       } catch (err) {
         // Gone already (404) is what we wanted.
-        if (!(isZendeskError(err) && err.status === 404)) throw err;
+        if (!isGone(err)) throw err;
       }
     }
   } catch (err) {
@@ -216,10 +331,11 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
 }
 
 async function upsertOrganization(op: UpsertOrganization, ctx: Context): Promise<void> {
-  const organization_fields = await fieldValues('organization', op.fields, [], ctx);
   try {
-    const id = await ctx.gateway.upsertOrganization(
-      organization_fields ? { ...op.attributes, organization_fields } : { ...op.attributes },
+    const id = await withoutRefusedFields('organization', op.fields, [], ctx, (organization_fields) =>
+      ctx.gateway.upsertOrganization(
+        organization_fields ? { ...op.attributes, organization_fields } : { ...op.attributes },
+      ),
     );
     ctx.organizations.set(op.key.externalId, id);
   } catch (err) {
@@ -246,7 +362,7 @@ async function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise
       try {
         await api.deleteOrganization(org.id);
       } catch (err) {
-        if (!(isZendeskError(err) && err.status === 404)) throw err;
+        if (!isGone(err)) throw err;
       }
     }
   } catch (err) {
@@ -292,7 +408,8 @@ async function sendUserEvent(op: SendUserEvent, ctx: Context): Promise<void> {
     if (userId === null) {
       throw new Stop(rejected(op.onFailure.userNotFound, 'Zendesk holds no user with this userId'));
     }
-    await api.createUserEvent(userId, op.event);
+    await api.createUserEvent(userId, op.event, op.profile);
+    ctx.deps.onEventSent?.();
   } catch (err) {
     const r = rejection(err);
     if (!r) throw err;

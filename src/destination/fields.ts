@@ -87,7 +87,9 @@ export function inferField(value: FieldScalar | null): {
 } {
   if (value === null) return { type: null, value: null };
   if (typeof value === 'boolean') return { type: 'checkbox', value };
-  if (typeof value === 'number') return { type: Number.isSafeInteger(value) ? 'integer' : 'decimal', value };
+  // Any number is decimal: JSON does not tell 10 from 10.0, and an integer field made from a
+  // first value of 10 would refuse the 9.99 that follows.
+  if (typeof value === 'number') return { type: 'decimal', value };
   // An empty string means "no value": clear the field, but never create a definition for it.
   if (value.trim() === '') return { type: null, value: null };
   const date = isoDate(value);

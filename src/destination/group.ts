@@ -5,7 +5,15 @@ import { customFields } from './fields.js';
 import { definitionsFor } from './identify.js';
 import { finalPlan, operationsPlan, type Operation, type Plan } from './plan.js';
 import type { DestinationSettings } from './settings.js';
-import { asObject, idString, nonEmptyString } from './values.js';
+import { asObject, canonicalTraits, idString, nonEmptyString } from './values.js';
+
+/** snake_case spellings of the organization attributes → the trait read: `domain_names` is `domainNames`. */
+const GROUP_SPELLINGS: Readonly<Record<string, string>> = {
+  name: 'name',
+  domain_names: 'domainNames',
+  tags: 'tags',
+  deleted: 'deleted',
+};
 
 /**
  * Traits with their own organization attribute (or meaning): never custom fields. `url` is not
@@ -25,7 +33,10 @@ export function planGroup(event: SegmentEvent, settings: DestinationSettings): P
     );
   }
   // Only the group's own traits: context.traits describe the user, not the organization.
-  const traits = asObject(event.traits) ?? {};
+  const { traits, problems: spellingProblems } = canonicalTraits(
+    asObject(event.traits) ?? {},
+    GROUP_SPELLINGS,
+  );
   const key = { externalId: groupId };
 
   if (traits.deleted === true || traits.deleted === 'true') {
@@ -40,7 +51,7 @@ export function planGroup(event: SegmentEvent, settings: DestinationSettings): P
     return operationsPlan([{ op: 'deleteOrganization', key }]);
   }
 
-  const notes: string[] = [];
+  const notes: string[] = [...spellingProblems];
   const attributes: Omit<OrganizationInput, 'organization_fields' | 'id'> = { external_id: groupId };
   const name = nonEmptyString(traits.name);
   if (name !== null) attributes.name = name;

@@ -13,7 +13,24 @@ import {
 } from './plan.js';
 import type { DestinationSettings } from './settings.js';
 import { toZendeskTimeZone } from './timezones.js';
-import { asObject, idString, nonEmptyString } from './values.js';
+import { asObject, canonicalTraits, idString, nonEmptyString } from './values.js';
+
+/**
+ * snake_case spellings of the standard attributes → the trait the planner reads (SPEC 2):
+ * `Email`, `time_zone`, `organization_id`, `Phone` are those attributes, never custom fields.
+ * Permission attributes (role, custom_role_id, moderator, restricted_agent, suspended …) are
+ * deliberately absent: no trait sets them; such keys go to custom fields like any other.
+ */
+const USER_SPELLINGS: Readonly<Record<string, string>> = {
+  email: 'email',
+  name: 'name',
+  phone: 'phone',
+  time_zone: 'timezone',
+  timezone: 'timezone',
+  organization_id: 'organizationId',
+  first_name: 'firstName',
+  last_name: 'lastName',
+};
 
 /** Traits with their own Zendesk attribute (or consumed otherwise): never custom fields. */
 const NOT_CUSTOM: ReadonlySet<string> = new Set([
@@ -29,7 +46,8 @@ const NOT_CUSTOM: ReadonlySet<string> = new Set([
 /** identify → upsert a Zendesk user (SPEC section 2). */
 export function planIdentify(event: SegmentEvent, settings: DestinationSettings): Plan {
   // Traits from `traits`, falling back to `context.traits` only when `traits` is absent.
-  const traits = asObject(event.traits) ?? asObject(asObject(event.context)?.traits) ?? {};
+  const given = asObject(event.traits) ?? asObject(asObject(event.context)?.traits) ?? {};
+  const { traits, problems: spellingProblems } = canonicalTraits(given, USER_SPELLINGS);
   const userId = idString(event.userId);
   const email = nonEmptyString(traits.email);
   if (userId === null && email === null) {
@@ -37,7 +55,7 @@ export function planIdentify(event: SegmentEvent, settings: DestinationSettings)
       rejected('invalid_event', 'identify needs a userId or traits.email to match a Zendesk user'),
     );
   }
-  const notes: string[] = [];
+  const notes: string[] = [...spellingProblems];
   if (traits.email !== undefined && traits.email !== null && email === null) {
     notes.push('traits.email is not a usable string; not sent');
   }
@@ -53,7 +71,8 @@ export function planIdentify(event: SegmentEvent, settings: DestinationSettings)
   mapTimeZone(traits.timezone, attributes, notes);
   const phone = idString(traits.phone);
   if (phone !== null) attributes.phone = phone;
-  attributes.verified = settings.createUsersAsVerified;
+  // Only ever `true`: `verified: false` on an update can unverify a user Zendesk had verified.
+  if (settings.createUsersAsVerified) attributes.verified = true;
 
   const custom = customFields(traits, NOT_CUSTOM);
   notes.push(...custom.problems);

@@ -3,6 +3,7 @@ import type { ZendeskApi } from '../zendesk/api.js';
 import { executePlan, type ExecuteDeps } from './execute.js';
 import { createFieldCatalogs, type FieldCatalogs } from './fields-catalog.js';
 import { naiveGateway } from './gateway.js';
+import { EventsAllowance } from './events-allowance.js';
 import { mergeKeyOf } from './merge.js';
 import { optimizedGateway, type BatchingOptions, type OptimizedGateway } from './optimized-gateway.js';
 import type { Destination } from './contract.js';
@@ -47,6 +48,8 @@ export interface ZendeskDestination extends Destination {
   readonly mode: DestinationMode;
   /** The batchers and caches of optimized mode (metrics and tests); null in naive mode. */
   readonly batching: OptimizedGateway['parts'] | null;
+  /** Events API events sent this month, against ZENDESK_EVENTS_MONTHLY_ALLOWANCE. */
+  readonly eventsAllowance: EventsAllowance;
 }
 
 export function createDestination(opts: {
@@ -55,15 +58,31 @@ export function createDestination(opts: {
   logger?: DestinationLogger;
   mode?: DestinationMode;
   batching?: BatchingOptions;
+  /** The clock of the monthly Events API count (tests). */
+  now?: () => number;
 }): ZendeskDestination {
   const { api, settings, logger } = opts;
   const mode = opts.mode ?? 'optimized';
   checkSettings(settings);
-  const fields = createFieldCatalogs(api, (scope, field) =>
-    logger?.debug('created custom field definition', { scope, key: field.key, type: field.type }),
+  const fields = createFieldCatalogs(
+    api,
+    (scope, field) =>
+      logger?.debug('created custom field definition', { scope, key: field.key, type: field.type }),
+    {
+      onCreationRefused: (scope) =>
+        logger?.warn(
+          'Zendesk refused to create a custom field definition (403: only admins may): new fields are left out of upserts (note field_not_created), the rest is delivered; creation is tried again in 10 minutes',
+          { scope },
+        ),
+    },
   );
   const gateway = mode === 'naive' ? naiveGateway(api) : optimizedGateway(api, opts.batching);
-  const deps: ExecuteDeps = { api, fields, gateway };
+  const eventsAllowance = new EventsAllowance(
+    settings.eventsMonthlyAllowance ?? 750_000,
+    (message, meta) => logger?.warn(message, meta),
+    opts.now,
+  );
+  const deps: ExecuteDeps = { api, fields, gateway, onEventSent: () => eventsAllowance.record() };
   // mergeKey plans the event; the run reuses that plan instead of planning it again.
   const plans = new WeakMap<SegmentEvent, Plan>();
   const planOf = (event: SegmentEvent): Plan => {
@@ -93,7 +112,7 @@ export function createDestination(opts: {
   const outcomeOfError = (e: unknown, events: SegmentEvent[]): Outcome => {
     if (isRetriable(e)) throw e;
     if (e instanceof ZendeskError)
-      return rejected('rejected_by_zendesk', e.message, {
+      return rejected(e.status === 403 ? 'forbidden' : 'rejected_by_zendesk', e.message, {
         status: e.status,
         details: e.details,
         attempts: e.attempts,
@@ -121,6 +140,7 @@ export function createDestination(opts: {
   return {
     fields,
     mode,
+    eventsAllowance,
     batching: 'parts' in gateway ? (gateway as OptimizedGateway).parts : null,
     process,
     mergeKey(event) {

@@ -12,6 +12,7 @@ export type RejectReason =
   | 'ambiguous_organization' // organization name taken by another organization
   | 'user_not_found' // group/track for a user Zendesk does not hold
   | 'unsupported' // asked for something switched off (e.g. deleted: true without allowOrganizationDeletes)
+  | 'forbidden' // Zendesk answered 403 on an endpoint this account or role may not use (e.g. Events API off)
   | 'rejected_by_zendesk' // any other 4xx Zendesk answered for this event
   | 'retries_exhausted' // transient errors outlasted the retry budget
   | 'internal_error'; // a defect of ours met this event; dead-lettered so the stream goes on, logged as an error

@@ -5,6 +5,7 @@ import type {
   OrganizationInput,
   UserEventInput,
   UserInput,
+  UserProfileInput,
 } from '../zendesk/api.js';
 import type { FieldWrite } from './fields.js';
 
@@ -89,6 +90,8 @@ export interface SendUserEvent {
   op: 'sendUserEvent';
   user: { externalId: string };
   event: UserEventInput;
+  /** Required by Zendesk beside the event, on both routes (SPEC 4). */
+  profile: UserProfileInput;
   onFailure: { userNotFound: RejectReason };
 }
 

@@ -12,6 +12,8 @@ export interface DestinationSettings {
   allowOrganizationDeletes: boolean;
   /** Events API `source`; "zendesk" is reserved by Zendesk. */
   eventSource: string;
+  /** Events API events per month the plan allows; a warning as this process's count nears it. */
+  eventsMonthlyAllowance?: number;
 }
 
 export const defaultDestinationSettings: DestinationSettings = Object.freeze({
@@ -21,6 +23,7 @@ export const defaultDestinationSettings: DestinationSettings = Object.freeze({
   removeUsersFromOrganization: false,
   allowOrganizationDeletes: false,
   eventSource: 'segment',
+  eventsMonthlyAllowance: 750_000,
 }) as DestinationSettings;
 
 /** Throws on settings Zendesk would refuse for every event, so the mistake shows at start-up. */

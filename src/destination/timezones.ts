@@ -1,3 +1,5 @@
+import { ZONE_PLACES } from './timezone-places.js';
+
 /**
  * IANA time-zone names → the names Zendesk accepts in `time_zone`.
  *
@@ -6,10 +8,14 @@
  * are old link names (Europe/Kiev, Asia/Rangoon, America/Godthab) that newer tzdata renamed, so
  * both spellings are accepted through IANA_ALIASES.
  *
- * An IANA zone that is not in the table (America/Detroit, Europe/Oslo …) is matched to the first
- * table zone whose UTC offsets agree with it at a fixed set of instants spanning two years, so
- * DST rules must agree too. The instants are constants, not the clock: the answer is the same on
- * every run with the same ICU data.
+ * An IANA zone that is not in the table (America/Detroit, Asia/Dubai, Europe/Oslo …) maps to a
+ * table zone whose UTC offsets agree with it at a fixed set of instants spanning two years (so
+ * DST rules agree too), in the same region, chosen in this order: a zone named for the whole
+ * country or region it is in ("Eastern Time (US & Canada)" for America/Detroit), a zone of the
+ * same country ("Abu Dhabi" for Asia/Dubai, "Hanoi" for Asia/Ho_Chi_Minh), else the nearest
+ * (great-circle distance between the zones' principal cities: "Stockholm" for Europe/Oslo,
+ * "Hong Kong" for Asia/Manila). No such zone: left out, and the caller notes it. The instants
+ * are constants, not the clock: the answer is the same on every run with the same ICU data.
  */
 export const ZENDESK_TIME_ZONES: ReadonlyArray<readonly [zendeskName: string, iana: string]> = [
   ['International Date Line West', 'Etc/GMT+12'],
@@ -171,6 +177,7 @@ const IANA_ALIASES: Readonly<Record<string, string>> = {
   'Asia/Yangon': 'Asia/Rangoon',
   'America/Nuuk': 'America/Godthab',
   'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
   'Asia/Katmandu': 'Asia/Kathmandu',
   'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
   'America/Indianapolis': 'America/Indiana/Indianapolis',
@@ -247,23 +254,99 @@ function offsetSignature(iana: string): string | null {
   return signature;
 }
 
+/**
+ * Zendesk names that stand for a place other than their IANA zone's city: the country and
+ * coordinates of the place itself ("Abu Dhabi" is Asia/Muscat's offsets, but in the Emirates).
+ */
+const NAME_PLACES: Readonly<Record<string, readonly [country: string, lat: number, lon: number]>> = {
+  'Abu Dhabi': ['AE', 24.47, 54.37],
+  Hanoi: ['VN', 21.03, 105.85],
+  Astana: ['KZ', 51.17, 71.43],
+  Quito: ['EC', -0.22, -78.5],
+  Guadalajara: ['MX', 20.67, -103.35],
+  Edinburgh: ['GB', 55.95, -3.19],
+  Bern: ['CH', 46.95, 7.45],
+  Islamabad: ['PK', 33.69, 73.06],
+  Chennai: ['IN', 13.08, 80.27],
+  Mumbai: ['IN', 19.08, 72.88],
+  'New Delhi': ['IN', 28.61, 77.21],
+  Osaka: ['JP', 34.69, 135.5],
+  Sapporo: ['JP', 43.06, 141.35],
+  Canberra: ['AU', -35.28, 149.13],
+  Wellington: ['NZ', -41.29, 174.78],
+  'St. Petersburg': ['RU', 59.94, 30.31],
+};
+
+/** Zendesk names for a whole country or region, preferred for any zone of those countries. */
+const REGION_NAMES: Readonly<Record<string, readonly string[]>> = {
+  'Pacific Time (US & Canada)': ['US', 'CA'],
+  'Mountain Time (US & Canada)': ['US', 'CA'],
+  'Central Time (US & Canada)': ['US', 'CA'],
+  'Eastern Time (US & Canada)': ['US', 'CA'],
+  'Atlantic Time (Canada)': ['CA'],
+  'Central America': ['GT', 'BZ', 'SV', 'HN', 'NI', 'CR'],
+};
+
+/** Which IANA areas count as the same region as a zone's own area. */
+const REGION_AREAS: Readonly<Record<string, readonly string[]>> = {
+  Indian: ['Indian', 'Asia', 'Africa'],
+  Atlantic: ['Atlantic', 'Europe', 'Africa', 'America'],
+  Pacific: ['Pacific', 'Australia', 'Asia'],
+  Australia: ['Australia', 'Pacific'],
+};
+
+const areaOf = (iana: string): string => iana.split('/')[0] ?? '';
+
+function placeOf(iana: string): readonly [string, number, number] | undefined {
+  return ZONE_PLACES[iana] ?? ZONE_PLACES[IANA_ALIASES[iana] ?? ''];
+}
+
+/** Great-circle distance in km. */
+function distanceKm(a: readonly [string, number, number], b: readonly [string, number, number]): number {
+  const rad = Math.PI / 180;
+  const dLat = (b[1] - a[1]) * rad;
+  const dLon = (b[2] - a[2]) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+
+interface Candidate {
+  name: string;
+  iana: string;
+  place: readonly [string, number, number];
+}
+
+/** Every Zendesk name with where it is (table order), for the choice below. */
+const CANDIDATES: readonly Candidate[] = ZENDESK_TIME_ZONES.flatMap(([name, iana]) => {
+  const place = NAME_PLACES[name] ?? ZONE_PLACES[iana];
+  return place ? [{ name, iana, place }] : [];
+});
+
 const equivalentCache = new Map<string, string | null>();
 
 function equivalentZendeskName(iana: string): string | null {
   const cached = equivalentCache.get(iana);
   if (cached !== undefined) return cached;
-  const wanted = offsetSignature(iana);
-  let found: string | null = null;
-  if (wanted !== null) {
-    for (const [tableIana, name] of byIana) {
-      if (offsetSignature(tableIana) === wanted) {
-        found = name;
-        break;
-      }
-    }
-  }
+  const found = chooseEquivalent(iana);
   equivalentCache.set(iana, found);
   return found;
+}
+
+function chooseEquivalent(iana: string): string | null {
+  const wanted = offsetSignature(iana);
+  const place = placeOf(iana);
+  if (wanted === null || place === undefined) return null;
+  const areas = REGION_AREAS[areaOf(iana)] ?? [areaOf(iana)];
+  const same = CANDIDATES.filter((c) => areas.includes(areaOf(c.iana)) && offsetSignature(c.iana) === wanted);
+  if (same.length === 0) return null;
+  const country = place[0];
+  const region = same.find((c) => REGION_NAMES[c.name]?.includes(country));
+  if (region) return region.name;
+  const national = same.filter((c) => c.place[0] === country);
+  const pool = national.length > 0 ? national : same;
+  let best = pool[0]!;
+  for (const c of pool) if (distanceKm(place, c.place) < distanceKm(place, best.place)) best = c;
+  return best.name;
 }
 
 export type TimeZoneResult =

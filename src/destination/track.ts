@@ -1,9 +1,9 @@
 import type { SegmentEvent } from '../segment/event.js';
-import type { UserEventInput } from '../zendesk/api.js';
+import type { UserEventInput, UserProfileInput } from '../zendesk/api.js';
 import { rejected, skipped } from './outcome.js';
 import { finalPlan, operationsPlan, type Plan } from './plan.js';
 import type { DestinationSettings } from './settings.js';
-import { asObject, idString } from './values.js';
+import { asObject, idString, nonEmptyString } from './values.js';
 
 /** track → a Zendesk user event (SPEC section 4). */
 export function planTrack(event: SegmentEvent, settings: DestinationSettings): Plan {
@@ -26,12 +26,26 @@ export function planTrack(event: SegmentEvent, settings: DestinationSettings): P
   else if (event.timestamp != null)
     notes.push('event timestamp is not a date; Zendesk uses the time it receives the event');
 
+  // Zendesk requires a profile beside the event: the user's identifiers under our source.
+  const email =
+    nonEmptyString(asObject(asObject(event.context)?.traits)?.email) ??
+    nonEmptyString(asObject(event.traits)?.email);
+  const profile: UserProfileInput = {
+    source: settings.eventSource,
+    type: 'customer',
+    identifiers: [
+      { type: 'external_id', value: userId },
+      ...(email !== null ? [{ type: 'email', value: email }] : []),
+    ],
+  };
+
   return operationsPlan(
     [
       {
         op: 'sendUserEvent',
         user: { externalId: userId },
         event: body,
+        profile,
         onFailure: { userNotFound: 'user_not_found' },
       },
     ],

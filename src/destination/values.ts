@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../segment/event.js';
+import { toFieldKey } from './fields.js';
 
 /**
  * Reading loosely typed Segment values. Segment libraries send ids as strings, but numeric userIds
@@ -16,4 +17,43 @@ export function nonEmptyString(value: JsonValue | undefined): string | null {
 
 export function asObject(value: unknown): JsonObject | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null;
+}
+
+/**
+ * Traits with standard attributes spelled another way (`Email`, `time_zone`, `organization_id`,
+ * `Phone` …) renamed to the spelling the planner reads, so they map to the attribute and never to
+ * a custom field of that name. `spellings` maps a snake_case key to the canonical trait key. When
+ * several traits mean one attribute, the canonical spelling wins, else the first; the others are
+ * reported and sent nowhere.
+ */
+export function canonicalTraits(
+  traits: JsonObject,
+  spellings: Readonly<Record<string, string>>,
+): { traits: JsonObject; problems: string[] } {
+  const out: JsonObject = {};
+  const problems: string[] = [];
+  const from = new Map<string, string>();
+  for (const key in traits) {
+    if (!Object.hasOwn(traits, key)) continue;
+    const canonical = Object.hasOwn(spellings, key) ? spellings[key]! : spellingOf(key, spellings);
+    if (canonical === undefined) {
+      if (!from.has(key)) out[key] = traits[key]!;
+      continue;
+    }
+    const held = from.get(canonical);
+    if (held === undefined || (key === canonical && held !== canonical)) {
+      if (held !== undefined)
+        problems.push(`traits "${held}" and "${key}" both mean ${canonical}; "${key}" was used`);
+      out[canonical] = traits[key]!;
+      from.set(canonical, key);
+    } else {
+      problems.push(`traits "${held}" and "${key}" both mean ${canonical}; "${held}" was used`);
+    }
+  }
+  return { traits: out, problems };
+}
+
+function spellingOf(key: string, spellings: Readonly<Record<string, string>>): string | undefined {
+  const snake = toFieldKey(key);
+  return snake !== null && Object.hasOwn(spellings, snake) ? spellings[snake] : undefined;
 }

@@ -24,12 +24,18 @@ export const METRIC_NAMES = {
   consumerLag: `${PREFIX}consumer_lag_messages`,
   committedOffset: `${PREFIX}committed_offset`,
   eventLatency: `${PREFIX}event_latency_seconds`,
+  fieldValuesRejected: `${PREFIX}field_values_rejected_total`,
+  fieldsNotCreated: `${PREFIX}fields_not_created_total`,
+  eventsApiEvents: `${PREFIX}events_api_events_total`,
+  eventsApiEventsThisMonth: `${PREFIX}events_api_events_this_month`,
 } as const;
 
 /** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
 export interface OutcomeLike {
   kind: 'delivered' | 'skipped' | 'rejected';
   reason?: string;
+  /** Delivered events: what was left out and why (`field_rejected:<key>`, `field_not_created:<key>` …). */
+  notes?: string[];
 }
 
 export interface Metrics {
@@ -47,6 +53,10 @@ export interface Metrics {
   consumerLag: Gauge<'topic' | 'partition'>;
   committedOffset: Gauge<'topic' | 'partition'>;
   eventLatency: Histogram<'outcome'>;
+  fieldValuesRejected: Counter<'field'>;
+  fieldsNotCreated: Counter<'field'>;
+  eventsApiEvents: Counter;
+  eventsApiEventsThisMonth: Gauge<'month'>;
 }
 
 export interface MetricsOptions {
@@ -143,6 +153,29 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
+    fieldValuesRejected: new Counter({
+      name: METRIC_NAMES.fieldValuesRejected,
+      help: 'Custom field values Zendesk refused (the event was delivered without them, note field_rejected), by field key.',
+      labelNames: ['field'],
+      registers,
+    }),
+    fieldsNotCreated: new Counter({
+      name: METRIC_NAMES.fieldsNotCreated,
+      help: 'Custom field values left out because Zendesk would not create the field definition (403 for an agent, note field_not_created), by field key.',
+      labelNames: ['field'],
+      registers,
+    }),
+    eventsApiEvents: new Counter({
+      name: METRIC_NAMES.eventsApiEvents,
+      help: 'Events the Zendesk Events API accepted (counted against the monthly allowance of the plan).',
+      registers,
+    }),
+    eventsApiEventsThisMonth: new Gauge({
+      name: METRIC_NAMES.eventsApiEventsThisMonth,
+      help: 'Events the Zendesk Events API accepted from this process in the current UTC month (label month=YYYY-MM); compare with ZENDESK_EVENTS_MONTHLY_ALLOWANCE.',
+      labelNames: ['month'],
+      registers,
+    }),
   };
 }
 
@@ -179,6 +212,33 @@ export function observeEventLatency(
       { outcome: outcomeLabel(outcome.kind) },
       Math.max(0, nowMs - recordTimestampMs) / 1000,
     );
+}
+
+const FIELD_NOTE = /^(field_rejected|field_not_created):([A-Za-z0-9_]{1,100})$/;
+
+/** Counts the field notes of a delivered event, by field key (keys are letters, digits, underscores). */
+export function countFieldNotes(m: Metrics, notes: readonly string[] | undefined): void {
+  for (const note of notes ?? []) {
+    const match = FIELD_NOTE.exec(note);
+    if (!match) continue;
+    const counter = match[1] === 'field_rejected' ? m.fieldValuesRejected : m.fieldsNotCreated;
+    counter.inc({ field: match[2]! });
+  }
+}
+
+/**
+ * One event accepted by the Events API; `month` (YYYY-MM, UTC) and the running count of that month
+ * come from the caller. A new month replaces the previous month's series.
+ */
+export function countEventsApiEvent(
+  m: Metrics,
+  month: string,
+  sentThisMonth: number,
+  newMonth: boolean,
+): void {
+  m.eventsApiEvents.inc();
+  if (newMonth) m.eventsApiEventsThisMonth.reset();
+  m.eventsApiEventsThisMonth.set({ month }, sentThisMonth);
 }
 
 export const countDeadLetter = (m: Metrics, reason: string): void => m.deadLetters.inc({ reason });

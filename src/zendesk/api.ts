@@ -110,6 +110,17 @@ export interface UserEventInput {
   description?: string;
 }
 
+/**
+ * The profile Zendesk requires beside an event, on both routes ("creating an event requires both
+ * an event object and a profile object"): found by source, type and identifiers, or created.
+ */
+export interface UserProfileInput {
+  source: string;
+  type: string;
+  identifiers: { type: string; value: string }[];
+  name?: string;
+}
+
 export interface ZendeskErrorInfo {
   /** Zendesk's HTTP status, when there was an answer. */
   status?: number;
@@ -156,5 +167,6 @@ export interface ZendeskApi {
   deleteMembership(id: Id): Promise<void>;
 
   // events
-  createUserEvent(userId: Id, event: UserEventInput): Promise<void>;
+  /** `profile` is required by Zendesk; optional here only for callers that test its absence. */
+  createUserEvent(userId: Id, event: UserEventInput, profile?: UserProfileInput): Promise<void>;
 }

@@ -21,6 +21,9 @@ export interface IssuedToken {
 
 export type TokenFetcher = (clientId: string, clientSecret: string) => Promise<IssuedToken>;
 
+/** `agent@example.com/token` (as Segment's page writes it) is the address `agent@example.com`. */
+export const withoutTokenSuffix = (email: string): string => email.replace(/\s*\/\s*token$/i, '');
+
 const basic = (user: string, secret: string): string =>
   `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
 
@@ -44,7 +47,7 @@ export class Authenticator {
       case 'bearer':
         return `Bearer ${this.auth.token}`;
       case 'api-token':
-        return basic(`${this.auth.email}/token`, this.auth.token);
+        return basic(`${withoutTokenSuffix(this.auth.email)}/token`, this.auth.token);
       case 'password':
         return basic(this.auth.email, this.auth.password);
       case 'oauth-client':

@@ -168,7 +168,7 @@ async function poll(
       job = obj(obj(body)?.job_status);
     } catch (e) {
       // Job data is kept for a day; a job that vanished leaves its items unknown.
-      if (e instanceof ZendeskError && e.status === 404)
+      if (e instanceof ZendeskError && e.status === 404 && e.action === 'reject')
         return mapJobResults(total, [], { code: 'JobNotFound', message: 'The job status is gone' });
       throw e;
     }

@@ -11,6 +11,7 @@ import type {
   OrganizationInput,
   UserEventInput,
   UserInput,
+  UserProfileInput,
   ZCustomField,
   ZendeskApi,
   ZMembership,
@@ -41,6 +42,12 @@ export interface ZendeskClientOptions {
   maxRetryTimeMs?: number;
   /** Assumed budget before the first X-Rate-Limit answer (default 200). */
   accountRatePerMinute?: number;
+  /**
+   * The Events API's own per-minute budget, assumed until an Events API answer's
+   * `zendesk-ratelimit-events` bucket tells the real one (default 250, the smallest plan's;
+   * Enterprise has 700).
+   */
+  eventsRatePerMinute?: number;
   /** Account-wide, user create_or_update / PUT users (default 1). */
   userUpsertPerSecond?: number;
   /** Default 5. */
@@ -89,8 +96,9 @@ function field<T>(a: Answer, key: string, endpoint: string): T {
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 
+/** Zendesk itself refused with this status (an outage with that status, e.g. a proxy's 404, is not). */
 const isStatus = (e: unknown, status: number): e is ZendeskError =>
-  e instanceof ZendeskError && e.status === status;
+  e instanceof ZendeskError && e.status === status && e.action === 'reject';
 
 const fieldsPath = (scope: FieldScope) => (scope === 'user' ? 'user_fields' : 'organization_fields');
 const fieldKey = (scope: FieldScope) => (scope === 'user' ? 'user_field' : 'organization_field');
@@ -108,6 +116,8 @@ export class ZendeskClient implements ZendeskApi {
   private readonly transport: Transport;
   private readonly jobs: JobRunnerOptions;
   private bulk: boolean | undefined;
+  /** The first bulk call, while it is not known whether the account takes bulk calls. */
+  private bulkProbe: Promise<unknown> | undefined;
 
   constructor(opts: ZendeskClientOptions) {
     const now = opts.now ?? Date.now;
@@ -123,6 +133,7 @@ export class ZendeskClient implements ZendeskApi {
       auth: this.auth,
       limits: new Limits({
         accountPerMinute: opts.accountRatePerMinute ?? 200,
+        eventsPerMinute: opts.eventsRatePerMinute ?? 250,
         userUpsertPerSecond: opts.userUpsertPerSecond ?? 1,
         userUpsertPerUserPerMinute: opts.userUpsertPerUserPerMinute ?? 5,
         timeScale,
@@ -201,8 +212,22 @@ export class ZendeskClient implements ZendeskApi {
         status: 403,
         code: 'BulkImportsDisabled',
       });
+    if (this.bulk === undefined && this.bulkProbe !== undefined) {
+      // Not known yet whether this account takes bulk calls: wait for the first one to answer,
+      // so an account with bulk imports off costs one refused call, not one per batch in flight.
+      await this.bulkProbe.catch(() => {});
+      return this.runBulk(create, total);
+    }
+    const run = runJob(this.jobs, create, total);
+    if (this.bulk === undefined) {
+      const probe = run.finally(() => {
+        if (this.bulkProbe === probe) this.bulkProbe = undefined;
+      });
+      this.bulkProbe = probe;
+      probe.catch(() => {});
+    }
     try {
-      const results = await runJob(this.jobs, create, total);
+      const results = await run;
       this.bulk = true;
       return results;
     } catch (e) {
@@ -245,6 +270,15 @@ export class ZendeskClient implements ZendeskApi {
         chunk.length,
       ),
     );
+  }
+
+  /**
+   * GET users/me: who the credentials are. A 401, or a 403 here, is an account outage (the
+   * credential may do nothing). Without credentials Zendesk answers 200 "Anonymous user" with no id.
+   */
+  async showMe(): Promise<ZUser> {
+    const a = await this.exec.call({ method: 'GET', path: '/api/v2/users/me', endpoint: 'users/me' });
+    return field<ZUser>(a, 'user', 'users/me');
   }
 
   async updateUser(id: Id, patch: UserInput): Promise<ZUser> {
@@ -436,12 +470,14 @@ export class ZendeskClient implements ZendeskApi {
 
   // ---- events
 
-  async createUserEvent(userId: Id, event: UserEventInput): Promise<void> {
+  /** On the Events API's own per-minute budget, not the account's (see Limits). */
+  async createUserEvent(userId: Id, event: UserEventInput, profile?: UserProfileInput): Promise<void> {
     await this.exec.call({
       method: 'POST',
       path: `/api/v2/users/${userId}/events`,
       endpoint: 'users/{id}/events',
-      body: { event },
+      body: profile ? { profile, event } : { event },
+      eventsApi: true,
     });
   }
 }

@@ -80,12 +80,26 @@ export interface FinalContext {
   attempts: number;
   /** A bulk endpoint: there a 403 means bulk imports are off, not a bad credential. */
   bulk?: boolean;
+  /**
+   * Whether the answer's body was JSON. Zendesk answers its 404s in JSON; a 404 that is not (an
+   * HTML page) comes from something else at the base URL: a proxy, a wrong ZENDESK_URL.
+   */
+  json?: boolean;
   cause?: unknown;
 }
+
+/** The endpoint whose 403 means the whole account is refused (the credential may do nothing). */
+export const ACCOUNT_ENDPOINT = 'users/me';
 
 /**
  * The error a call ends with once nothing more will be tried. Transient failures reach here only
  * after the retry budget is spent.
+ *
+ * Outages (pause, never dead-letter): 5xx, timeouts and dropped connections past the budget, 408,
+ * 401, 403 on `users/me`, any redirect (the base URL is wrong: Zendesk's API does not redirect),
+ * and a 404 whose body is not JSON (not Zendesk answering). A 403 anywhere else is a capability
+ * this account or role lacks on that endpoint (field creation for an agent, the Events API
+ * switched off, bulk imports off): a reject with code `Forbidden`, for the caller to decide.
  */
 export function finalError(f: Failure, info: ZendeskErrorInfo | undefined, ctx: FinalContext): ZendeskError {
   const base = { endpoint: ctx.endpoint, attempts: ctx.attempts, cause: ctx.cause };
@@ -108,9 +122,21 @@ export function finalError(f: Failure, info: ZendeskErrorInfo | undefined, ctx: 
       },
     );
   const status = f.status;
+  if (status >= 300 && status < 400)
+    return new ZendeskError(
+      'outage',
+      `Zendesk answered a redirect (${status}) on ${ctx.endpoint}: ZENDESK_URL is probably wrong (use the https://<subdomain>.zendesk.com address itself)`,
+      { ...base, status, code: 'Redirect' },
+    );
+  if (status === 404 && ctx.json === false)
+    return new ZendeskError(
+      'outage',
+      `A 404 that is not from Zendesk (no JSON body) on ${ctx.endpoint}: is ZENDESK_URL right, or is a proxy in the way?`,
+      { ...base, status, code: 'NotZendesk' },
+    );
   const parsed = info ?? { status, code: STATUS_CODES[status] ?? `HTTP${status}`, message: `HTTP ${status}` };
   const keep = { ...base, status, code: parsed.code, details: parsed.details };
-  if (status >= 500)
+  if (status >= 500 || status === 408)
     return new ZendeskError(
       'outage',
       `Zendesk answered ${status} on ${ctx.endpoint} (${ctx.attempts} attempts)`,
@@ -124,9 +150,15 @@ export function finalError(f: Failure, info: ZendeskErrorInfo | undefined, ctx: 
       ...keep,
       code: 'BulkImportsDisabled',
     });
-  if (status === 401 || status === 403)
+  if (status === 401 || (status === 403 && ctx.endpoint === ACCOUNT_ENDPOINT))
     // The credential is bad for the whole account: pause everything, do not dead-letter.
     return new ZendeskError('outage', `Zendesk refused the credentials (${status}) on ${ctx.endpoint}`, keep);
+  if (status === 403)
+    return new ZendeskError(
+      'reject',
+      `Zendesk refused ${ctx.endpoint} to these credentials (403): ${parsed.message}`,
+      { ...keep, code: 'Forbidden' },
+    );
   if (status === 429) return new ZendeskError('retry', `Zendesk rate limit on ${ctx.endpoint}`, keep);
   return new ZendeskError('reject', parsed.message, keep);
 }

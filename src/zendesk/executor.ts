@@ -19,6 +19,7 @@ import {
   type Gate429,
   type Limits,
   type LimitedRequest,
+  type RateHeaders,
   type Wait,
 } from './limits.js';
 import { backoffMs, RetryBudget, transientReason, type BackoffOptions, type Failure } from './retry.js';
@@ -41,6 +42,8 @@ export interface CallSpec {
   createsJob?: boolean;
   /** false for the OAuth token request itself. */
   auth?: boolean;
+  /** The Events API: paced on its own per-minute budget, its 429s stop only Events API calls. */
+  eventsApi?: boolean;
 }
 
 export interface Answer {
@@ -117,9 +120,12 @@ export class Executor {
           ? { kind: 'status', status: result.answer.status }
           : { kind: result.error.kind };
       let info: ZendeskErrorInfo | undefined;
+      let json: boolean | undefined;
       if (result.kind === 'answer') {
         const { status, text } = result.answer;
-        info = parseErrorBody(status, parseJson(result.answer), text);
+        const body = parseJson(result.answer);
+        json = body !== undefined;
+        info = parseErrorBody(status, body, text);
         if (status === 429 || info.code === 'TooManyJobs') {
           // A 429 is not an error: its wait does not count against the retry budget.
           const waitMs = this.on429(spec, result.answer, info);
@@ -162,6 +168,7 @@ export class Executor {
         endpoint: spec.endpoint,
         attempts,
         bulk: spec.bulk,
+        ...(json !== undefined ? { json } : {}),
         cause: result.kind === 'error' ? result.error : undefined,
       });
       const meta = {
@@ -188,7 +195,11 @@ export class Executor {
 
   /** One HTTP attempt, after every limit let it through. */
   private async attempt(spec: CallSpec, authHeader: string | undefined): Promise<Attempt> {
-    const req: LimitedRequest = { upsertKey: spec.upsertKey, createsJob: spec.createsJob };
+    const req: LimitedRequest = {
+      upsertKey: spec.upsertKey,
+      createsJob: spec.createsJob,
+      eventsApi: spec.eventsApi,
+    };
     for (;;) {
       const wait = this.o.limits.check(req, this.o.now());
       if (wait) {
@@ -236,15 +247,7 @@ export class Executor {
         status: answer.status,
         durationMs: now - sentAt,
       });
-      this.o.limits.observe(
-        {
-          limit: num(answer.headers['x-rate-limit']),
-          remaining: num(answer.headers['x-rate-limit-remaining']),
-          resetMs: seconds(answer.headers['ratelimit-reset']),
-        },
-        sentAt,
-        now,
-      );
+      this.o.limits.observe(rateHeaders(answer, req), sentAt, now, req);
       return { kind: 'answer', answer, sentAt };
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
@@ -282,6 +285,7 @@ export class Executor {
    */
   private gateOf(spec: CallSpec, answer: HttpAnswer, info: ZendeskErrorInfo): Gate429 {
     if (info.code === 'TooManyJobs') return { scope: 'jobs' };
+    if (spec.eventsApi) return { scope: 'events' };
     const bucketHeader = answer.headers['zendesk-ratelimit-create-update-user'];
     const upsertText = /single unique user/i.test(answer.text);
     if (spec.upsertKey !== undefined && (bucketHeader !== undefined || upsertText)) {
@@ -316,6 +320,30 @@ export class Executor {
     }
   }
 }
+
+/**
+ * The rate headers that describe the budget this request was booked in. Every answer carries the
+ * account's `X-Rate-Limit`; an Events API answer's own budget is its bucket header
+ * `zendesk-ratelimit-events: total=…; remaining=…; resets=…` (the account's numbers on it are only
+ * read, not spent by it, so they are not taken as the Events API's).
+ */
+function rateHeaders(answer: HttpAnswer, req: LimitedRequest): RateHeaders {
+  if (req.eventsApi) {
+    const b = parseBucketHeader(answer.headers[EVENTS_BUCKET_HEADER]);
+    return {
+      ...(b.total !== undefined ? { limit: b.total } : {}),
+      ...(b.remaining !== undefined ? { remaining: b.remaining } : {}),
+      ...(b.resets !== undefined ? { resetMs: b.resets * 1000 } : {}),
+    };
+  }
+  return {
+    limit: num(answer.headers['x-rate-limit']),
+    remaining: num(answer.headers['x-rate-limit-remaining']),
+    resetMs: seconds(answer.headers['ratelimit-reset']),
+  };
+}
+
+const EVENTS_BUCKET_HEADER = 'zendesk-ratelimit-events';
 
 const num = (v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;

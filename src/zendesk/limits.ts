@@ -12,7 +12,7 @@ export interface Wait {
   ms: number;
 }
 
-export type LimitScope = 'account' | 'user_upsert' | 'user_upsert_user' | 'retry_after';
+export type LimitScope = 'account' | 'events' | 'user_upsert' | 'user_upsert_user' | 'retry_after';
 
 /**
  * "At most `limit` sends in any `windowMs`": a sliding log. It is stricter than Zendesk's own
@@ -236,6 +236,8 @@ export class Gates {
 
 export interface LimitsOptions {
   accountPerMinute: number;
+  /** The Events API's own budget (Profiles/Events API: 250-1000 rpm by plan), assumed until learnt. */
+  eventsPerMinute?: number;
   userUpsertPerSecond: number;
   userUpsertPerUserPerMinute: number;
   /** Divides every window, to match a time-scaled sandbox. */
@@ -248,26 +250,40 @@ export interface LimitedRequest {
   upsertKey?: string;
   /** Creates a bulk job: waits behind a TooManyJobs answer. */
   createsJob?: boolean;
+  /** An Events API call: its own budget and 429 gate, instead of the account's. */
+  eventsApi?: boolean;
 }
 
 /** Gate scopes: everyone, user upserts, one user. */
 const ACCOUNT_GATE = 'account';
 const UPSERT_GATE = 'user_upsert';
 const JOBS_GATE = 'jobs';
+const EVENTS_GATE = 'events';
 const userGate = (key: string) => `user:${key}`;
 
 export type Gate429 =
-  { scope: 'account' } | { scope: 'user_upsert' } | { scope: 'user'; key: string } | { scope: 'jobs' };
+  | { scope: 'account' }
+  | { scope: 'user_upsert' }
+  | { scope: 'user'; key: string }
+  | { scope: 'jobs' }
+  | { scope: 'events' };
 
-/** Every limit a request must pass, together. */
+/**
+ * Every limit a request must pass, together. Events API calls are paced on their own budget
+ * (Zendesk gives the Profiles/Events API its own per-minute limit) and learn it from the
+ * `zendesk-ratelimit-events` bucket header of Events API answers; every other call books the
+ * account budget and teaches it with X-Rate-Limit.
+ */
 export class Limits {
   readonly account: AccountBudget;
+  readonly events: AccountBudget;
   private readonly upsertAccount: SlidingWindow;
   private readonly upsertUser: KeyedWindows;
   private readonly gates = new Gates();
 
   constructor(private readonly opts: LimitsOptions) {
     this.account = new AccountBudget(opts.accountPerMinute, opts.timeScale);
+    this.events = new AccountBudget(opts.eventsPerMinute ?? 250, opts.timeScale);
     const second = 1000 / opts.timeScale;
     const minute = 60_000 / opts.timeScale;
     this.upsertAccount = new SlidingWindow(opts.userUpsertPerSecond, second + windowMargin(second));
@@ -276,10 +292,15 @@ export class Limits {
 
   /** The longest wait standing between this request and sending it; null when it may go now. */
   check(req: LimitedRequest, now: number): Wait | null {
-    const waits: Wait[] = [
-      { scope: 'retry_after', ms: this.gates.delay(ACCOUNT_GATE, now) },
-      { scope: 'account', ms: this.account.delay(now) },
-    ];
+    const waits: Wait[] = req.eventsApi
+      ? [
+          { scope: 'retry_after', ms: this.gates.delay(EVENTS_GATE, now) },
+          { scope: 'events', ms: this.events.delay(now) },
+        ]
+      : [
+          { scope: 'retry_after', ms: this.gates.delay(ACCOUNT_GATE, now) },
+          { scope: 'account', ms: this.account.delay(now) },
+        ];
     if (req.upsertKey !== undefined) {
       waits.push(
         { scope: 'retry_after', ms: this.gates.delay(UPSERT_GATE, now) },
@@ -298,7 +319,8 @@ export class Limits {
   admit(req: LimitedRequest, now: number): Wait | null {
     const wait = this.check(req, now);
     if (wait) return wait;
-    this.account.record(now);
+    if (req.eventsApi) this.events.record(now);
+    else this.account.record(now);
     if (req.upsertKey !== undefined) {
       this.upsertAccount.record(now);
       this.upsertUser.record(req.upsertKey, now);
@@ -306,8 +328,9 @@ export class Limits {
     return null;
   }
 
-  observe(h: RateHeaders, sentAt: number, now: number): void {
-    this.account.observe(h, sentAt, now);
+  /** Rate headers of an answer teach the budget the request was booked in. */
+  observe(h: RateHeaders, sentAt: number, now: number, req: LimitedRequest = {}): void {
+    (req.eventsApi ? this.events : this.account).observe(h, sentAt, now);
   }
 
   /** A 429: nobody in the scope sends again before `now + ms`. True when the gate moved. */
@@ -319,7 +342,9 @@ export class Limits {
           ? ACCOUNT_GATE
           : gate.scope === 'jobs'
             ? JOBS_GATE
-            : UPSERT_GATE;
+            : gate.scope === 'events'
+              ? EVENTS_GATE
+              : UPSERT_GATE;
     return this.gates.block(name, now + ms);
   }
 

@@ -13,6 +13,8 @@ export function transientReason(f: Failure): TransientReason | null {
   if (f.kind === 'timeout') return 'timeout';
   if (f.kind === 'network') return 'network';
   if (f.status >= 500) return '5xx';
+  // 408: the server gave up waiting for the request and did not act on it; sending again is safe.
+  if (f.status === 408) return 'timeout';
   // Zendesk answers 409 on a collision of concurrent writes to a unique field: it often clears.
   if (f.status === 409) return '409';
   return null;

@@ -165,6 +165,75 @@ describe('retries', () => {
     expect(transport.seen.length).toBeGreaterThan(2);
   });
 
+  it('a 429 wait extends the retry budget: 5xx starts it, a 429 outlasts it, then a 200 succeeds', async () => {
+    const { clock, transport, client } = setup(
+      (_req, n) => {
+        if (n === 1) return text(503, 'Service Unavailable');
+        if (n === 2) return json(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': '5' });
+        return json(200, { user: USER });
+      },
+      { maxRetryTimeMs: 1000 },
+    );
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(transport.seen).toHaveLength(3);
+    // The third attempt went after the 5 s Retry-After, far past the 1 s budget the 5xx started.
+    expect(transport.seen[2]!.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('a 429 wait extends the retry budget: a 5xx after the long 429 is still retried', async () => {
+    const { clock, transport, client } = setup(
+      (_req, n) => {
+        if (n === 1) return text(503, 'Service Unavailable');
+        if (n === 2) return json(429, { error: 'APIRateLimitExceeded' }, { 'retry-after': '5' });
+        if (n === 3) return text(502, 'Bad Gateway');
+        return json(200, { user: USER });
+      },
+      { maxRetryTimeMs: 1000 },
+    );
+    // Without the extension the 502, 5 s into a 1 s budget, would end the call as an outage.
+    const u = await clock.run(client.showUser(7));
+    expect(u?.id).toBe(7);
+    expect(transport.seen).toHaveLength(4);
+  });
+
+  it('a redirect, a 408 past the budget and a non-JSON 404 are outages; a JSON 404 is Zendesk saying not found', async () => {
+    const redirect = setup(() => ({
+      status: 301,
+      headers: { location: 'https://acme.zendesk.com/api/v2/users/7' },
+      text: '',
+    }));
+    const e1 = (await redirect.clock.run(redirect.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e1).toMatchObject({ action: 'outage', status: 301, code: 'Redirect' });
+    expect(redirect.transport.seen).toHaveLength(1);
+
+    const slow = setup(() => text(408, 'Request Timeout'), { maxRetryTimeMs: 1000 });
+    const e2 = (await slow.clock.run(slow.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e2).toMatchObject({ action: 'outage', status: 408 });
+    expect(slow.transport.seen.length).toBeGreaterThan(1);
+
+    // showUser takes Zendesk's 404 for "no such user", never a proxy's HTML 404.
+    const proxy = setup(() => ({
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      text: '<html><body>Not Found</body></html>',
+    }));
+    const e3 = (await proxy.clock.run(proxy.client.showUser(7)).catch((e) => e)) as ZendeskError;
+    expect(e3).toMatchObject({ action: 'outage', status: 404, code: 'NotZendesk' });
+    const zendesk404 = setup(() => json(404, { error: 'RecordNotFound', description: 'Not found' }));
+    expect(await zendesk404.clock.run(zendesk404.client.showUser(7))).toBeNull();
+  });
+
+  it('403 on one endpoint is a reject (Forbidden): a capability, not the account', async () => {
+    const { clock, client } = setup(() =>
+      json(403, { error: 'Forbidden', description: 'You do not have access' }),
+    );
+    const err = (await clock
+      .run(client.createField('user', { key: 'plan', type: 'text', title: 'Plan' }))
+      .catch((e) => e)) as ZendeskError;
+    expect(err).toMatchObject({ action: 'reject', status: 403, code: 'Forbidden', endpoint: 'user_fields' });
+  });
+
   it('409 past the budget is a reject (DatabaseConflict), not an outage', async () => {
     const { clock, client } = setup(
       () => json(409, { error: 'DatabaseConflict', description: 'Database collision' }),
@@ -199,6 +268,11 @@ describe('authentication', () => {
       [{ kind: 'bearer', token: 'tok' }, 'Bearer tok'],
       [
         { kind: 'api-token', email: 'me@x.io', token: 'T' },
+        `Basic ${Buffer.from('me@x.io/token:T').toString('base64')}`,
+      ],
+      // As Segment's page has users write it: never `me@x.io/token/token:T`.
+      [
+        { kind: 'api-token', email: 'me@x.io/token', token: 'T' },
         `Basic ${Buffer.from('me@x.io/token:T').toString('base64')}`,
       ],
       [
@@ -454,6 +528,18 @@ describe('bulk jobs', () => {
     expect(client.bulkEnabled).toBe(false);
   });
 
+  it('until the first bulk call has answered, concurrent ones wait for it: bulk imports off costs one refused call', async () => {
+    const { clock, transport, client } = setup(async () => {
+      await clock.sleep(50);
+      return json(403, { error: 'Forbidden' });
+    });
+    const errs = await clock.run(
+      Promise.all([1, 2, 3].map(() => client.createOrUpdateManyUsers([{ name: 'a' }]).catch((e) => e))),
+    );
+    for (const err of errs) expect(err).toMatchObject({ action: 'reject', code: 'BulkImportsDisabled' });
+    expect(transport.seen).toHaveLength(1);
+  });
+
   it('TooManyJobs waits its Retry-After; never more than maxJobs of ours at once', async () => {
     let running = 0;
     let maxRunning = 0;
@@ -553,5 +639,77 @@ describe('reads', () => {
     await clock.run(client.updateUser(456, { name: 'x' }));
     const labels = events.filter((e) => e.kind === 'request').map((e) => e.endpoint);
     expect(labels).toEqual(['users/search', 'users/{id}/events', 'users/{id}']);
+  });
+});
+
+describe('Events API: its own budget', () => {
+  const EVENT = { type: 't', source: 's', properties: {} };
+  const PROFILE = { source: 's', type: 'customer', identifiers: [{ type: 'external_id', value: 'u1' }] };
+
+  it('sends the profile beside the event', async () => {
+    const { clock, transport, client } = setup(() => json(202, { status: 'received' }));
+    await clock.run(client.createUserEvent(123, EVENT, PROFILE));
+    expect(JSON.parse(transport.seen[0]!.req.body ?? '{}')).toEqual({ profile: PROFILE, event: EVENT });
+  });
+
+  it('paced on its own per-minute budget, learnt from its zendesk-ratelimit-events bucket; the account budget is untouched', async () => {
+    const { clock, transport, client } = setup(
+      (req) =>
+        path(req).endsWith('/events')
+          ? json(
+              202,
+              { status: 'received' },
+              // The account's headers are on every answer; the Events API's budget is its bucket.
+              {
+                'x-rate-limit': '700',
+                'x-rate-limit-remaining': '699',
+                'zendesk-ratelimit-events': 'total=3; remaining=2; resets=60',
+              },
+            )
+          : json(200, { user: USER }, { 'x-rate-limit': '700', 'x-rate-limit-remaining': '699' }),
+      { accountRatePerMinute: 10_000, eventsRatePerMinute: 1000 },
+    );
+    const t0 = clock.now();
+    // The first answer's bucket teaches a budget of 3/min (not the account's 700 on the same answer):
+    // the 4th and 5th events wait for the window,
+    // while a user read made meanwhile goes at once.
+    await clock.run(client.createUserEvent(1, EVENT, PROFILE));
+    const read = (async () => {
+      await clock.sleep(1);
+      return client.showUser(7);
+    })();
+    await clock.run(
+      Promise.all([...[2, 3, 4, 5].map((id) => client.createUserEvent(id, EVENT, PROFILE)), read]),
+    );
+    const eventTimes = transport.seen.filter((s) => path(s.req).endsWith('/events')).map((s) => s.at - t0);
+    expect(eventTimes.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(eventTimes[3]).toBeGreaterThanOrEqual(60_000);
+    const readAt = transport.seen.find((s) => path(s.req) === '/api/v2/users/7')!.at - t0;
+    expect(readAt).toBe(1);
+  });
+
+  it('an Events API 429 holds Events API calls only', async () => {
+    let first = true;
+    const { clock, transport, client } = setup(async (req) => {
+      if (path(req).endsWith('/events') && first) {
+        first = false;
+        return json(
+          429,
+          { errors: [{ code: 'TooManyRequests', title: 'Too many requests' }] },
+          { 'retry-after': '30' },
+        );
+      }
+      return path(req).endsWith('/events') ? json(202, { status: 'received' }) : json(200, { user: USER });
+    });
+    const event = client.createUserEvent(1, EVENT, PROFILE);
+    const other = (async () => {
+      await clock.sleep(1);
+      return client.showUser(7);
+    })();
+    await clock.run(Promise.all([event, other]));
+    const userCall = transport.seen.find((s) => path(s.req) === '/api/v2/users/7')!;
+    const retried = transport.seen.filter((s) => path(s.req).endsWith('/events'))[1]!;
+    expect(userCall.at - transport.seen[0]!.at).toBeLessThan(1000);
+    expect(retried.at - transport.seen[0]!.at).toBeGreaterThanOrEqual(30_000);
   });
 });

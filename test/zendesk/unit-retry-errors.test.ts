@@ -9,8 +9,10 @@ describe('retry policy', () => {
     expect(transientReason({ kind: 'status', status: 409 })).toBe('409');
     expect(transientReason({ kind: 'timeout' })).toBe('timeout');
     expect(transientReason({ kind: 'network' })).toBe('network');
-    for (const s of [400, 401, 403, 404, 422])
+    for (const s of [301, 302, 400, 401, 403, 404, 422])
       expect(transientReason({ kind: 'status', status: s })).toBeNull();
+    // 408: the server gave up waiting for our request; it never acted on it.
+    expect(transientReason({ kind: 'status', status: 408 })).toBe('timeout');
   });
 
   it('full jitter: a uniform draw below min(cap, base·2^n)', () => {
@@ -88,7 +90,7 @@ describe('final errors: what the pipeline must do', () => {
     [{ kind: 'network' } as const, 'outage', 'ConnectionError'],
     [{ kind: 'status', status: 503 } as const, 'outage', 'ServiceUnavailable'],
     [{ kind: 'status', status: 401 } as const, 'outage', 'Unauthorized'],
-    [{ kind: 'status', status: 403 } as const, 'outage', 'Forbidden'],
+    [{ kind: 'status', status: 403 } as const, 'reject', 'Forbidden'],
     [{ kind: 'status', status: 409 } as const, 'reject', 'DatabaseConflict'],
     [{ kind: 'status', status: 422 } as const, 'reject', 'RecordInvalid'],
     [{ kind: 'status', status: 404 } as const, 'reject', 'RecordNotFound'],
@@ -107,6 +109,45 @@ describe('final errors: what the pipeline must do', () => {
     const e = finalError({ kind: 'status', status: 403 }, info(403, 'Forbidden'), { ...ctx, bulk: true });
     expect(e.action).toBe('reject');
     expect(e.code).toBe('BulkImportsDisabled');
+  });
+
+  it('403 is a missing capability of one endpoint (a reject), except on users/me: the account is refused', () => {
+    const fields = finalError({ kind: 'status', status: 403 }, info(403, 'Forbidden'), {
+      endpoint: 'user_fields',
+      attempts: 1,
+    });
+    expect(fields).toMatchObject({ action: 'reject', code: 'Forbidden', status: 403 });
+    const me = finalError({ kind: 'status', status: 403 }, info(403, 'Forbidden'), {
+      endpoint: 'users/me',
+      attempts: 1,
+    });
+    expect(me).toMatchObject({ action: 'outage', status: 403 });
+  });
+
+  it.each([301, 302, 307, 308])('a redirect (%i) means a wrong ZENDESK_URL: an outage', (status) => {
+    const e = finalError({ kind: 'status', status }, undefined, ctx);
+    expect(e.action).toBe('outage');
+    expect(e.code).toBe('Redirect');
+    expect(e.message).toMatch(/ZENDESK_URL/);
+  });
+
+  it('408 past the budget is an outage', () => {
+    const e = finalError({ kind: 'status', status: 408 }, undefined, ctx);
+    expect(e).toMatchObject({ action: 'outage', status: 408 });
+  });
+
+  it('a 404 that is not JSON (a proxy, a wrong base URL) is an outage; a JSON 404 stays a reject', () => {
+    const html = finalError({ kind: 'status', status: 404 }, info(404, 'RecordNotFound'), {
+      ...ctx,
+      json: false,
+    });
+    expect(html).toMatchObject({ action: 'outage', status: 404, code: 'NotZendesk' });
+    expect(html.message).toMatch(/ZENDESK_URL/);
+    const zendesk = finalError({ kind: 'status', status: 404 }, info(404, 'RecordNotFound'), {
+      ...ctx,
+      json: true,
+    });
+    expect(zendesk.action).toBe('reject');
   });
 
   it('keeps Zendesk details on a reject', () => {

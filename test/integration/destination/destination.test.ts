@@ -165,7 +165,7 @@ describe('custom fields', () => {
     expect(out).toMatchObject({ kind: 'delivered', notes: [expect.stringMatching(/"roles" is an array/)] });
     const types = Object.fromEntries(sb.state().userFields.map((f) => [f.key, f.type]));
     expect(types).toEqual({
-      logins: 'integer',
+      logins: 'decimal', // any number makes a decimal field (SPEC 2)
       score: 'decimal',
       order_completed_last_30days: 'checkbox',
       trial_ends: 'date',
@@ -191,7 +191,7 @@ describe('custom fields', () => {
     expect(out).toEqual({ kind: 'delivered' });
     expect(sb.state().organizationFields.map((f) => [f.key, f.type])).toEqual([
       ['url', 'text'],
-      ['employees', 'integer'],
+      ['employees', 'decimal'],
     ]);
     expect(orgBy('g1')?.organization_fields).toMatchObject({ url: 'https://lakers.com', employees: 329 });
   });

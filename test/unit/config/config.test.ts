@@ -62,6 +62,7 @@ describe('defaults (SPEC section 6)', () => {
       removeUsersFromOrganization: false,
       allowOrganizationDeletes: false,
       eventSource: 'segment',
+      eventsMonthlyAllowance: 750000,
     });
     expect(c.http).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(c.log).toEqual({ level: 'info', format: 'json' });
@@ -174,6 +175,16 @@ describe('parsing values', () => {
     });
     expect(c.kafka.brokers).toEqual(['b1:9092', 'b2:9093']);
     expect(c.destination.trackEvents).toEqual(['Order Completed', 'Signed Up']);
+  });
+
+  it('ZENDESK_EVENTS_MONTHLY_ALLOWANCE: a plan figure is taken; 0, negative or fractional is refused', () => {
+    expect(
+      load({ ...MIN, ZENDESK_EVENTS_MONTHLY_ALLOWANCE: '3000000' }).destination.eventsMonthlyAllowance,
+    ).toBe(3_000_000);
+    for (const raw of ['0', '-5', '1.5', 'lots'])
+      expect(configError({ ...MIN, ZENDESK_EVENTS_MONTHLY_ALLOWANCE: raw }).variable).toBe(
+        'ZENDESK_EVENTS_MONTHLY_ALLOWANCE',
+      );
   });
 
   it.each(['localhost', 'b1:0', 'b1:99999', 'http://b1:9092', ',,'])('refuses broker list %j', (raw) => {
@@ -374,6 +385,31 @@ describe('authentication (SPEC order of preference)', () => {
     expect(load(MIN).warnings).toEqual([]);
   });
 
+  it('ZENDESK_EMAIL written as Segment users write it (agent@example.com/token) with an API token: no doubled /token', () => {
+    const c = load({ ...base, ZENDESK_EMAIL: 'agent@example.com/token', ZENDESK_API_TOKEN: 'tok-1' });
+    expect(c.zendesk.auth).toEqual({ kind: 'api-token', email: 'agent@example.com', token: 'tok-1' });
+    expect(secretsOf(c)).toContain(Buffer.from('agent@example.com/token:tok-1').toString('base64'));
+    expect(load({ ...base, ZENDESK_EMAIL: 'agent@example.com/TOKEN', ZENDESK_API_TOKEN: 't' }).zendesk.auth).toMatchObject({
+      email: 'agent@example.com',
+    });
+  });
+
+  it('ZENDESK_EMAIL ending in /token with ZENDESK_PASSWORD is token authentication, warned as such', () => {
+    const c = load({ ...base, ZENDESK_EMAIL: 'agent@example.com/token', ZENDESK_PASSWORD: 'tok-2' });
+    expect(c.zendesk.auth).toEqual({ kind: 'api-token', email: 'agent@example.com', token: 'tok-2' });
+    expect(c.warnings.some((w) => w.includes('2027-04-30'))).toBe(true);
+    expect(c.warnings.some((w) => /password/i.test(w) && /switched.*off|off/i.test(w) && !/token/i.test(w))).toBe(
+      false,
+    );
+    expect(c.warnings.join(' ')).not.toMatch(/tok-2|agent@example\.com/);
+  });
+
+  it('an email that is not an address once /token is taken off is refused', () => {
+    expect(configError({ ...base, ZENDESK_EMAIL: 'nobody/token', ZENDESK_API_TOKEN: 't' }).variable).toBe(
+      'ZENDESK_EMAIL',
+    );
+  });
+
   it.each<[Env, string]>([
     [{}, 'ZENDESK_OAUTH_TOKEN'],
     [{ ZENDESK_OAUTH_CLIENT_ID: 'c' }, 'ZENDESK_OAUTH_CLIENT_SECRET'],
@@ -482,7 +518,9 @@ describe('errors and warnings', () => {
       ZENDESK_EMAIL: 'nope',
       ZENDESK_API_TOKEN: 'tok-1',
     });
-    expect(email.problems).toEqual([{ variable: 'ZENDESK_EMAIL', problem: 'expected an email address' }]);
+    expect(email.problems).toEqual([
+      { variable: 'ZENDESK_EMAIL', problem: 'expected an email address (optionally followed by /token)' },
+    ]);
     const url = configError({ ZENDESK_OAUTH_TOKEN: 'tok-1', ZENDESK_URL: 'ftp://x' });
     expect(url.problems.map((p) => p.variable)).toEqual(['ZENDESK_URL']);
     const sasl = configError({

@@ -208,6 +208,46 @@ describe('UserUpsertBatcher', () => {
     expect(gateway.parts.cache.get('u1')).toBeUndefined();
   });
 
+  it('a job item refused for a custom field value: that event is upserted again without it (field_rejected)', async () => {
+    const timer = new FakeTimer();
+    const api = new BulkFake();
+    api.addField('user', 'seats', 'integer');
+    api.many = async (users) =>
+      users.map((u, index): BulkItemResult => {
+        if (u.user_fields?.seats !== undefined && !Number.isInteger(u.user_fields.seats))
+          return {
+            index,
+            ok: false,
+            error: {
+              code: 'InvalidValue',
+              message: 'Seats: is invalid',
+              details: { seats: [{ description: 'Seats: is invalid', error: 'InvalidValue' }] },
+            },
+          };
+        return { index, ok: true, id: 700 + index, action: 'create' };
+      });
+    const gateway = optimizedGateway(api, { timer, windowMs: 5 });
+    const deps = { api, fields: createFieldCatalogs(api), gateway };
+    const outcomes = [
+      { userId: 'u1', traits: { name: 'A', seats: 2.5 } },
+      { userId: 'u2', traits: { name: 'B', seats: 3 } },
+    ].map((e) => executePlan(planEvent({ type: 'identify', ...e }, defaultDestinationSettings), deps));
+    await settle();
+    await timer.advance(5);
+    await timer.advance(5);
+    expect(await Promise.all(outcomes)).toEqual([
+      { kind: 'delivered', notes: ['field_rejected:seats'] },
+      { kind: 'delivered' },
+    ]);
+    expect(api.jobs.map((j) => j.map((u) => [u.external_id, u.user_fields ?? null]))).toEqual([
+      [
+        ['u1', { seats: 2.5 }],
+        ['u2', { seats: 3 }],
+      ],
+      [['u1', null]],
+    ]);
+  });
+
   it('403 bulk imports off: falls back to single upserts by itself and stays there', async () => {
     const timer = new FakeTimer();
     const api = new BulkFake();

@@ -63,7 +63,7 @@ describe('identify execution', () => {
       ]),
     ).toEqual([
       ['user', 'plan_tier', 'text'],
-      ['user', 'logins', 'integer'],
+      ['user', 'logins', 'decimal'],
     ]);
     expect(calls('createOrUpdateUser')[0]?.[0]).toMatchObject({
       user_fields: { plan_tier: 'pro', logins: 3 },
@@ -217,6 +217,52 @@ describe('identify execution', () => {
       expect(api.memberships.map((m) => m.organization_id)).toEqual([keep.id]);
     });
 
+    it("a numeric id no organization holds as external id is Zendesk's own organization id (Segment's example)", async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const keep = api.addOrganization({ name: 'Keep', external_id: 'acme' });
+      const drop = api.addOrganization({ name: 'Drop' });
+      await api.createMembership(user.id, keep.id);
+      await api.createMembership(user.id, drop.id);
+      const out = await make({ removeUsersFromOrganization: true }).process({
+        type: 'identify',
+        userId: 'u1',
+        traits: { name: 'A', company: { id: drop.id, remove: true } },
+      });
+      expect(out).toEqual({ kind: 'delivered' });
+      expect(api.memberships.map((m) => m.organization_id)).toEqual([keep.id]);
+    });
+
+    it('a numeric id held as external id by an organization is that one, never a Zendesk id', async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const byZendeskId = api.addOrganization({ name: 'ById' });
+      const byExternal = api.addOrganization({ name: 'ByExt', external_id: String(byZendeskId.id) });
+      await api.createMembership(user.id, byZendeskId.id);
+      await api.createMembership(user.id, byExternal.id);
+      await make({ removeUsersFromOrganization: true }).process({
+        type: 'identify',
+        userId: 'u1',
+        traits: { name: 'A', company: { id: String(byZendeskId.id), remove: true } },
+      });
+      expect(api.memberships.map((m) => m.organization_id)).toEqual([byZendeskId.id]);
+    });
+
+    it("a proxy's 404 on the membership delete is an outage (rethrown), Zendesk's own 404 is 'gone already'", async () => {
+      const user = api.addUser({ name: 'A', external_id: 'u1' });
+      const drop = api.addOrganization({ name: 'Drop', external_id: '7' });
+      await api.createMembership(user.id, drop.id);
+      const d = make({ removeUsersFromOrganization: true });
+      api.failNext(
+        'deleteMembership',
+        new ZendeskError('outage', 'A 404 that is not from Zendesk', { status: 404, code: 'NotZendesk' }),
+      );
+      await expect(d.process(event)).rejects.toMatchObject({ action: 'outage', code: 'NotZendesk' });
+      api.failNext(
+        'deleteMembership',
+        new ZendeskError('reject', 'Not found', { status: 404, code: 'RecordNotFound' }),
+      );
+      expect(await d.process(event)).toEqual({ kind: 'delivered' });
+    });
+
     it('not a member → delivered with a note', async () => {
       api.addOrganization({ name: 'Drop', external_id: '7' });
       const out = await make({ removeUsersFromOrganization: true }).process(event);
@@ -322,6 +368,7 @@ describe('track execution', () => {
           properties: { total: 30 },
           created_at: '2026-01-31T00:44:07.000Z',
         },
+        { source: 'shop', type: 'customer', identifiers: [{ type: 'external_id', value: 'u1' }] },
       ],
     ]);
   });
@@ -340,6 +387,150 @@ describe('track execution', () => {
     );
     const out = await make({ trackEvents: ['Order Completed'] }).process(event);
     expect(out).toMatchObject({ kind: 'rejected', reason: 'rejected_by_zendesk', status: 400 });
+  });
+});
+
+describe('one refused custom field value never sinks the event', () => {
+  it('an integer field refusing 9.99: upsert again without it, delivered with field_rejected', async () => {
+    api.addField('user', 'seats', 'integer');
+    api.addField('user', 'plan', 'text');
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'ada@example.com', seats: 9.99, plan: 'pro' },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:seats'] });
+    const upserts = calls('createOrUpdateUser').map(([u]) => (u as { user_fields?: unknown }).user_fields);
+    expect(upserts).toEqual([{ seats: 9.99, plan: 'pro' }, { plan: 'pro' }]);
+    expect(api.users[0]).toMatchObject({
+      name: 'Ada',
+      email: 'ada@example.com',
+      user_fields: { plan: 'pro' },
+    });
+  });
+
+  it('a dropdown without that option, on group: the organization is upserted without it', async () => {
+    api.addUser({ name: 'A', external_id: 'u1' });
+    const tier = api.addField('organization', 'tier', 'dropdown');
+    tier.custom_field_options = [{ name: 'Gold', value: 'gold' }];
+    const out = await make().process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { name: 'Acme', tier: 'platinum', industry: 'tech' },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:tier'] });
+    expect(api.organizations[0]?.organization_fields).toEqual({ industry: 'tech' });
+    expect(api.memberships).toHaveLength(1);
+  });
+
+  it('a refused mapped attribute (an invalid email) still dead-letters the event', async () => {
+    api.addField('user', 'seats', 'integer');
+    api.invalidEmails.add('not-an-email');
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'not-an-email', seats: 9.99 },
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'rejected_by_zendesk', status: 422 });
+    expect(calls('createOrUpdateUser')).toHaveLength(1);
+  });
+
+  it('a 422 naming the field inside user_fields, as text: that field is left out', async () => {
+    api.addField('user', 'plan', 'text');
+    api.addField('user', 'seats', 'decimal');
+    api.failNext(
+      'createOrUpdateUser',
+      new ZendeskError('reject', 'Record validation errors', {
+        status: 422,
+        code: 'RecordInvalid',
+        details: { user_fields: [{ description: 'user_fields: plan is not valid', error: 'InvalidValue' }] },
+      }),
+    );
+    const out = await make().process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'A', plan: 'x', seats: 2 },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_rejected:plan'] });
+    expect(calls('createOrUpdateUser')[1]?.[0]).toMatchObject({ user_fields: { seats: 2 } });
+  });
+});
+
+describe('field definitions an agent may not create (403)', () => {
+  it('left out with field_not_created, the rest delivered; creation is not retried on every event', async () => {
+    api.forbidFieldCreation = true;
+    api.addField('user', 'plan', 'text');
+    const d = make();
+    const first = await d.process({
+      type: 'identify',
+      userId: 'u1',
+      traits: { name: 'Ada', email: 'ada@example.com', plan: 'pro', seats: 3 },
+    });
+    expect(first).toEqual({ kind: 'delivered', notes: ['field_not_created:seats'] });
+    expect(calls('createOrUpdateUser')[0]?.[0]).toEqual({
+      external_id: 'u1',
+      email: 'ada@example.com',
+      name: 'Ada',
+      user_fields: { plan: 'pro' },
+    });
+    const second = await d.process({
+      type: 'identify',
+      userId: 'u2',
+      traits: { name: 'B', seats: 4, beta: true },
+    });
+    expect(second).toEqual({
+      kind: 'delivered',
+      notes: ['field_not_created:seats', 'field_not_created:beta'],
+    });
+    expect(calls('createField')).toHaveLength(1);
+    expect(api.users.map((u) => u.name)).toEqual(['Ada', 'B']);
+  });
+
+  it('on group too: the organization is upserted and the user linked without the new field', async () => {
+    api.forbidFieldCreation = true;
+    api.addUser({ name: 'A', external_id: 'u1' });
+    const out = await make().process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { name: 'Acme', employees: 12 },
+    });
+    expect(out).toEqual({ kind: 'delivered', notes: ['field_not_created:employees'] });
+    expect(api.organizations.map((o) => o.name)).toEqual(['Acme']);
+    expect(api.memberships).toHaveLength(1);
+  });
+});
+
+describe('403: a capability this account lacks, never an outage', () => {
+  const forbidden = (endpoint: string) =>
+    new ZendeskError('reject', `Zendesk refused ${endpoint} to these credentials (403): Forbidden`, {
+      status: 403,
+      code: 'Forbidden',
+      endpoint,
+    });
+
+  it('the Events API switched off → the track event is dead-lettered `forbidden`', async () => {
+    api.addUser({ name: 'A', external_id: 'u1' });
+    api.failNext('createUserEvent', forbidden('users/{id}/events'));
+    const out = await make({ trackEvents: ['Order Completed'] }).process({
+      type: 'track',
+      userId: 'u1',
+      event: 'Order Completed',
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'forbidden', status: 403 });
+  });
+
+  it('403 on an organization delete → `forbidden`', async () => {
+    api.addOrganization({ name: 'Acme', external_id: 'g1' });
+    api.failNext('deleteOrganization', forbidden('organizations/{id}'));
+    const out = await make({ allowOrganizationDeletes: true }).process({
+      type: 'group',
+      userId: 'u1',
+      groupId: 'g1',
+      traits: { deleted: true },
+    });
+    expect(out).toMatchObject({ kind: 'rejected', reason: 'forbidden', status: 403 });
   });
 });
 

@@ -12,6 +12,7 @@ import type {
   OrganizationInput,
   UserEventInput,
   UserInput,
+  UserProfileInput,
   ZCustomField,
   ZMembership,
   ZOrganization,
@@ -32,13 +33,26 @@ const eq = (a: string | null | undefined, b: string | undefined): boolean =>
 const invalid = (details: unknown, message = 'Record validation errors'): ZendeskError =>
   new ZendeskError('reject', message, { status: 422, code: 'RecordInvalid', details });
 
+/** Values a field of this type refuses (only the rules the tests need: integers, dropdown options). */
+function refusedValue(field: ZCustomField, value: unknown): boolean {
+  if (value === null) return false;
+  if (field.type === 'integer') return !Number.isInteger(value);
+  if (field.type === 'dropdown') {
+    const options = (field.custom_field_options as { value: string }[] | undefined) ?? [];
+    return !options.some((o) => o.value === value);
+  }
+  return false;
+}
+
 export class FakeZendeskApi implements ZendeskApi {
   readonly calls: Call[] = [];
   users: ZUser[] = [];
   organizations: ZOrganization[] = [];
   memberships: ZMembership[] = [];
   fields: Record<FieldScope, ZCustomField[]> = { user: [], organization: [] };
-  events: { userId: Id; event: UserEventInput }[] = [];
+  events: { userId: Id; event: UserEventInput; profile?: UserProfileInput }[] = [];
+  /** An agent's token: every field definition creation is refused with 403, as Zendesk does. */
+  forbidFieldCreation = false;
   /** Errors to throw on the next call of a method (consumed in order). */
   readonly failures = new Map<string, Error[]>();
   private nextId = 1000;
@@ -100,8 +114,29 @@ export class FakeZendeskApi implements ZendeskApi {
     return field;
   }
 
+  /** 422 naming the field, as the sandbox does (details keyed by the field key). */
+  private checkValues(scope: FieldScope, values: Record<string, unknown> | undefined): void {
+    for (const [key, value] of Object.entries(values ?? {})) {
+      const field = this.fields[scope].find((f) => f.key === key);
+      if (field && refusedValue(field, value))
+        throw invalid({
+          [key]: [
+            { description: `${field.title}: is invalid for a ${field.type} field`, error: 'InvalidValue' },
+          ],
+        });
+    }
+  }
+
+  /** Email addresses Zendesk refuses as invalid. */
+  invalidEmails = new Set<string>();
+
   async createOrUpdateUser(input: UserInput): Promise<{ user: ZUser; created: boolean }> {
     this.record('createOrUpdateUser', input);
+    if (input.email !== undefined && this.invalidEmails.has(input.email))
+      throw invalid({
+        email: [{ description: `Email: ${input.email} is not properly formatted`, error: 'InvalidFormat' }],
+      });
+    this.checkValues('user', input.user_fields);
     const byExt =
       input.external_id !== undefined
         ? this.users.find((u) => eq(u.external_id, input.external_id))
@@ -165,6 +200,12 @@ export class FakeZendeskApi implements ZendeskApi {
 
   async createField(scope: FieldScope, field: CustomFieldInput): Promise<ZCustomField> {
     this.record('createField', scope, field);
+    if (this.forbidFieldCreation)
+      throw new ZendeskError('reject', 'Zendesk refused user_fields to these credentials (403): Forbidden', {
+        status: 403,
+        code: 'Forbidden',
+        endpoint: scope === 'user' ? 'user_fields' : 'organization_fields',
+      });
     if (this.fields[scope].some((f) => eq(f.key, field.key))) {
       throw invalid({ key: [{ description: 'Key: has already been taken', error: 'DuplicateValue' }] });
     }
@@ -180,6 +221,7 @@ export class FakeZendeskApi implements ZendeskApi {
     input: OrganizationInput,
   ): Promise<{ organization: ZOrganization; created: boolean }> {
     this.record('createOrUpdateOrganization', input);
+    this.checkValues('organization', input.organization_fields);
     const existing = this.organizations.find((o) => eq(o.external_id, input.external_id));
     if (
       input.name !== undefined &&
@@ -246,8 +288,10 @@ export class FakeZendeskApi implements ZendeskApi {
     this.memberships = this.memberships.filter((m) => m.id !== id);
   }
 
-  async createUserEvent(userId: Id, event: UserEventInput): Promise<void> {
-    this.record('createUserEvent', userId, event);
-    this.events.push({ userId, event });
+  async createUserEvent(userId: Id, event: UserEventInput, profile?: UserProfileInput): Promise<void> {
+    this.record('createUserEvent', userId, event, profile);
+    if (!profile)
+      throw new ZendeskError('reject', 'profile is required', { status: 400, code: 'InvalidValue' });
+    this.events.push({ userId, event, profile });
   }
 }

@@ -27,12 +27,47 @@ describe('FieldCatalog', () => {
     expect(catalog.stats.raceRereads).toBe(1);
   });
 
-  it('a 422 that is not a lost race is rethrown after the re-read', async () => {
+  it('a 422 that is not a lost race leaves that definition out (after the re-read), never throws', async () => {
     const api = new FakeZendeskApi();
     api.failNext('createField', new ZendeskError('reject', 'Key is invalid', { status: 422 }));
-    const catalog = new FieldCatalog(api, 'user');
-    await expect(catalog.ensure([planTier])).rejects.toMatchObject({ status: 422 });
-    expect(api.methods()).toEqual(['listFields', 'createField', 'listFields']);
+    const notCreated: [string, string][] = [];
+    const catalog = new FieldCatalog(api, 'user', { onNotCreated: (k, why) => notCreated.push([k, why]) });
+    const got = await catalog.ensure([planTier, { key: 'seats', type: 'decimal', title: 'Seats' }]);
+    expect(got.has('plan_tier')).toBe(false);
+    expect(got.has('seats')).toBe(true);
+    expect(notCreated).toEqual([['plan_tier', 'rejected']]);
+    // Not remembered: the next event tries again.
+    await catalog.ensure([planTier]);
+    expect(api.fields.user.map((f) => f.key).sort()).toEqual(['plan_tier', 'seats']);
+  });
+
+  it('403 on creation (an agent token): left out, remembered for a while, then tried again', async () => {
+    const api = new FakeZendeskApi();
+    api.forbidFieldCreation = true;
+    let t = 0;
+    const notCreated: [string, string][] = [];
+    const catalog = new FieldCatalog(api, 'user', {
+      now: () => t,
+      refusalMemoryMs: 60_000,
+      onNotCreated: (k, why) => notCreated.push([k, why]),
+    });
+    expect((await catalog.ensure([planTier])).has('plan_tier')).toBe(false);
+    expect(catalog.creationRefused).toBe(true);
+    // No re-read for a 403: it is not a lost race.
+    expect(api.methods()).toEqual(['listFields', 'createField']);
+    t = 59_999;
+    await catalog.ensure([planTier, { key: 'seats', type: 'decimal', title: 'Seats' }]);
+    expect(api.methods()).toEqual(['listFields', 'createField']);
+    expect(notCreated).toEqual([
+      ['plan_tier', 'forbidden'],
+      ['plan_tier', 'forbidden'],
+      ['seats', 'forbidden'],
+    ]);
+    t = 60_000;
+    api.forbidFieldCreation = false; // an admin gave the role the right meanwhile
+    expect((await catalog.ensure([planTier])).has('plan_tier')).toBe(true);
+    expect(catalog.creationRefused).toBe(false);
+    expect(catalog.stats.refusals).toBe(1);
   });
 
   it('an outage during creation is rethrown as is (no re-read), and the next call tries again', async () => {

@@ -76,8 +76,10 @@ describe('inferField: value → field type and Zendesk value', () => {
   it.each([
     [true, 'checkbox', true],
     [false, 'checkbox', false],
-    [5, 'integer', 5],
-    [-3, 'integer', -3],
+    [5, 'decimal', 5],
+    [-3, 'decimal', -3],
+    [10, 'decimal', 10],
+    [0, 'decimal', 0],
     [4.5, 'decimal', 4.5],
     [2 ** 60, 'decimal', 2 ** 60],
     ['pro', 'text', 'pro'],

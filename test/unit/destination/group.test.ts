@@ -33,6 +33,31 @@ interface Row {
 
 const rows: Row[] = [
   {
+    name: '3.2 domain_names is the domain list like domainNames (a comma string split), never a custom field',
+    event: group({ traits: { name: 'Initech', domain_names: 'initech.com, initech.io' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.domain_names).toEqual(['initech.com', 'initech.io']);
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
+    name: '3.2 domainNames and domain_names together: domainNames is used, the other reported',
+    event: group({ traits: { domain_names: ['a.com'], domainNames: ['b.com'] } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.domain_names).toEqual(['b.com']);
+      expect(upsert(p).fields).toEqual([]);
+      expect(notes(p).join()).toMatch(/domain_names.*domainNames/);
+    },
+  },
+  {
+    name: '3.2 Name and Tags spelled otherwise are the attributes',
+    event: group({ traits: { Name: 'Initech', Tags: 'a b' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({ external_id: 'g1', name: 'Initech', tags: ['a', 'b'] });
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
     name: '3.1 groupId is required → invalid_event',
     event: group({ groupId: null, traits: { name: 'Initech' } }),
     expect: (p) => expect(outcome(p)).toMatchObject({ kind: 'rejected', reason: 'invalid_event' }),
@@ -130,7 +155,7 @@ const rows: Row[] = [
         scope: 'organization',
         fields: [
           { key: 'industry', type: 'text', title: 'Industry' },
-          { key: 'employees', type: 'integer', title: 'Employees' },
+          { key: 'employees', type: 'decimal', title: 'Employees' },
           { key: 'total_billed', type: 'decimal', title: 'Total billed' },
         ],
       });

@@ -79,7 +79,7 @@ const rows: Row[] = [
         {
           op: 'upsertUser',
           key: { externalId: 'u1', email: 'ada@example.com' },
-          attributes: { external_id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace', verified: false },
+          attributes: { external_id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace' },
           fields: [],
           nameFields: [
             { key: 'first_name', type: 'text', value: 'Ada', raw: 'Ada' },
@@ -189,7 +189,6 @@ const rows: Row[] = [
         organization_id: 6789,
         time_zone: 'Pacific Time (US & Canada)',
         phone: '763-555-2342',
-        verified: false,
       }),
   },
   {
@@ -218,11 +217,89 @@ const rows: Row[] = [
       expect(notes(p).join()).toMatch(/timezone/);
     },
   },
+  // --- standard attributes spelled another way; permission attributes
+  {
+    name: '2.4 Email, time_zone, organization_id, Phone are the attributes, never custom fields',
+    event: identify({
+      userId: 'u1',
+      traits: { name: 'A', organization_id: 1, time_zone: 'Berlin', Email: 'a@x.io', Phone: '+4930123' },
+    }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({
+        external_id: 'u1',
+        email: 'a@x.io',
+        name: 'A',
+        organization_id: 1,
+        time_zone: 'Berlin',
+        phone: '+4930123',
+      });
+      expect(upsert(p).key).toEqual({ externalId: 'u1', email: 'a@x.io' });
+      expect(upsert(p).fields).toEqual([]);
+      expect(ops(p).some((o) => o.op === 'ensureFields')).toBe(false);
+    },
+  },
+  {
+    name: '2.4 EMAIL alone is enough to match; Time Zone and timeZone are the zone; Name is the name',
+    event: identify({ traits: { EMAIL: 'a@x.io', 'Time Zone': 'Europe/London', Name: 'Ada Lovelace' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({ email: 'a@x.io', name: 'Ada Lovelace', time_zone: 'London' });
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
+    name: '2.4 timezone and time_zone together: the canonical timezone is used, the other reported and not sent',
+    event: identify({ userId: 'u1', traits: { name: 'A', time_zone: 'Berlin', timezone: 'Europe/London' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.time_zone).toBe('London');
+      expect(upsert(p).fields).toEqual([]);
+      expect(notes(p).join()).toMatch(/time_zone.*timezone/);
+    },
+  },
+  {
+    name: '2.4 FirstName/LastName spelled otherwise make the name',
+    event: identify({ userId: 'u1', traits: { FirstName: 'Ada', 'Last Name': 'Lovelace' } }),
+    expect: (p) => {
+      expect(upsert(p).attributes.name).toBe('Ada Lovelace');
+      expect(upsert(p).fields).toEqual([]);
+    },
+  },
+  {
+    name: '2.4 permission attributes are never set from traits: role, custom_role_id, moderator, restricted_agent, suspended go to custom fields',
+    event: identify({
+      userId: 'u1',
+      traits: {
+        name: 'A',
+        role: 'admin',
+        customRoleId: 7,
+        moderator: true,
+        restricted_agent: false,
+        suspended: true,
+      },
+    }),
+    expect: (p) => {
+      expect(upsert(p).attributes).toEqual({ external_id: 'u1', name: 'A' });
+      expect(upsert(p).fields.map((f) => f.key)).toEqual([
+        'role',
+        'custom_role_id',
+        'moderator',
+        'restricted_agent',
+        'suspended',
+      ]);
+    },
+  },
   // --- verified
   {
-    name: '2.5 verified: false on every upsert by default',
+    name: '2.5 verified is not sent at all by default (false could unverify a verified user)',
     event: identify({ userId: 'u1', traits: { name: 'A' } }),
-    expect: (p) => expect(upsert(p).attributes.verified).toBe(false),
+    expect: (p) => expect('verified' in upsert(p).attributes).toBe(false),
+  },
+  {
+    name: '2.5 a verified trait never sends verified: false (it is a custom field like any other key)',
+    event: identify({ userId: 'u1', traits: { name: 'A', verified: false } }),
+    expect: (p) => {
+      expect('verified' in upsert(p).attributes).toBe(false);
+      expect(upsert(p).fields.map((f) => f.key)).toEqual(['verified']);
+    },
   },
   {
     name: '2.5 verified: true with createUsersAsVerified',
@@ -251,7 +328,7 @@ const rows: Row[] = [
         scope: 'user',
         fields: [
           { key: 'plan_tier', type: 'text', title: 'Plan tier' },
-          { key: 'logins', type: 'integer', title: 'Logins' },
+          { key: 'logins', type: 'decimal', title: 'Logins' },
           { key: 'score', type: 'decimal', title: 'Score' },
           { key: 'beta', type: 'checkbox', title: 'Beta' },
           { key: 'trial_ends', type: 'date', title: 'Trial ends' },

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { personName, splitName } from '../../../src/destination/names.js';
 import { toZendeskTimeZone, ZENDESK_TIME_ZONES } from '../../../src/destination/timezones.js';
+import { ZONE_PLACES } from '../../../src/destination/timezone-places.js';
+
+/** UTC offsets of a zone on the 1st and 16th of every month of 2025-2026. */
+function offsets(iana: string): string {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone: iana, timeZoneName: 'longOffset' });
+  const out: string[] = [];
+  for (const y of [2025, 2026])
+    for (let m = 0; m < 12; m++)
+      for (const d of [1, 16])
+        out.push(f.formatToParts(Date.UTC(y, m, d, 12)).find((p) => p.type === 'timeZoneName')!.value);
+  return out.join();
+}
 
 describe('personName', () => {
   it.each([
@@ -67,13 +79,65 @@ describe('toZendeskTimeZone', () => {
   });
 
   it.each([
+    // The four of issue 14 (were Samara, Novosibirsk, Belgrade, Beijing).
+    ['Asia/Dubai', 'Abu Dhabi'], // same country, Zendesk's own name for it
+    ['Asia/Ho_Chi_Minh', 'Hanoi'],
+    ['Europe/Oslo', 'Stockholm'], // no Norwegian name: the nearest with CET/CEST
+    ['Asia/Manila', 'Hong Kong'], // no Philippine name: the nearest at UTC+8
+    // Whole-region names first, then the same country, then the nearest in the region.
+    ['Asia/Saigon', 'Hanoi'],
     ['America/Detroit', 'Eastern Time (US & Canada)'],
     ['America/Toronto', 'Eastern Time (US & Canada)'],
     ['America/Vancouver', 'Pacific Time (US & Canada)'],
-    ['Europe/Oslo', 'Belgrade'],
-  ])('zones outside the table go to one with the same offsets all year: %s → %s', (iana, zendesk) => {
-    expect(toZendeskTimeZone(iana)).toEqual({ ok: true, zendesk, how: 'equivalent' });
+    ['America/Boise', 'Mountain Time (US & Canada)'],
+    ['America/Winnipeg', 'Central Time (US & Canada)'],
+    ['America/Moncton', 'Atlantic Time (Canada)'],
+    ['America/Argentina/Cordoba', 'Buenos Aires'],
+    ['America/Bahia', 'Brasilia'],
+    ['America/Tegucigalpa', 'Central America'],
+    ['Asia/Kuching', 'Kuala Lumpur'],
+    ['Europe/Ulyanovsk', 'Samara'],
+    ['Europe/Jersey', 'London'],
+    ['Europe/Luxembourg', 'Brussels'],
+    ['Africa/Lagos', 'West Central Africa'],
+    ['Asia/Qatar', 'Riyadh'],
+  ])(
+    'zones outside the table go to one with the same offsets all year, in the same region: %s → %s',
+    (iana, zendesk) => {
+      expect(toZendeskTimeZone(iana)).toEqual({ ok: true, zendesk, how: 'equivalent' });
+    },
+  );
+
+  it('every zone of tzdata maps to a Zendesk name with the same offsets all year, in its own region, or to nothing', () => {
+    const table = new Map(ZENDESK_TIME_ZONES.map(([name, iana]) => [name, iana]));
+    let mapped = 0;
+    for (const iana of Object.keys(ZONE_PLACES)) {
+      const r = toZendeskTimeZone(iana);
+      if (!r.ok) continue;
+      mapped++;
+      const target = table.get(r.zendesk)!;
+      expect(offsets(target), `${iana} → ${r.zendesk}`).toBe(offsets(iana));
+      if (r.how === 'equivalent') {
+        const [area] = iana.split('/');
+        const [targetArea] = target.split('/');
+        const regions: Record<string, string[]> = {
+          Indian: ['Indian', 'Asia', 'Africa'],
+          Atlantic: ['Atlantic', 'Europe', 'Africa', 'America'],
+          Pacific: ['Pacific', 'Australia', 'Asia'],
+          Australia: ['Australia', 'Pacific'],
+        };
+        expect(regions[area!] ?? [area], `${iana} → ${r.zendesk}`).toContain(targetArea);
+      }
+    }
+    expect(mapped).toBeGreaterThan(300);
   });
+
+  it.each(['Australia/Lord_Howe', 'Antarctica/Troll', 'Etc/GMT-14', 'Asia/Kolkatta'])(
+    'no zone with the same offsets in the same region: %s is left out (the planner notes it)',
+    (iana) => {
+      expect(toZendeskTimeZone(iana)).toEqual({ ok: false });
+    },
+  );
 
   it.each(['Mars/Olympus', 'EST5', '+02:00', '', 'pacific time'])('unknown %j → not ok', (value) => {
     expect(toZendeskTimeZone(value).ok).toBe(false);

@@ -72,8 +72,29 @@ const rows: Row[] = [
               properties: { total: 30, item: { name: 'Swag' } },
               created_at: '2026-01-31T00:44:07.000Z',
             },
+            profile: {
+              source: 'segment',
+              type: 'customer',
+              identifiers: [{ type: 'external_id', value: 'u1' }],
+            },
             onFailure: { userNotFound: 'user_not_found' },
           },
+        ],
+      }),
+  },
+  {
+    name: '4.2 the profile beside the event: source, type customer, external_id and the email the event carries',
+    event: track({ context: { traits: { email: 'ada@example.com' } } }),
+    settings: { ...enabled, eventSource: 'shop' },
+    expect: (p) =>
+      expect(
+        p.kind === 'operations' && p.operations[0]?.op === 'sendUserEvent' && p.operations[0].profile,
+      ).toEqual({
+        source: 'shop',
+        type: 'customer',
+        identifiers: [
+          { type: 'external_id', value: 'u1' },
+          { type: 'email', value: 'ada@example.com' },
         ],
       }),
   },

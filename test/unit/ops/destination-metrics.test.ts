@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { observeClient, observePipeline } from '../../../src/commands/observe.js';
+import { createMetrics, METRIC_NAMES } from '../../../src/ops/metrics.js';
+
+/** Metrics the destination's outcomes feed: refused and not-created custom fields, by field. */
+describe('field notes → metrics', () => {
+  it('counts field_rejected and field_not_created notes of delivered events by field key', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const observer = observePipeline(m);
+    const src = { timestamp: String(Date.now()) } as never;
+    observer.outcome?.(
+      {
+        kind: 'delivered',
+        notes: ['field_rejected:seats', 'field_not_created:plan_tier', 'membership already existed'],
+      } as never,
+      src,
+    );
+    observer.outcome?.({ kind: 'delivered', notes: ['field_rejected:seats'] } as never, src);
+    observer.outcome?.({ kind: 'delivered' } as never, src);
+    const rejected = await m.registry.getSingleMetric(METRIC_NAMES.fieldValuesRejected)!.get();
+    expect(rejected.values.map((v) => [v.labels.field, v.value])).toEqual([['seats', 2]]);
+    const notCreated = await m.registry.getSingleMetric(METRIC_NAMES.fieldsNotCreated)!.get();
+    expect(notCreated.values.map((v) => [v.labels.field, v.value])).toEqual([['plan_tier', 1]]);
+  });
+});
+
+describe('Events API events → metrics', () => {
+  it('counts events the Events API accepted, in total and this UTC month; other calls and refusals are not events', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    let t = Date.UTC(2026, 2, 31, 23, 0);
+    const hooks = observeClient(m, () => t);
+    const req = (endpoint: string, status: number | string) =>
+      hooks.onRequest({ endpoint, method: 'POST', status, durationMs: 5 });
+    req('users/{id}/events', 202);
+    req('users/{id}/events', 202);
+    req('users/{id}/events', 429);
+    req('users/{id}/events', 'error');
+    req('users/create_or_update', 200);
+    const month = async () =>
+      (await m.registry.getSingleMetric(METRIC_NAMES.eventsApiEventsThisMonth)!.get()).values.map((v) => [
+        v.labels.month,
+        v.value,
+      ]);
+    expect(await month()).toEqual([['2026-03', 2]]);
+    t = Date.UTC(2026, 3, 1, 0, 1);
+    req('users/{id}/events', 202);
+    expect(await month()).toEqual([['2026-04', 1]]);
+    const total = await m.registry.getSingleMetric(METRIC_NAMES.eventsApiEvents)!.get();
+    expect(total.values[0]?.value).toBe(3);
+  });
+});
