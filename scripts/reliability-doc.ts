@@ -8,7 +8,8 @@ import type { BadInputRow, FaultCaseResult } from './reliability-types.js';
 
 const faults: FaultCaseResult[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
 for (const f of faults)
-  if (typeof f.stalled !== 'number') throw new Error(`${f.name}: no stalled figure (an older run?); run the fault suite again`);
+  if (typeof f.stalled !== 'number')
+    throw new Error(`${f.name}: no stalled figure (an older run?); run the fault suite again`);
 const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
 

@@ -6,9 +6,10 @@ import { createMetrics } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
-import { ensureTopics, registryProblem } from '../pipeline/preflight.js';
+import { ensureTopics, PreflightError, registryProblem } from '../pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { ZendeskClient } from '../zendesk/client.js';
+import { AccountCheckError, checkAccount } from '../zendesk/preflight.js';
 import { observeClient, observePipeline } from './observe.js';
 
 /**
@@ -146,9 +147,29 @@ export async function runCommand(config: Config): Promise<number> {
     });
     const registry = await registryProblem(config.schemaRegistry.url, config.schemaRegistry);
     if (registry) log.warn(`${registry}; decoding waits (partitions pause) until it does`);
+    // The credentials (GET users/me): refused or pointing at something that is not Zendesk stops
+    // start-up with one line; Zendesk down or slow (15 s at most here) is only a warning, since its
+    // outage pauses and heals like any other.
+    let accountTimer: NodeJS.Timeout | undefined;
+    const account = await Promise.race([
+      checkAccount(client, { auth: config.zendesk.auth, baseUrl: config.zendesk.baseUrl }).catch(
+        (e: unknown) => e as Error,
+      ),
+      new Promise<'slow'>((r) => (accountTimer = setTimeout(() => r('slow'), 15_000))),
+    ]).finally(() => clearTimeout(accountTimer));
+    if (account === 'slow')
+      log.warn('could not check the Zendesk account yet (no answer in 15 s); starting anyway');
+    else if (account instanceof AccountCheckError && !account.retriable) throw account;
+    else if (account instanceof Error)
+      log.warn(`could not check the Zendesk account yet: ${account.message}`);
+    else {
+      log.info('zendesk account checked', { role: account.role, canCreateFields: account.canCreateFields });
+      for (const w of account.warnings) log.warn(w);
+    }
     await pipeline.start();
   } catch (e) {
-    log.error('could not start the consumer', { error: (e as Error).message });
+    if (e instanceof PreflightError || e instanceof AccountCheckError) log.error((e as Error).message);
+    else log.error('could not start the consumer', { error: (e as Error).message });
     await stop('startup-failure');
     return 1;
   }

@@ -59,7 +59,11 @@ describe('transient failures', () => {
     const c2 = client({ hooks: { onRetry: (r) => retries.push(r.reason) } });
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        c2.createUserEvent(user.id, { type: 'ping', source: 'segment', properties: { i } }),
+        c2.createUserEvent(
+          user.id,
+          { type: 'ping', source: 'segment', properties: { i } },
+          { source: 'segment', type: 'customer', identifiers: [{ type: 'external_id', value: 'flaky' }] },
+        ),
       ),
     );
     const log = sb.requests().filter((r) => r.path.endsWith('/events'));
@@ -205,11 +209,15 @@ describe('the endpoints, end to end (strict sandbox: nothing undocumented is sen
     await c.deleteMembership(m1.membership!.id);
     expect(await c.listUserMemberships(created.user.id)).toHaveLength(0);
 
-    await c.createUserEvent(created.user.id, {
-      type: 'Order Completed',
-      source: 'segment',
-      properties: { total: 3 },
-    });
+    await c.createUserEvent(
+      created.user.id,
+      { type: 'Order Completed', source: 'segment', properties: { total: 3 } },
+      {
+        source: 'segment',
+        type: 'customer',
+        identifiers: [{ type: 'external_id', value: created.user.external_id! }],
+      },
+    );
     expect(sb.state().events).toHaveLength(1);
 
     const bulk = await c.createOrUpdateManyUsers([

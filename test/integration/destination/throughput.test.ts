@@ -1,9 +1,13 @@
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDestination, type ZendeskDestination as Destination, type DestinationMode } from '../../../src/destination/index.js';
+import {
+  createDestination,
+  type ZendeskDestination as Destination,
+  type DestinationMode,
+} from '../../../src/destination/index.js';
 import type { Outcome } from '../../../src/destination/outcome.js';
 import { defaultDestinationSettings, type DestinationSettings } from '../../../src/destination/settings.js';
-import { startSandbox, type Sandbox, type SandboxState } from '../../../src/sandbox/index.js';
+import { NO_LIMITS, startSandbox, type Sandbox, type SandboxState } from '../../../src/sandbox/index.js';
 import type { JsonObject, SegmentEvent } from '../../../src/segment/event.js';
 import { ZendeskClient } from '../../../src/zendesk/client.js';
 
@@ -142,7 +146,8 @@ const summary = (m: Map<string, Outcome>) =>
 let naive: { state: ReturnType<typeof normalize>; outcomes: Record<string, string>; requests: number };
 
 beforeAll(async () => {
-  sb = await startSandbox({ config: { strict: true } });
+  // A throughput comparison, not a limits test: the account's rate limits are off (--limits none).
+  sb = await startSandbox({ config: { strict: true, limits: NO_LIMITS } });
   await runNaive(destination('naive'), identifies()).then((o) => {
     naive = { state: normalize(sb.state()), outcomes: summary(o), requests: sb.requests().length };
   });

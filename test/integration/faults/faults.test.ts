@@ -36,7 +36,6 @@ import type { FaultCaseResult } from '../../../scripts/reliability-types.js';
 import { readDeadLetters } from '../../../src/pipeline/dlq-tools.js';
 import { H, headerText } from '../../../src/pipeline/dlq.js';
 
-
 type CaseResult = FaultCaseResult;
 const results: CaseResult[] = [];
 const services: Service[] = [];
@@ -192,7 +191,8 @@ async function openCase(o: CaseOptions) {
       `[${o.name}] phases:\n${trail.join('\n')}\n` +
         mine
           .map(
-            (s, i) => `[${o.name}] service #${i + 1} log (tail, exit ${s.child.exitCode}):\n${s.logs().slice(-5000)}\n`,
+            (s, i) =>
+              `[${o.name}] service #${i + 1} log (tail, exit ${s.child.exitCode}):\n${s.logs().slice(-5000)}\n`,
           )
           .join(''),
     );
@@ -295,7 +295,7 @@ async function closeCase(c: Case, x: Expect): Promise<CaseResult> {
   // Zendesk holding an event is not yet its outcome in the service (a job poll may still time out and
   // the run be redone): the partitions must also commit to their end, within a bound, while it runs.
   let st = await stalledPartitions(c.kafka, c.topic, c.groupId);
-  for (const until = Date.now() + 90_000; st.stalled > 0 && Date.now() < until; ) {
+  for (const until = Date.now() + 90_000; st.stalled > 0 && Date.now() < until;) {
     await new Promise((r) => setTimeout(r, 1000));
     st = await stalledPartitions(c.kafka, c.topic, c.groupId);
   }
@@ -304,7 +304,9 @@ async function closeCase(c: Case, x: Expect): Promise<CaseResult> {
   const last = c.services.filter((s) => s.child.exitCode === null && s.child.signalCode === null).at(-1);
   if (!last) throw new Error(`${c.name}: no instance is running at the end`);
   const metrics = await last.metrics();
-  expect(metrics, 'zendesk_destination_stalled_partitions 0').toMatch(/zendesk_destination_stalled_partitions/);
+  expect(metrics, 'zendesk_destination_stalled_partitions 0').toMatch(
+    /zendesk_destination_stalled_partitions/,
+  );
   expect(metricSum(metrics, 'zendesk_destination_stalled_partitions')).toBe(0);
   await x.check?.(metrics);
   expect(await last.stop(), `${c.name}: the last instance exits 0 on SIGTERM`).toBe(0);
@@ -572,15 +574,13 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
   }, 180_000);
 
   // SPEC 1a: a 403 on creating a field definition is a missing capability; the field is left out and
-  // the event delivered (note field_not_created). Skipped: on main the destination still takes that 403
-  // for an account outage ("partition paused: outage … Zendesk refused the credentials (403) on
-  // user_fields", every partition paused for good; seen in this case's run). The fix is on wt-dest
-  // (faeb7c0, 11862bc); unskip when it is merged.
-  it.skip('permanent 403 on field creation: every event delivered without the new field', async () => {
+  // the event delivered (note field_not_created). Before the capability-403 handling this paused every
+  // partition for good ("Zendesk refused the credentials (403) on user_fields").
+  it('permanent 403 on field creation: every event delivered without the new field', async () => {
     await runCase({
       name: 'field-creation-403',
       fault:
-        'the credential becomes an agent\'s from mid-stream on (POST /api/v2/user_fields answers 403) while the second half carries a new trait `plan`; never heals',
+        "the credential becomes an agent's from mid-stream on (POST /api/v2/user_fields answers 403) while the second half carries a new trait `plan`; never heals",
       holdMs: 1000,
       stream: (evs) =>
         evs.map((e, i) => (i < N / 2 ? e : { ...e, traits: { ...e.traits, plan: `plan-${i % 3}` } })),
@@ -590,7 +590,9 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       check: (c) => {
         const refused = c.sandbox
           .requests()
-          .filter((r) => r.method === 'POST' && r.path.startsWith('/api/v2/user_fields') && r.status === 403).length;
+          .filter(
+            (r) => r.method === 'POST' && r.path.startsWith('/api/v2/user_fields') && r.status === 403,
+          ).length;
         c.claim(`${refused} field creations answered 403`, refused > 0);
         const w = c.watches.get(c.svc!)!;
         c.claim('every event delivered without the field, no partition paused', w.maxPaused === 0);
@@ -626,9 +628,14 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
     await closeCase(c, {
       events: evs,
       healedAt,
-      fault: 'every Zendesk answer 500/503; meanwhile a second instance joins the group and leaves; then Zendesk heals',
+      fault:
+        'every Zendesk answer 500/503; meanwhile a second instance joins the group and leaves; then Zendesk heals',
       check: async (m) => {
-        await waitUntil(async () => (await first.ready()) === 200, 60_000, '/readyz 200 on the remaining instance');
+        await waitUntil(
+          async () => (await first.ready()) === 200,
+          60_000,
+          '/readyz 200 on the remaining instance',
+        );
         c.claim(
           'the remaining instance: /readyz 200 and paused_partitions 0 at the end',
           metricSum(await first.metrics(), 'zendesk_destination_paused_partitions') === 0,
@@ -713,7 +720,8 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       events: evs,
       dead: new Map([[evs[i]!.messageId!, 'rejected_by_zendesk']]),
       healedAt,
-      fault: 'the DLQ topic does not exist when the service starts; created afterwards, the service restarted',
+      fault:
+        'the DLQ topic does not exist when the service starts; created afterwards, the service restarted',
     });
   }, 180_000);
 
@@ -786,7 +794,8 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       await closeCase(c, {
         events: evs,
         healedAt,
-        fault: 'the broker is stopped, then the service gets SIGTERM; the broker comes back and the service is started again',
+        fault:
+          'the broker is stopped, then the service gets SIGTERM; the broker comes back and the service is started again',
       });
     }, 300_000);
 
@@ -808,7 +817,15 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       c.faultStart = new Date().toISOString();
       // The service's SCRAM credential is deleted, then the broker restarts: every reconnect fails
       // authentication, which KafkaJS does not retry (KafkaJSSASLAuthenticationError, non-retriable).
-      await kafkaConfigs(['--alter', '--entity-type', 'users', '--entity-name', SASL_USER, '--delete-config', 'SCRAM-SHA-256']);
+      await kafkaConfigs([
+        '--alter',
+        '--entity-type',
+        'users',
+        '--entity-name',
+        SASL_USER,
+        '--delete-config',
+        'SCRAM-SHA-256',
+      ]);
       c.mark('credential deleted');
       await faultStack('down', 'kafka');
       await faultStack('up', 'kafka');

@@ -389,7 +389,9 @@ describe('authentication (SPEC order of preference)', () => {
     const c = load({ ...base, ZENDESK_EMAIL: 'agent@example.com/token', ZENDESK_API_TOKEN: 'tok-1' });
     expect(c.zendesk.auth).toEqual({ kind: 'api-token', email: 'agent@example.com', token: 'tok-1' });
     expect(secretsOf(c)).toContain(Buffer.from('agent@example.com/token:tok-1').toString('base64'));
-    expect(load({ ...base, ZENDESK_EMAIL: 'agent@example.com/TOKEN', ZENDESK_API_TOKEN: 't' }).zendesk.auth).toMatchObject({
+    expect(
+      load({ ...base, ZENDESK_EMAIL: 'agent@example.com/TOKEN', ZENDESK_API_TOKEN: 't' }).zendesk.auth,
+    ).toMatchObject({
       email: 'agent@example.com',
     });
   });
@@ -398,9 +400,9 @@ describe('authentication (SPEC order of preference)', () => {
     const c = load({ ...base, ZENDESK_EMAIL: 'agent@example.com/token', ZENDESK_PASSWORD: 'tok-2' });
     expect(c.zendesk.auth).toEqual({ kind: 'api-token', email: 'agent@example.com', token: 'tok-2' });
     expect(c.warnings.some((w) => w.includes('2027-04-30'))).toBe(true);
-    expect(c.warnings.some((w) => /password/i.test(w) && /switched.*off|off/i.test(w) && !/token/i.test(w))).toBe(
-      false,
-    );
+    expect(
+      c.warnings.some((w) => /password/i.test(w) && /switched.*off|off/i.test(w) && !/token/i.test(w)),
+    ).toBe(false);
     expect(c.warnings.join(' ')).not.toMatch(/tok-2|agent@example\.com/);
   });
 
