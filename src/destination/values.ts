@@ -37,20 +37,25 @@ export function canonicalTraits(
     if (!Object.hasOwn(traits, key)) continue;
     const canonical = Object.hasOwn(spellings, key) ? spellings[key]! : spellingOf(key, spellings);
     if (canonical === undefined) {
-      if (!from.has(key)) out[key] = traits[key]!;
+      if (!from.has(key)) setOwn(out, key, traits[key]!);
       continue;
     }
     const held = from.get(canonical);
     if (held === undefined || (key === canonical && held !== canonical)) {
       if (held !== undefined)
         problems.push(`traits "${held}" and "${key}" both mean ${canonical}; "${key}" was used`);
-      out[canonical] = traits[key]!;
+      setOwn(out, canonical, traits[key]!);
       from.set(canonical, key);
     } else {
       problems.push(`traits "${held}" and "${key}" both mean ${canonical}; "${held}" was used`);
     }
   }
   return { traits: out, problems };
+}
+
+/** `out[key] = value` that stays an own property even for `__proto__` (a plain assignment would set the prototype and lose the trait). */
+function setOwn(out: JsonObject, key: string, value: JsonObject[string]): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function spellingOf(key: string, spellings: Readonly<Record<string, string>>): string | undefined {

@@ -87,10 +87,15 @@ describe('consumer pipeline (real broker)', () => {
           return { kind: 'delivered' };
         },
       };
-      const p = pipeline(topic, dlqTopic, dest);
+      const committed = new Map<number, number>();
+      const p = pipeline(topic, dlqTopic, dest, {
+        observer: { committed: (_t, partition, offset) => committed.set(partition, Number(offset)) },
+      });
       await p.start();
       await waitUntil(() => p.counts.delivered >= 2000, 60_000, '2000 outcomes');
       await p.stop();
+      // committed_offset comes from KafkaJS's own commits: the next offset of each partition, all 2000 in all
+      expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(2000);
       for (const [user, seqs] of seenByUser) {
         const expected = events
           .filter((e) => e.userId === user)

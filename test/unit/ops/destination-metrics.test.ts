@@ -49,3 +49,25 @@ describe('Events API events → metrics', () => {
     expect(total.values[0]?.value).toBe(3);
   });
 });
+
+/** Partition series the consumer feeds: committed offsets, paused and stalled partitions, and their removal. */
+describe('partition series → metrics', () => {
+  it("sets committed_offset, counts paused and stalled partitions, and drops a revoked partition's series", async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const o = observePipeline(m);
+    o.committed?.('t', 0, '42');
+    o.committed?.('t', 1, '7');
+    o.lag?.('t', 1, 3);
+    o.paused?.('t', 0, 'Zendesk down', 1000);
+    o.stalled?.('t', 1, true);
+    const text = async () => m.registry.metrics();
+    expect(await text()).toContain(`${METRIC_NAMES.committedOffset}{topic="t",partition="0"} 42`);
+    expect(await text()).toContain(`${METRIC_NAMES.pausedPartitions}{topic="t"} 1`);
+    expect(await text()).toContain(`${METRIC_NAMES.stalledPartitions}{topic="t"} 1`);
+    o.revoked?.('t', 1);
+    const after = await text();
+    expect(after).not.toContain(`partition="1"`);
+    expect(after).toContain(`${METRIC_NAMES.stalledPartitions}{topic="t"} 0`);
+    expect(after).toContain(`${METRIC_NAMES.pausedPartitions}{topic="t"} 1`);
+  });
+});

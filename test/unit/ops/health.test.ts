@@ -32,6 +32,22 @@ describe('health server', () => {
     expect(await get('/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
   });
 
+  it('answers /healthz 503 with the reason once the process has a fatal error', async () => {
+    let fatal: string | undefined;
+    server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      metrics,
+      isReady: () => true,
+      fatal: () => fatal,
+    });
+    expect((await get('/healthz')).status).toBe(200);
+    fatal = 'fatal: the consumer crashed and KafkaJS will not restart it';
+    const r = await get('/healthz');
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body)).toEqual({ alive: false, reason: fatal });
+  });
+
   it('answers /readyz 200 when ready and 503 with the reason otherwise', async () => {
     let state: Readiness = true;
     await start(() => state);
