@@ -50,18 +50,22 @@ function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
 
 /**
  * Ends the connections of a Kafka client that are still open, and says how many there were. Call it
- * after every consumer, producer and admin of that client is disconnected. Each socket is destroyed
- * with an error: KafkaJS listens for 'error' (not 'close'), so its connection rejects what it still
- * holds, marks itself disconnected and clears its request-timeout interval and throttle timer (a plain
+ * after every consumer, producer and admin of that client is disconnected. A socket KafkaJS closed
+ * itself (ended, waiting for the broker's side) is left to finish; any other is destroyed with an
+ * error: KafkaJS listens for 'error' (not 'close'), so its connection rejects what it still holds,
+ * marks itself disconnected and clears its request-timeout interval and throttle timer (a plain
  * `destroy()` leaves those running, and they alone keep the process alive).
  */
 export function closeLeftoverConnections(kafka: Kafka): number {
   const sockets = openSockets.get(kafka);
   if (!sockets) return 0;
-  const n = sockets.size;
-  for (const s of sockets) s.destroy(new Error('closed after disconnect: a connection KafkaJS left open'));
-  sockets.clear();
-  return n;
+  let left = 0;
+  for (const s of sockets) {
+    if (s.writableEnded || s.destroyed) continue;
+    left++;
+    s.destroy(new Error('closed after disconnect: a connection KafkaJS left open'));
+  }
+  return left;
 }
 
 export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
