@@ -33,7 +33,7 @@ describe('health server', () => {
   });
 
   it('answers /healthz 503 with the reason once the process has a fatal error', async () => {
-    let fatal: string | undefined;
+    let fatal: string | undefined = undefined;
     server = await startHealthServer({
       port: 0,
       host: '127.0.0.1',
