@@ -39,10 +39,8 @@ export interface BatchContext {
   counts: { consumed: number; outages: number };
   /** Lanes in flight at once. */
   laneConcurrency: number;
-  /** Merge runs of consecutive events with the same merge key. */
-  coalesce: boolean;
   maxRun: number;
-  /** How long a batch that must end (rebalance, shutdown) waits for runs in flight. */
+  /** How long a batch that must end (rebalance, outage, shutdown) waits for runs in flight; checked each heartbeat tick. */
   drainMs: number;
   heartbeatEveryMs: number;
   isStopping(): boolean;
@@ -96,9 +94,15 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
   let rejoin: unknown = null;
   const mustEnd = () =>
     abandoned || outage !== null || rejoin !== null || ctx.isStopping() || !isRunning() || isStale();
-  // KafkaJS has no background heartbeat: keep the member alive while lanes wait on Zendesk, and hear
-  // of a rebalance while the batch is still running.
-  const hb = setInterval(() => {
+  // Once the batch must end, runs in flight get `drainMs` at most.
+  let endBy: number | undefined;
+  let drained!: () => void;
+  const drainedOut = new Promise<'drained'>((r) => (drained = () => r('drained')));
+  // One tick: KafkaJS has no background heartbeat, so keep the member alive while lanes wait on
+  // Zendesk and hear of a rebalance while the batch runs; and watch the drain deadline.
+  const tick = setInterval(() => {
+    if (endBy === undefined && mustEnd()) endBy = Date.now() + ctx.drainMs;
+    if (endBy !== undefined && Date.now() >= endBy) drained();
     heartbeat().catch((e: unknown) => {
       const type = kafkaErrorType(e);
       if (type && REJOIN.has(type) && rejoin === null) {
@@ -147,18 +151,7 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
     const limit = pLimit(ctx.laneConcurrency);
     const lanes = groupIntoLanes(decoded, (d) => (d.message.key ? d.message.key.toString('latin1') : null));
     const all = Promise.all(lanes.map((lane) => limit(runLane, lane)));
-    // Runs in flight finish unless the batch must end; then they get `drainMs` at most.
-    let ending: NodeJS.Timeout | undefined;
-    const watchEnd = new Promise<'drained'>((resolve) => {
-      const poll = setInterval(() => {
-        if (!mustEnd()) return;
-        clearInterval(poll);
-        ending = setTimeout(() => resolve('drained'), ctx.drainMs);
-      }, 100);
-      void all.finally(() => clearInterval(poll));
-    });
-    const how = await Promise.race([all.then(() => 'done' as const), watchEnd]);
-    if (ending) clearTimeout(ending);
+    const how = await Promise.race([all.then(() => 'done' as const), drainedOut]);
     if (how === 'drained') {
       abandoned = true;
       ctx.log.warn('batch ended with runs still in flight; their events will be delivered again', {
@@ -168,7 +161,7 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
       });
     }
   } finally {
-    clearInterval(hb);
+    clearInterval(tick);
     st.busy = false;
   }
   if (!abandoned) advance();

@@ -171,7 +171,6 @@ export class SegmentPipeline {
       observer: this.o.observer,
       counts: this.counts,
       laneConcurrency: this.o.laneConcurrency,
-      coalesce: this.o.coalesce,
       maxRun: this.o.maxRun,
       drainMs: this.o.drainMs,
       heartbeatEveryMs: 2000,

@@ -7,7 +7,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { SegmentCodec } from '../segment/codec.js';
 import { DecodeError } from '../segment/errors.js';
 import type { SegmentEvent } from '../segment/event.js';
-import { isRetriable, type Decoded, type Log, OutageError } from './types.js';
+import { isRetriable, type Decoded, type Log } from './types.js';
 
 export interface DecodeStage {
   codec: Pick<SegmentCodec, 'decode' | 'decodeKnown'>;
@@ -68,12 +68,9 @@ export async function decodeAll(messages: KafkaMessage[], s: DecodeStage): Promi
     );
   }
   if (waiting) {
-    const settled = await Promise.allSettled(waiting);
-    const outage = settled.find((r) => r.status === 'rejected');
-    if (outage) {
-      const e = (outage as PromiseRejectedResult).reason;
-      throw isRetriable(e) ? e : new OutageError(String((e as Error)?.message ?? e));
-    }
+    // Every look-up settles before an outage is reported, so none is left running behind the pause.
+    const outage = (await Promise.allSettled(waiting)).find((r) => r.status === 'rejected');
+    if (outage) throw (outage as PromiseRejectedResult).reason;
   }
   return out;
 }

@@ -161,11 +161,6 @@ export class Partitions {
     }
     for (const { topic, partitions } of kafkaPaused)
       for (const p of partitions) if (!this.isPaused(topic, p)) this.safeResume(topic, p);
-    for (const k of mine) {
-      const [topic, p] = splitKey(k);
-      const st = this.get(topic, p);
-      if (st.pausedUntil !== undefined && !st.timer) this.resume(st);
-    }
   }
 
   private safeResume(topic: string, partition: number): void {
@@ -240,9 +235,4 @@ export class Partitions {
     this.stopped = true;
     for (const st of this.states.values()) if (st.timer) clearTimeout(st.timer);
   }
-}
-
-function splitKey(k: string): [string, number] {
-  const i = k.lastIndexOf(':');
-  return [k.slice(0, i), Number(k.slice(i + 1))];
 }

@@ -3,7 +3,6 @@
  * the source and dead-letter topics exist (created only when asked), the schema registry answers.
  */
 import type { Kafka } from 'kafkajs';
-import { closeLeftoverConnections } from './kafka.js';
 
 export class PreflightError extends Error {
   override readonly name = 'PreflightError';
@@ -45,11 +44,7 @@ export async function ensureTopics(kafka: Kafka, c: TopicCheck): Promise<void> {
 
 /** Throws a PreflightError naming the topic when it does not exist (for `produce`). */
 export async function requireTopic(kafka: Kafka, topic: string, what: string): Promise<void> {
-  try {
-    await ensureTopics(kafka, { topics: { [topic]: what }, create: false, partitions: 1 });
-  } finally {
-    closeLeftoverConnections(kafka);
-  }
+  await ensureTopics(kafka, { topics: { [topic]: what }, create: false, partitions: 1 });
 }
 
 /** Whether the schema registry answers (any HTTP answer below 500); the reason when it does not. */

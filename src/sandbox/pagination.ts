@@ -96,3 +96,14 @@ export function paginate<T>(
   const cursor = query.has('page[size]') || query.has('page[after]') || query.has('page[before]');
   return cursor ? cursorPage(items, query, url, key) : offsetPage(items, query, url, key);
 }
+
+/** A `show_many` list parameter (`ids=1,2` / `external_ids=a,b`): at most 100 values, else 400. */
+export function list100(raw: string | null, name: string): string[] {
+  const values = (raw ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (values.length > 100)
+    throw badRequest('TooManyValues', `${name}: at most 100 values, got ${values.length}`);
+  return values;
+}

@@ -5,7 +5,7 @@
 import { requireArray, requireObject, type Ctx, type Route } from '../context.js';
 import { applyCustomValues } from '../custom-values.js';
 import { ApiError, badRequest, invalid, notFound } from '../errors.js';
-import { offsetPage } from '../pagination.js';
+import { list100, offsetPage } from '../pagination.js';
 import { renderJob, renderOrganization, type JobResult, type OrgRec } from '../store.js';
 import { OFFSET_QUERY, ORG_SHAPE } from '../strict.js';
 
@@ -167,16 +167,6 @@ function updateMany(ctx: Ctx) {
     }),
   );
   return jobAnswer(ctx, job);
-}
-
-function list100(raw: string | null, name: string): string[] {
-  const values = (raw ?? '')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-  if (values.length > 100)
-    throw badRequest('TooManyValues', `${name}: at most 100 values, got ${values.length}`);
-  return values;
 }
 
 /** GET organizations/show_many?ids=… or ?external_ids=… (case-insensitive), ≤100, like users/show_many. */

@@ -3,7 +3,7 @@ import { forbidden, notFound, badRequest } from '../errors.js';
 import { requireArray, requireObject, type Ctx, type Route } from '../context.js';
 import { renderJob, renderUser, type JobResult, type UserRec } from '../store.js';
 import { OFFSET_QUERY, USER_SHAPE } from '../strict.js';
-import { offsetPage } from '../pagination.js';
+import { list100, offsetPage } from '../pagination.js';
 import { matchUser, writeUser } from './user-write.js';
 import { ApiError } from '../errors.js';
 
@@ -54,16 +54,6 @@ function show(ctx: Ctx) {
   const user = ctx.store.users.get(Number(ctx.params.id));
   if (!user) throw notFound();
   return { status: 200, body: { user: render(ctx, user) } };
-}
-
-function list100(raw: string | null, name: string): string[] {
-  const values = (raw ?? '')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-  if (values.length > 100)
-    throw badRequest('TooManyValues', `${name}: at most 100 values, got ${values.length}`);
-  return values;
 }
 
 function showMany(ctx: Ctx) {

@@ -7,7 +7,7 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runBatch, type BatchContext } from '../../../src/pipeline/batch.js';
 import { decodeAll } from '../../../src/pipeline/decode.js';
-import { Partitions } from '../../../src/pipeline/partitions.js';
+import { Partitions, type PartitionsOptions } from '../../../src/pipeline/partitions.js';
 import { newCounts, Reporter } from '../../../src/pipeline/report.js';
 import { OutageError, type Destination, type Log, type Outcome } from '../../../src/pipeline/types.js';
 import { DecodeError } from '../../../src/segment/errors.js';
@@ -98,12 +98,7 @@ function setup(
     counts,
     { outcome: (o, src) => s.outcomes.set(src.offset, o) },
   );
-  s.partitions = new Partitions({
-    log,
-    outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-    stallAfterMs: 60_000,
-    stallExitMs: 300_000,
-  });
+  s.partitions = newPartitions();
   s.partitions.attach({ pause: (_t, p) => void s.paused.push(p), resume: (_t, p) => void s.resumed.push(p) });
   const mergeKey = destination.mergeKey?.bind(destination);
   s.ctx = {
@@ -114,7 +109,6 @@ function setup(
     log,
     counts,
     laneConcurrency: 8,
-    coalesce: true,
     maxRun: 50,
     drainMs: 200,
     heartbeatEveryMs: 20,
@@ -124,6 +118,16 @@ function setup(
   };
   return s;
 }
+
+/** Partitions with the defaults of these tests (1 s → 60 s backoff, stalled after 60 s, fatal after 5 min). */
+const newPartitions = (over: Partial<PartitionsOptions> = {}): Partitions =>
+  new Partitions({
+    log,
+    outageBackoff: { initialMs: 1000, maxMs: 60_000 },
+    stallAfterMs: 60_000,
+    stallExitMs: 300_000,
+    ...over,
+  });
 
 const deliverAll: Destination = { process: async () => ({ kind: 'delivered' }) };
 
@@ -334,12 +338,7 @@ describe('partition state across rebalances', () => {
   it('GROUP_JOIN while paused: the pause keeps its timer and the partition is resumed when the outage is over', () => {
     const paused: number[] = [];
     const resumed: number[] = [];
-    const p = new Partitions({
-      log,
-      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-      stallAfterMs: 60_000,
-      stallExitMs: 300_000,
-    });
+    const p = newPartitions();
     p.attach({ pause: (_t, n) => void paused.push(n), resume: (_t, n) => void resumed.push(n) });
     p.pause('t', 0, new OutageError('Zendesk down'));
     p.assigned({ t: [0, 1] }, [{ topic: 't', partitions: [0] }]);
@@ -353,12 +352,8 @@ describe('partition state across rebalances', () => {
   it('a paused partition that moved to another member is resumed in KafkaJS and forgotten (series removed)', () => {
     const resumed: number[] = [];
     const revoked: number[] = [];
-    const p = new Partitions({
-      log,
+    const p = newPartitions({
       observer: { revoked: (_t, n) => void revoked.push(n) },
-      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-      stallAfterMs: 60_000,
-      stallExitMs: 300_000,
     });
     p.attach({ pause: () => {}, resume: (_t, n) => void resumed.push(n) });
     p.pause('t', 2, new OutageError('Zendesk down'));
@@ -372,12 +367,7 @@ describe('partition state across rebalances', () => {
 
   it('a partition KafkaJS holds paused without a pause of ours is resumed on assignment', () => {
     const resumed: number[] = [];
-    const p = new Partitions({
-      log,
-      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-      stallAfterMs: 60_000,
-      stallExitMs: 300_000,
-    });
+    const p = newPartitions();
     p.attach({ pause: () => {}, resume: (_t, n) => void resumed.push(n) });
     p.assigned({ t: [0, 1] }, [{ topic: 't', partitions: [1] }]);
     expect(resumed).toEqual([1]);
@@ -389,12 +379,8 @@ describe('stall watchdog', () => {
     let now = 0;
     const fatal = vi.fn();
     const stalled: boolean[] = [];
-    const p = new Partitions({
-      log,
+    const p = newPartitions({
       observer: { stalled: (_t, _p, on) => void stalled.push(on) },
-      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-      stallAfterMs: 60_000,
-      stallExitMs: 300_000,
       onFatal: fatal,
       now: () => now,
     });
@@ -419,11 +405,7 @@ describe('stall watchdog', () => {
 
   it('a partition waiting its turn while the member progresses elsewhere is not stalled; nor is a paused one', () => {
     let now = 0;
-    const p = new Partitions({
-      log,
-      outageBackoff: { initialMs: 1000, maxMs: 60_000 },
-      stallAfterMs: 60_000,
-      stallExitMs: 300_000,
+    const p = newPartitions({
       now: () => now,
     });
     const waiting = p.get('t', 0);
