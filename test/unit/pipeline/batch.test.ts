@@ -427,3 +427,40 @@ describe('stall watchdog', () => {
     p.stop();
   });
 });
+
+describe('an outage that never heals', () => {
+  it('Zendesk down for good: an hour of refetches pauses each time (backoff capped at 60 s), dead-letters nothing, never counts as stalled, never exits, and says why', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const down = Object.assign(new Error('Zendesk answered 503 on users/create_or_update'), {
+      retriable: true,
+    });
+    const dest: Destination = { process: async () => Promise.reject(down) };
+    const delays: number[] = [];
+    const fatal = vi.fn();
+    const s = setup(dest);
+    s.partitions = newPartitions({
+      onFatal: fatal,
+      observer: { paused: (_t, _p, _r, ms) => void delays.push(ms) },
+    });
+    s.partitions.attach({ pause: () => {}, resume: () => {} });
+    s.ctx.partitions = s.partitions;
+    const start = Date.now();
+    while (Date.now() - start < 3_600_000) {
+      // KafkaJS fetches the partition again once it is resumed; the outage is still there
+      const f = fakePayload([msg(0, 'a', {}), msg(1, 'b', {})]);
+      await runBatch(f.payload, s.ctx);
+      expect(f.resolved).toEqual([]);
+      expect(s.partitions.notReadyReason()).toMatch(/paused by an outage: t:0 \(Error: Zendesk answered 503/);
+      s.partitions.checkStalls();
+      await vi.advanceTimersByTimeAsync(delays.at(-1)!);
+      s.partitions.checkStalls();
+    }
+    expect(delays.slice(0, 7)).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
+    expect(Math.max(...delays)).toBe(60_000);
+    expect(delays.length).toBeGreaterThan(55);
+    expect(s.dead).toEqual([]);
+    expect(s.partitions.stalledCount).toBe(0);
+    expect(fatal).not.toHaveBeenCalled();
+    s.partitions.stop();
+  });
+});
