@@ -3,8 +3,8 @@ import { isZendeskError, type ZendeskError } from '../zendesk/errors.js';
 import { delivered, rejected, type Outcome } from './outcome.js';
 import { valueForType, type FieldWrite } from './fields.js';
 import type { FieldCatalogs } from './fields-catalog.js';
-import { naiveGateway, type ZendeskGateway } from './gateway.js';
-import { findOrganizations } from './lookup.js';
+import { naiveGateway, type ZendeskGateway } from '../zendesk/batching/gateway.js';
+import { findOrganizations } from '../zendesk/lookup.js';
 import type {
   DeleteOrganization,
   EnsureFields,

@@ -2,24 +2,28 @@ import type { SegmentEvent } from '../segment/event.js';
 import type { ZendeskApi } from '../zendesk/api.js';
 import { executePlan, type ExecuteDeps } from './execute.js';
 import { createFieldCatalogs, type FieldCatalogs } from './fields-catalog.js';
-import { naiveGateway } from './gateway.js';
+import { naiveGateway } from '../zendesk/batching/gateway.js';
 import { EventsAllowance } from './events-allowance.js';
 import { mergeKeyOf } from './merge.js';
-import { optimizedGateway, type BatchingOptions, type OptimizedGateway } from './optimized-gateway.js';
+import {
+  optimizedGateway,
+  type BatchingOptions,
+  type OptimizedGateway,
+} from '../zendesk/batching/optimized-gateway.js';
 import type { Destination } from './contract.js';
 import { isRetriable } from './contract.js';
 import { rejected, type Outcome } from './outcome.js';
 import { ZendeskError } from '../zendesk/errors.js';
 import type { Plan } from './plan.js';
 import { planEvent } from './planner.js';
-import { executeRun } from './run.js';
+import { executeRun } from './execute-run.js';
 import { checkSettings, type DestinationSettings } from './settings.js';
 
 export { defaultDestinationSettings, type DestinationSettings } from './settings.js';
 export { planEvent } from './planner.js';
 export { executePlan } from './execute.js';
 export type { Plan, Operation } from './plan.js';
-export type { BatchingOptions } from './optimized-gateway.js';
+export type { BatchingOptions } from '../zendesk/batching/optimized-gateway.js';
 export { type Destination, isRetriable, OutageError } from './contract.js';
 
 /** The few logger methods the destination uses (winston's Logger fits). */

@@ -7,6 +7,7 @@ import type {
   UserInput,
   UserProfileInput,
 } from '../zendesk/api.js';
+import type { UserKey } from '../zendesk/identity.js';
 import type { FieldWrite } from './fields.js';
 
 /**
@@ -18,11 +19,8 @@ import type { FieldWrite } from './fields.js';
 export type Plan =
   { kind: 'final'; outcome: Outcome } | { kind: 'operations'; operations: Operation[]; notes: string[] };
 
-/** How a user is matched. At least one key is present. */
-export interface UserKey {
-  externalId?: string;
-  email?: string;
-}
+/** How a user is matched (at least one key is present); Zendesk's matching rule, so it lives there. */
+export type { UserKey };
 
 /** How an organization is matched: Segment's groupId. */
 export interface OrganizationKey {

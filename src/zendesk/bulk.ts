@@ -6,7 +6,7 @@
 import type { BulkItemResult } from './api.js';
 import { firstDetailDescription } from './error-map.js';
 import { ZendeskError } from './errors.js';
-import type { CallSpec, ClientHooks, Executor } from './executor.js';
+import type { CallSpec, ClientHooks, Requester } from './requester.js';
 import type { Semaphore } from './limits.js';
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
@@ -91,7 +91,7 @@ export class JobPollPacer {
 }
 
 export interface JobRunnerOptions {
-  exec: Executor;
+  exec: Requester;
   slots: Semaphore;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

@@ -21,14 +21,15 @@ import type {
 import { Authenticator, type IssuedToken, type ZendeskAuth } from './auth.js';
 import { JobPollPacer, runJob, type JobRunnerOptions } from './bulk.js';
 import { ZendeskError } from './errors.js';
-import { Executor, type Answer, type CallSpec, type ClientHooks, type ClientLogger } from './executor.js';
+import { userIdentities } from './identity.js';
+import { Requester, type Answer, type CallSpec, type ClientHooks, type ClientLogger } from './requester.js';
 import { UndiciTransport, type Transport } from './http.js';
 import { Limits, Semaphore } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 
 export type { ZendeskAuth } from './auth.js';
-export type { ClientHooks, ClientLogger } from './executor.js';
+export type { ClientHooks, ClientLogger } from './requester.js';
 
 export interface ZendeskClientOptions {
   /** No trailing slash, e.g. https://acme.zendesk.com */
@@ -104,14 +105,10 @@ const fieldsPath = (scope: FieldScope) => (scope === 'user' ? 'user_fields' : 'o
 const fieldKey = (scope: FieldScope) => (scope === 'user' ? 'user_field' : 'organization_field');
 
 /** The per-user limit's key: the identity Zendesk will match the upsert on. */
-function upsertKey(u: UserInput): string {
-  if (u.external_id !== undefined && u.external_id !== '') return `ext:${u.external_id.toLowerCase()}`;
-  if (u.email !== undefined && u.email !== '') return `email:${u.email.toLowerCase()}`;
-  return 'unknown';
-}
+const upsertKey = (u: UserInput): string => userIdentities(u)[0] ?? 'unknown';
 
 export class ZendeskClient implements ZendeskApi {
-  private readonly exec: Executor;
+  private readonly exec: Requester;
   private readonly auth: Authenticator;
   private readonly transport: Transport;
   private readonly jobs: JobRunnerOptions;
@@ -127,7 +124,7 @@ export class ZendeskClient implements ZendeskApi {
     const hooks = opts.hooks ?? {};
     this.transport = opts.transport ?? new UndiciTransport({ connections: concurrency });
     this.auth = new Authenticator(opts.auth, (id, secret) => this.fetchToken(id, secret), now);
-    this.exec = new Executor({
+    this.exec = new Requester({
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
       transport: this.transport,
       auth: this.auth,

@@ -1,5 +1,5 @@
 import type { ZOrganization, ZUser, ZendeskApi } from '../zendesk/api.js';
-import type { UserKey } from './plan.js';
+import type { UserKey } from './identity.js';
 
 /**
  * Finding what Zendesk already holds. External ids are matched case-insensitively, as Zendesk does;

@@ -5,7 +5,7 @@
  * link, so an answer can never send our credentials to another host.
  */
 import { ZendeskError } from './errors.js';
-import type { CallSpec, Executor } from './executor.js';
+import type { CallSpec, Requester } from './requester.js';
 
 export interface ListSpec {
   path: string;
@@ -45,7 +45,7 @@ function pageParams(link: unknown, names: (n: string) => boolean): Record<string
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-export async function listCursor<T>(exec: Executor, spec: ListSpec): Promise<T[]> {
+export async function listCursor<T>(exec: Requester, spec: ListSpec): Promise<T[]> {
   const all: T[] = [];
   let query: Record<string, string> = { ...spec.query, 'page[size]': '100' };
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -65,7 +65,7 @@ export async function listCursor<T>(exec: Executor, spec: ListSpec): Promise<T[]
   return all;
 }
 
-export async function listOffset<T>(exec: Executor, spec: ListSpec): Promise<T[]> {
+export async function listOffset<T>(exec: Requester, spec: ListSpec): Promise<T[]> {
   const all: T[] = [];
   let query: Record<string, string> = { ...spec.query };
   for (let page = 0; page < MAX_PAGES; page++) {

@@ -67,7 +67,7 @@ export interface ClientLogger {
   error(message: string, meta?: object): void;
 }
 
-export interface ExecutorOptions {
+export interface RequesterOptions {
   baseUrl: string;
   transport: Transport;
   auth: Authenticator;
@@ -89,11 +89,11 @@ type Attempt =
   | { kind: 'answer'; answer: HttpAnswer; sentAt: number }
   | { kind: 'error'; error: TransportError; sentAt: number };
 
-export class Executor {
+export class Requester {
   private readonly slots: LimitFunction;
   private closed = false;
 
-  constructor(private readonly o: ExecutorOptions) {
+  constructor(private readonly o: RequesterOptions) {
     this.slots = pLimit(o.concurrency);
   }
 

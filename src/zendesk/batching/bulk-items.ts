@@ -1,5 +1,5 @@
-import type { BulkItemResult, ZendeskErrorInfo } from '../zendesk/api.js';
-import { ZendeskError } from '../zendesk/errors.js';
+import type { BulkItemResult, ZendeskErrorInfo } from '../api.js';
+import { ZendeskError } from '../errors.js';
 
 /**
  * Whether this account takes bulk calls. Zendesk answers 403 when bulk imports are not enabled;

@@ -1,6 +1,6 @@
-import type { Id, OrganizationInput, UserInput, ZendeskApi } from '../zendesk/api.js';
-import { findUser, findUserByExternalId } from './lookup.js';
-import type { UserKey } from './plan.js';
+import type { Id, OrganizationInput, UserInput, ZendeskApi } from '../api.js';
+import { findUser, findUserByExternalId } from '../lookup.js';
+import type { UserKey } from '../identity.js';
 
 /**
  * The Zendesk calls whose cost depends on how many events share them: user upserts, user

@@ -1,4 +1,4 @@
-import type { Id, ZendeskApi, ZendeskErrorInfo } from '../zendesk/api.js';
+import type { Id, ZendeskApi, ZendeskErrorInfo } from '../api.js';
 import { BulkSwitch, byIndex, isPermanentItemError, itemError } from './bulk-items.js';
 import { MicroBatcher, type ItemResult, type MicroBatcherOptions } from './micro-batcher.js';
 

@@ -1,7 +1,7 @@
-import type { ZendeskApi } from '../zendesk/api.js';
+import type { ZendeskApi } from '../api.js';
 import { BulkSwitch } from './bulk-items.js';
 import type { ZendeskGateway } from './gateway.js';
-import { findUser } from './lookup.js';
+import { findUser } from '../lookup.js';
 import { MembershipLinker } from './membership-links.js';
 import { realTimer, type BatchTimer } from './micro-batcher.js';
 import { OrganizationUpserter } from './organization-upserts.js';

@@ -1,4 +1,4 @@
-import type { Id, OrganizationInput, ZendeskApi } from '../zendesk/api.js';
+import type { Id, OrganizationInput, ZendeskApi } from '../api.js';
 import type { BatchTimer } from './micro-batcher.js';
 import { realTimer } from './micro-batcher.js';
 

@@ -1,4 +1,4 @@
-import type { Id, ZUser, ZendeskApi } from '../zendesk/api.js';
+import type { Id, ZUser, ZendeskApi } from '../api.js';
 import { MicroBatcher, type ItemResult, type MicroBatcherOptions } from './micro-batcher.js';
 
 /**

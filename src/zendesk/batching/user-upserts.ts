@@ -1,17 +1,10 @@
-import type { Id, UserInput, ZendeskApi } from '../zendesk/api.js';
+import type { Id, UserInput, ZendeskApi } from '../api.js';
+import { userIdentities } from '../identity.js';
 import { BulkSwitch, byIndex, isPermanentItemError, itemError } from './bulk-items.js';
 import { MicroBatcher, type ItemResult, type MicroBatcherOptions } from './micro-batcher.js';
 
 const ENDPOINT = 'users/create_or_update_many';
 const noop = (): void => {};
-
-/** The identities Zendesk may match an upsert on (external id, email), case-insensitive as Zendesk's. */
-export function userIdentities(input: UserInput): string[] {
-  const out: string[] = [];
-  if (input.external_id) out.push(`ext:${input.external_id.toLowerCase()}`);
-  if (input.email) out.push(`email:${input.email.toLowerCase()}`);
-  return out;
-}
 
 /**
  * User upserts from many concurrent lanes, micro-batched into `create_or_update_many` jobs (≤100),

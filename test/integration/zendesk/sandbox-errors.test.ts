@@ -3,9 +3,9 @@
  * conflicts, a revoked credential, Zendesk's 422, bulk imports off, and the OAuth grant.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ZendeskClient, type ZendeskClientOptions } from '../../src/zendesk/client.js';
-import { ZendeskError } from '../../src/zendesk/errors.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
+import { ZendeskError } from '../../../src/zendesk/errors.js';
 
 let sb: Sandbox;
 const clients: ZendeskClient[] = [];

@@ -4,8 +4,8 @@
  * log (what Zendesk would have seen) and the client's hooks (what was in flight).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ZendeskClient, type ZendeskClientOptions } from '../../src/zendesk/client.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
 
 let sb: Sandbox;
 const clients: ZendeskClient[] = [];

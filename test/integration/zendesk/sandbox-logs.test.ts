@@ -5,8 +5,8 @@
  * appear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { ZendeskClient, type ZendeskAuth } from '../../src/zendesk/client.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { ZendeskClient, type ZendeskAuth } from '../../../src/zendesk/client.js';
 
 const EMAIL = 'agent.k@acme-corp.example';
 const TOKEN = 'zd-api-3f9c1e7a5b2d4f60';

@@ -9,7 +9,7 @@ import { createDestination } from '../../../src/destination/index.js';
 import { defaultDestinationSettings } from '../../../src/destination/settings.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 const identify = (userId: string, traits: Record<string, unknown>): SegmentEvent =>
   ({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventsAllowance } from '../../../src/destination/events-allowance.js';
 import { createDestination } from '../../../src/destination/index.js';
 import { defaultDestinationSettings } from '../../../src/destination/settings.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 describe('EventsAllowance: events sent this month against the plan allowance', () => {
   it('warns once at 80%, 90% and 100%, and starts again in a new UTC month', () => {

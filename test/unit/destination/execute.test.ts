@@ -3,7 +3,7 @@ import { createDestination, type Destination } from '../../../src/destination/in
 import { defaultDestinationSettings, type DestinationSettings } from '../../../src/destination/settings.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 /**
  * Executor: plan → the exact ZendeskApi calls and the outcome, against the in-memory test double.

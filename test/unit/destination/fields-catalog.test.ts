@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FieldCatalog } from '../../../src/destination/fields-catalog.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 const planTier = { key: 'plan_tier', type: 'text' as const, title: 'Plan tier' };
 

@@ -2,17 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { executePlan } from '../../../src/destination/execute.js';
 import { createFieldCatalogs } from '../../../src/destination/fields-catalog.js';
-import { naiveGateway } from '../../../src/destination/gateway.js';
+import { naiveGateway } from '../../../src/zendesk/batching/gateway.js';
 import { identifyShape, mergeKeyOf, segmentsOf, type IdentifyShape } from '../../../src/destination/merge.js';
 import type { Outcome } from '../../../src/destination/outcome.js';
 import { planEvent } from '../../../src/destination/planner.js';
-import { executeRun } from '../../../src/destination/run.js';
+import { executeRun } from '../../../src/destination/execute-run.js';
 import { defaultDestinationSettings, type DestinationSettings } from '../../../src/destination/settings.js';
 import { createDestination } from '../../../src/destination/index.js';
 import type { JsonObject, SegmentEvent } from '../../../src/segment/event.js';
 import type { UserInput } from '../../../src/zendesk/api.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 /** Coalescing rules (issue 7): which consecutive events may merge, and that merging changes nothing. */
 

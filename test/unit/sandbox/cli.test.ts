@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { parseSandboxArgs } from '../../src/sandbox/cli.js';
-import { ENTERPRISE_LIMITS, NO_LIMITS } from '../../src/sandbox/index.js';
+import { parseSandboxArgs } from '../../../src/sandbox/cli.js';
+import { ENTERPRISE_LIMITS, NO_LIMITS } from '../../../src/sandbox/index.js';
 
 const basicAuth = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 

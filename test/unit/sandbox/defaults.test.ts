@@ -3,7 +3,7 @@
  * default, so this file starts its sandbox with no options at all.
  */
 import { describe, expect, it } from 'vitest';
-import { ENTERPRISE_LIMITS } from '../../src/sandbox/index.js';
+import { ENTERPRISE_LIMITS } from '../../../src/sandbox/index.js';
 import { call, upsertUser, useSandbox } from './helpers.js';
 
 const ctx = useSandbox();

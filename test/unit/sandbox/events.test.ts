@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENTERPRISE_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { ENTERPRISE_LIMITS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { call, upsertUser, useSandbox } from './helpers.js';
 
 const ctx = useSandbox();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { Faults } from '../../src/sandbox/faults.js';
-import { mulberry32 } from '../../src/sandbox/random.js';
-import { defaultConfig } from '../../src/sandbox/config.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { Faults } from '../../../src/sandbox/faults.js';
+import { mulberry32 } from '../../../src/sandbox/random.js';
+import { defaultConfig } from '../../../src/sandbox/config.js';
 import { BEARER, call, useSandbox } from './helpers.js';
 
 const ctx = useSandbox();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_LIMITS } from '../../src/sandbox/index.js';
+import { NO_LIMITS } from '../../../src/sandbox/index.js';
 import { call, useSandbox } from './helpers.js';
 
 // Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.

@@ -1,7 +1,7 @@
 /** Talks to a sandbox over real HTTP, the way the product's client does. */
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startSandbox, type Sandbox, type StartOptions } from '../../src/sandbox/index.js';
-import { deepMerge, defaultConfig } from '../../src/sandbox/config.js';
+import { startSandbox, type Sandbox, type StartOptions } from '../../../src/sandbox/index.js';
+import { deepMerge, defaultConfig } from '../../../src/sandbox/config.js';
 
 export interface Answer {
   status: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { NO_LIMITS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { call, upsertUser, useSandbox, waitForJob } from './helpers.js';
 
 // Matching and validation rules here, not rate limits (limits.test.ts): the explicit loose mode.

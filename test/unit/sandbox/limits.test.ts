@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENTERPRISE_LIMITS, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { deepMerge, defaultConfig } from '../../src/sandbox/config.js';
+import { ENTERPRISE_LIMITS, startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { deepMerge, defaultConfig } from '../../../src/sandbox/config.js';
 import { call, upsertUser } from './helpers.js';
 
 // An injected clock makes windows and Retry-After exact; the last test uses real time.

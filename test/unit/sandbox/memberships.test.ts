@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { call, upsertOrg, upsertUser, useSandbox, waitForJob } from './helpers.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../../src/sandbox/index.js';
 
 const ctx = useSandbox();
 

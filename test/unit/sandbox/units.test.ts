@@ -1,13 +1,13 @@
 // Pure pieces of the sandbox, without HTTP or clock.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { coerce } from '../../src/sandbox/custom-values.js';
-import { FixedWindow, formatSeconds } from '../../src/sandbox/limits.js';
-import { cursorPage, offsetPage } from '../../src/sandbox/pagination.js';
-import { Router } from '../../src/sandbox/router.js';
-import { deepMerge, defaultConfig } from '../../src/sandbox/config.js';
-import { ApiError } from '../../src/sandbox/errors.js';
-import type { FieldRec } from '../../src/sandbox/store.js';
+import { coerce } from '../../../src/sandbox/custom-values.js';
+import { FixedWindow, formatSeconds } from '../../../src/sandbox/limits.js';
+import { cursorPage, offsetPage } from '../../../src/sandbox/pagination.js';
+import { Router } from '../../../src/sandbox/router.js';
+import { deepMerge, defaultConfig } from '../../../src/sandbox/config.js';
+import { ApiError } from '../../../src/sandbox/errors.js';
+import type { FieldRec } from '../../../src/sandbox/store.js';
 
 const field = (type: FieldRec['type']): FieldRec => ({
   id: 1,

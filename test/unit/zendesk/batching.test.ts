@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BulkSwitch } from '../../../src/destination/bulk-items.js';
+import { BulkSwitch } from '../../../src/zendesk/batching/bulk-items.js';
 import { executePlan } from '../../../src/destination/execute.js';
 import { createFieldCatalogs } from '../../../src/destination/fields-catalog.js';
-import { MembershipLinker } from '../../../src/destination/membership-links.js';
-import { MicroBatcher, type BatchTimer, type ItemResult } from '../../../src/destination/micro-batcher.js';
-import { optimizedGateway } from '../../../src/destination/optimized-gateway.js';
-import { OrganizationUpserter } from '../../../src/destination/organization-upserts.js';
+import { MembershipLinker } from '../../../src/zendesk/batching/membership-links.js';
+import {
+  MicroBatcher,
+  type BatchTimer,
+  type ItemResult,
+} from '../../../src/zendesk/batching/micro-batcher.js';
+import { optimizedGateway } from '../../../src/zendesk/batching/optimized-gateway.js';
+import { OrganizationUpserter } from '../../../src/zendesk/batching/organization-upserts.js';
 import { planEvent } from '../../../src/destination/planner.js';
 import { defaultDestinationSettings } from '../../../src/destination/settings.js';
-import { UserUpsertBatcher } from '../../../src/destination/user-upserts.js';
+import { UserUpsertBatcher } from '../../../src/zendesk/batching/user-upserts.js';
 import type { BulkItemResult, UserInput, ZOrganization } from '../../../src/zendesk/api.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { FakeZendeskApi } from './fake-zendesk-api.js';
+import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 
 /** Micro-batching on an injected clock: windows, full batches, per-item results, fallbacks. */
 

@@ -3,9 +3,9 @@
  * for time. No network, no real timers.
  */
 import { describe, expect, it } from 'vitest';
-import { ZendeskClient, type ZendeskClientOptions } from '../../src/zendesk/client.js';
-import { ZendeskError } from '../../src/zendesk/errors.js';
-import { TransportError, type HttpAnswer, type HttpRequest } from '../../src/zendesk/http.js';
+import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
+import { ZendeskError } from '../../../src/zendesk/errors.js';
+import { TransportError, type HttpAnswer, type HttpRequest } from '../../../src/zendesk/http.js';
 import { FakeClock, ScriptedTransport, json, text, type Script } from './fakes.js';
 
 const USER = { id: 7, name: 'A', email: null, external_id: 'x', organization_id: null };

@@ -1,5 +1,5 @@
 /** Test doubles for the client's unit tests: a virtual clock and a scripted transport. No I/O. */
-import type { HttpAnswer, HttpRequest, Transport } from '../../src/zendesk/http.js';
+import type { HttpAnswer, HttpRequest, Transport } from '../../../src/zendesk/http.js';
 
 /**
  * A virtual clock: `sleep` parks the caller until `run` has moved time past its deadline. `run`

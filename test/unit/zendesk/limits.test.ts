@@ -9,7 +9,7 @@ import {
   parseBucketHeader,
   parseRetryAfter,
   windowMargin,
-} from '../../src/zendesk/limits.js';
+} from '../../../src/zendesk/limits.js';
 
 describe('SlidingWindow', () => {
   it('lets `limit` sends through, then waits for the oldest to leave the window', () => {

@@ -3,10 +3,10 @@
  * fake clock; each problem is one line that names it (and never a secret or an email).
  */
 import { describe, expect, it } from 'vitest';
-import { ZendeskClient } from '../../src/zendesk/client.js';
-import type { ZendeskAuth } from '../../src/zendesk/auth.js';
-import { AGENT_WARNING, AccountCheckError, checkAccount } from '../../src/zendesk/preflight.js';
-import { TransportError, type HttpAnswer } from '../../src/zendesk/http.js';
+import { ZendeskClient } from '../../../src/zendesk/client.js';
+import type { ZendeskAuth } from '../../../src/zendesk/auth.js';
+import { AGENT_WARNING, AccountCheckError, checkAccount } from '../../../src/zendesk/preflight.js';
+import { TransportError, type HttpAnswer } from '../../../src/zendesk/http.js';
 import { FakeClock, ScriptedTransport, json, text } from './fakes.js';
 
 const BASE = 'https://acme.zendesk.com';

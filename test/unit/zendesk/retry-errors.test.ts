@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { finalError, parseErrorBody } from '../../src/zendesk/error-map.js';
-import { backoffMs, RetryBudget, transientReason } from '../../src/zendesk/retry.js';
+import { finalError, parseErrorBody } from '../../../src/zendesk/error-map.js';
+import { backoffMs, RetryBudget, transientReason } from '../../../src/zendesk/retry.js';
 
 describe('retry policy', () => {
   it('5xx, 409, timeouts and dropped connections are transient; 4xx are not', () => {
