@@ -46,7 +46,6 @@ export async function runCommand(config: Config): Promise<number> {
     hooks: observeClient(metrics),
     logger: log,
   });
-  for (const w of client.authWarnings()) log.warn(w);
   const destination = createDestination({
     api: client,
     settings: config.destination,

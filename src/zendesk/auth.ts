@@ -24,8 +24,11 @@ export type TokenFetcher = (clientId: string, clientSecret: string) => Promise<I
 /** `agent@example.com/token` (as Segment's page writes it) is the address `agent@example.com`. */
 export const withoutTokenSuffix = (email: string): string => email.replace(/\s*\/\s*token$/i, '');
 
-const basic = (user: string, secret: string): string =>
-  `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
+/** The credentials part of a Basic `Authorization` header (also what the log redactor must mask). */
+export const basicCredentials = (user: string, secret: string): string =>
+  Buffer.from(`${user}:${secret}`, 'utf8').toString('base64');
+
+const basic = (user: string, secret: string): string => `Basic ${basicCredentials(user, secret)}`;
 
 export class Authenticator {
   private token: { header: string; expiresAt: number } | undefined;
@@ -77,20 +80,23 @@ export class Authenticator {
       });
     return this.pending;
   }
+}
 
-  /** Start-up warnings about credentials Zendesk is retiring. Never contain the credential. */
-  warnings(): string[] {
-    switch (this.auth.kind) {
-      case 'api-token':
-        return [
-          'Zendesk API tokens stop working on 2027-04-30 (no new tokens from 2026-10-27): switch to OAuth (ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET)',
-        ];
-      case 'password':
-        return [
-          'Zendesk has switched password authentication off (2026-01-12): expect 401; switch to OAuth (ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET)',
-        ];
-      default:
-        return [];
-    }
+/**
+ * Start-up warnings about credentials Zendesk is retiring; never contain the credential. Config
+ * collects them with its other start-up warnings, which are logged once.
+ */
+export function credentialWarnings(auth: ZendeskAuth): string[] {
+  switch (auth.kind) {
+    case 'api-token':
+      return [
+        'Zendesk API tokens stop working on 2027-04-30 (no new tokens from 2026-10-27): switch to OAuth (ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET)',
+      ];
+    case 'password':
+      return [
+        'Zendesk has switched password authentication off (2026-01-12): expect 401; switch to OAuth (ZENDESK_OAUTH_TOKEN, or ZENDESK_OAUTH_CLIENT_ID and ZENDESK_OAUTH_CLIENT_SECRET)',
+      ];
+    default:
+      return [];
   }
 }

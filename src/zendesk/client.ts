@@ -165,11 +165,6 @@ export class ZendeskClient implements ZendeskApi {
     };
   }
 
-  /** Start-up warnings about the credential kind (API tokens retire 2027-04-30; passwords are off). */
-  authWarnings(): string[] {
-    return this.auth.warnings();
-  }
-
   /**
    * Whether bulk endpoints work on this account: undefined until a bulk call was made, false after
    * a 403 (bulk imports off), so a caller can fall back to single upserts.

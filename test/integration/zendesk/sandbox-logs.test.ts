@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { ZendeskClient, type ZendeskAuth } from '../../../src/zendesk/client.js';
+import { credentialWarnings } from '../../../src/zendesk/auth.js';
 
 const EMAIL = 'agent.k@acme-corp.example';
 const TOKEN = 'zd-api-3f9c1e7a5b2d4f60';
@@ -66,7 +67,7 @@ async function scenario(auth: ZendeskAuth): Promise<string[]> {
       onRateLimitWait: (r) => said.push(`hook ${JSON.stringify(r)}`),
     },
   });
-  said.push(...c.authWarnings());
+  said.push(...credentialWarnings(auth));
   // Warm up without limits (an OAuth client fetches its token here, and learns no budget).
   await c.showUser(user.id);
   // 5 per second: the client's first 8 concurrent requests go out before it has learnt that.

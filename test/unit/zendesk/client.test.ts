@@ -7,6 +7,7 @@ import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/c
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { TransportError, type HttpAnswer, type HttpRequest } from '../../../src/zendesk/http.js';
 import { FakeClock, ScriptedTransport, json, text, type Script } from './fakes.js';
+import { credentialWarnings } from '../../../src/zendesk/auth.js';
 
 const USER = { id: 7, name: 'A', email: null, external_id: 'x', organization_id: null };
 
@@ -287,17 +288,14 @@ describe('authentication', () => {
   });
 
   it('warns about API tokens and passwords at start-up, without the secrets', () => {
-    const { client: a } = setup(() => json(200, {}), {
-      auth: { kind: 'api-token', email: 'me@x.io', token: 'T0k3n' },
-    });
-    const { client: p } = setup(() => json(200, {}), {
-      auth: { kind: 'password', email: 'me@x.io', password: 'pw' },
-    });
-    const { client: b } = setup(() => json(200, {}));
-    expect(a.authWarnings().join()).toMatch(/2027-04-30/);
-    expect(p.authWarnings().join()).toMatch(/password/i);
-    expect(b.authWarnings()).toEqual([]);
-    for (const w of [...a.authWarnings(), ...p.authWarnings()]) expect(w).not.toMatch(/me@x\.io|T0k3n|pw\b/);
+    // One decision for the client and the config: the warnings come with the credential kind.
+    const a = credentialWarnings({ kind: 'api-token', email: 'me@x.io', token: 'T0k3n' });
+    const p = credentialWarnings({ kind: 'password', email: 'me@x.io', password: 'pw' });
+    const b = credentialWarnings({ kind: 'bearer', token: 'tok' });
+    expect(a.join()).toMatch(/2027-04-30/);
+    expect(p.join()).toMatch(/password/i);
+    expect(b).toEqual([]);
+    for (const w of [...a, ...p]) expect(w).not.toMatch(/me@x\.io|T0k3n|pw\b/);
   });
 
   it('client credentials: one token fetch shared by concurrent calls; a 401 refreshes once', async () => {
