@@ -23,4 +23,20 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Type-checked rules where an async pipeline goes wrong quietly: a promise nobody awaits loses
+    // its error (and, in a consumer, an offset); a promise where a void callback is expected
+    // (an event handler, a timer) is never awaited by its caller.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
 );

@@ -16,6 +16,7 @@ trap cleanup EXIT
 npm run --silent build || { echo "build (tsc) failed" >&2; exit 1; }
 npm run --silent typecheck || { echo "typecheck (src, tests, bench, scripts) failed" >&2; exit 1; }
 npm run --silent lint || { echo "lint failed" >&2; exit 1; }
+npm run --silent format:check || { echo "formatting (prettier --check .) failed: npm run format" >&2; exit 1; }
 bash "$ROOT/scripts/stack.sh" up || { echo "the local stack did not start" >&2; exit 1; }
 eval "$(bash "$ROOT/scripts/stack.sh" env)"
 export KAFKA_BROKERS SCHEMA_REGISTRY_URL
