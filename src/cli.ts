@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'sandbox': {
-      const { runSandboxCli } = await import('./sandbox/index.js');
+      const { runSandboxCli } = await import('./sandbox/cli.js');
       await runSandboxCli(rest);
       return 0;
     }

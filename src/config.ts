@@ -6,11 +6,11 @@
  * - `config/parsers.ts`: the value parsers; `config/read.ts`: the environment, `_FILE` variants and
  *   the one-line `ConfigError`;
  * - `config/rules.ts`: what several settings decide together (credentials, SASL, URLs);
- * - `config/describe.ts`: the secrets for the redactor and the loggable summary.
+ * - `config/shape.ts`: the `Config` type; `config/describe.ts`: the secrets for the redactor and
+ *   the loggable summary.
  */
 import * as fs from 'node:fs';
-import type { DestinationSettings } from './destination/settings.js';
-import type { ZendeskAuth } from './zendesk/auth.js';
+import type { Config, KafkaSideConfig } from './config/shape.js';
 import {
   ConfigError,
   parseAll,
@@ -20,15 +20,7 @@ import {
   type Env,
   type ReadFile,
 } from './config/read.js';
-import {
-  pickAuth,
-  pickBaseUrl,
-  pickDlqTopic,
-  pickRegistry,
-  pickSasl,
-  type RegistrySettings,
-  type Sasl,
-} from './config/rules.js';
+import { pickAuth, pickBaseUrl, pickDlqTopic, pickRegistry, pickSasl } from './config/rules.js';
 import {
   TABLE,
   type Parsed,
@@ -47,30 +39,12 @@ export {
 } from './config/settings.js';
 export { describeConfig, secretsOf } from './config/describe.js';
 export type { ZendeskAuth } from './zendesk/auth.js';
-
-export interface Config extends TopLevelFields {
-  kafka: SectionOf<'kafka'> & { dlqTopic: string; sasl?: Sasl };
-  schemaRegistry: RegistrySettings;
-  zendesk: SectionOf<'zendesk'> & {
-    /** `https://<subdomain>.zendesk.com` or ZENDESK_URL, without a trailing slash. */
-    baseUrl: string;
-    auth: ZendeskAuth;
-  };
-  destination: DestinationSettings;
-  http: SectionOf<'http'>;
-  log: SectionOf<'log'>;
-  pipeline: SectionOf<'pipeline'>;
-  /** Start-up warnings (deprecated credentials, ignored settings …), to be logged once; no secrets. */
-  warnings: string[];
-}
+export type { Config, KafkaSideConfig } from './config/shape.js';
 
 /** Reads, validates and returns every setting, or throws one `ConfigError` listing every problem. */
 export function loadConfig(env: Env = process.env, readFile: ReadFile = fs.readFileSync): Config {
   return build(env, readFile, true);
 }
-
-/** The settings of the commands that only talk to Kafka and the registry (`produce`, `dlq`): no Zendesk needed. */
-export type KafkaSideConfig = Pick<Config, 'kafka' | 'schemaRegistry'>;
 
 export function loadKafkaConfig(
   env: Env = process.env,

@@ -1,5 +1,5 @@
 /** What of the config may reach a log: the secrets to mask, and a summary with them masked. */
-import type { Config } from '../config.js';
+import type { Config } from './shape.js';
 import { maskEmails } from '../ops/redact.js';
 import { basicCredentials } from '../zendesk/auth.js';
 

@@ -12,7 +12,6 @@ import type { Sandbox } from './types.js';
 export { ENTERPRISE_LIMITS, NO_LIMITS, defaultConfig } from './config.js';
 export type { DeepPartial, SandboxConfig } from './config.js';
 export type { RequestLogEntry, Sandbox, SandboxState } from './types.js';
-export { runSandboxCli } from './cli.js';
 
 export interface StartOptions {
   /** 0 (default) picks a free port. */
