@@ -1,5 +1,5 @@
 import type { FieldScope, Id, ZCustomField, ZendeskApi } from '../zendesk/api.js';
-import { isZendeskError, type ZendeskError } from '../zendesk/errors.js';
+import type { ZendeskError } from '../zendesk/errors.js';
 import { delivered, rejected, type Outcome } from './outcome.js';
 import { valueForType, type FieldWrite } from './fields.js';
 import type { FieldCatalogs } from './fields-catalog.js';
@@ -17,6 +17,14 @@ import type {
   UpsertUser,
 } from './plan.js';
 import { redactDetails, redactEmails } from './redact.js';
+import {
+  isDuplicateValue,
+  isForbidden,
+  isGone,
+  isNameTaken,
+  rejectedFieldKeys,
+  rejection,
+} from './refusals.js';
 
 export interface ExecuteDeps {
   api: ZendeskApi;
@@ -86,15 +94,6 @@ function run(operation: Operation, ctx: Context): Promise<void> {
   }
 }
 
-/** Zendesk's own 404 (a reject): the thing is gone. A proxy's 404 is an outage and is rethrown. */
-const isGone = (err: unknown): boolean =>
-  isZendeskError(err) && err.status === 404 && err.action === 'reject';
-
-/** Only a `reject` is this event's fault; `retry`/`outage` and non-Zendesk errors propagate. */
-function rejection(err: unknown): ZendeskError | null {
-  return isZendeskError(err) && err.action === 'reject' ? err : null;
-}
-
 function fromZendesk(reason: Parameters<typeof rejected>[0], message: string, err: ZendeskError): Stop {
   const extra: { status?: number; details?: unknown; attempts?: number } = {};
   if (err.status !== undefined) extra.status = err.status;
@@ -102,11 +101,6 @@ function fromZendesk(reason: Parameters<typeof rejected>[0], message: string, er
   if (details !== undefined) extra.details = redactDetails(details);
   if (err.attempts !== undefined) extra.attempts = err.attempts;
   return new Stop(rejected(reason, message, extra));
-}
-
-/** A 403 on one endpoint: a capability this account or role lacks (SPEC 1a), not an outage. */
-export function isForbidden(err: ZendeskError): boolean {
-  return err.status === 403 && err.code !== 'BulkImportsDisabled';
 }
 
 function otherRejection(what: string, err: ZendeskError): Stop {
@@ -118,8 +112,27 @@ function otherRejection(what: string, err: ZendeskError): Stop {
   );
 }
 
-async function ensureFields(op: EnsureFields, ctx: Context): Promise<void> {
+/**
+ * Runs one operation's Zendesk calls. A refusal of this event becomes its rejection (`named` may
+ * say more precisely what was refused); outages, bugs and `Stop`s propagate unchanged.
+ */
+async function refusedAs(
+  what: string,
+  calls: () => Promise<void>,
+  named?: (r: ZendeskError) => Stop | undefined,
+): Promise<void> {
   try {
+    await calls();
+  } catch (err) {
+    const r = rejection(err);
+    if (!r) throw err;
+    throw named?.(r) ?? otherRejection(what, r);
+  }
+}
+
+function ensureFields(op: EnsureFields, ctx: Context): Promise<void> {
+  const keys = op.fields.map((f) => f.key).join(', ');
+  return refusedAs(`create ${op.scope} custom field definitions (${keys})`, async () => {
     const held = await ctx.deps.fields[op.scope].ensure(op.fields);
     // Not created (403 for an agent, or refused): left out of the upsert, the rest is delivered.
     for (const d of op.fields) {
@@ -128,14 +141,7 @@ async function ensureFields(op: EnsureFields, ctx: Context): Promise<void> {
       ctx.notCreated[op.scope].add(id);
       ctx.notes.push(`field_not_created:${d.key}`);
     }
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    throw otherRejection(
-      `create ${op.scope} custom field definitions (${op.fields.map((f) => f.key).join(', ')})`,
-      r,
-    );
-  }
+  });
 }
 
 /**
@@ -163,59 +169,6 @@ async function fieldValues(
     }
   }
   return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** Attributes of our own (not custom fields): Zendesk refusing one of these refuses the event. */
-const ATTRIBUTE_KEYS = new Set([
-  'email',
-  'name',
-  'external_id',
-  'phone',
-  'time_zone',
-  'organization_id',
-  'verified',
-  'domain_names',
-  'tags',
-  'id',
-]);
-const CUSTOM_CONTAINERS = new Set(['user_fields', 'organization_fields', 'custom_fields', 'base']);
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function mentions(text: string, key: string): boolean {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_@.])${escaped}($|[^A-Za-z0-9_@])`, 'i').test(text);
-}
-
-/**
- * The custom fields (of the keys sent) that a refusal names: a 422 (or a refused bulk item) whose
- * details are keyed by the field (`plan_tier`, `user_fields.plan_tier`), or keyed by the container
- * (`user_fields`) or a plain text that names the key. Empty when the refusal names none of them,
- * or when it also names one of our attributes (an invalid email must dead-letter the event).
- */
-export function rejectedFieldKeys(err: ZendeskError, sent: readonly string[]): string[] {
-  if (err.status !== undefined && err.status !== 422 && err.status !== 400) return [];
-  const byId = new Map(sent.map((k) => [k.toLowerCase(), k]));
-  const found = new Set<string>();
-  const searchText = (text: string) => {
-    for (const k of sent) if (mentions(text, k)) found.add(k);
-  };
-  const details = err.details;
-  if (isObject(details)) {
-    for (const [rawKey, value] of Object.entries(details)) {
-      const key = rawKey.replace(/^(user_fields|organization_fields|custom_fields)\./, '').toLowerCase();
-      const field = byId.get(key);
-      if (field !== undefined) found.add(field);
-      else if (CUSTOM_CONTAINERS.has(key)) searchText(JSON.stringify(value));
-      else if (ATTRIBUTE_KEYS.has(key)) return [];
-      else searchText(`${rawKey} ${JSON.stringify(value)}`);
-    }
-  } else if (details !== undefined && details !== null) {
-    searchText(typeof details === 'string' ? details : JSON.stringify(details));
-  } else {
-    searchText(err.message);
-  }
-  return [...found];
 }
 
 /**
@@ -248,21 +201,6 @@ async function withoutRefusedFields<T>(
   }
 }
 
-function isDuplicateValue(err: ZendeskError): boolean {
-  if (err.code === 'DuplicateValue') return true;
-  return (
-    JSON.stringify(err.details ?? null).includes('DuplicateValue') || /already being used/i.test(err.message)
-  );
-}
-
-function isNameTaken(err: ZendeskError): boolean {
-  const details = err.details;
-  if (details !== null && typeof details === 'object' && 'name' in details) {
-    return /already been taken|DuplicateValue/i.test(JSON.stringify((details as { name: unknown }).name));
-  }
-  return /name\b[^.]*already been taken/i.test(err.message);
-}
-
 async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
   const { gateway } = ctx;
   if (op.onlyIfExists) {
@@ -277,27 +215,27 @@ async function upsertUser(op: UpsertUser, ctx: Context): Promise<void> {
       );
     }
   }
-  try {
-    ctx.userId = await withoutRefusedFields('user', op.fields, op.nameFields, ctx, (user_fields) =>
-      gateway.upsertUser(user_fields ? { ...op.attributes, user_fields } : { ...op.attributes }),
-    );
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    if (isDuplicateValue(r)) {
-      throw fromZendesk(
-        op.onFailure.duplicate,
-        'the email and the external id belong to two different Zendesk users (multiple users match: no update); merge them in Zendesk, then replay',
-        r,
+  await refusedAs(
+    'create or update the user',
+    async () => {
+      ctx.userId = await withoutRefusedFields('user', op.fields, op.nameFields, ctx, (user_fields) =>
+        gateway.upsertUser(user_fields ? { ...op.attributes, user_fields } : { ...op.attributes }),
       );
-    }
-    throw otherRejection('create or update the user', r);
-  }
+    },
+    (r) =>
+      isDuplicateValue(r)
+        ? fromZendesk(
+            op.onFailure.duplicate,
+            'the email and the external id belong to two different Zendesk users (multiple users match: no update); merge them in Zendesk, then replay',
+            r,
+          )
+        : undefined,
+  );
 }
 
-async function removeMembership(op: RemoveMembership, ctx: Context): Promise<void> {
+function removeMembership(op: RemoveMembership, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
-  try {
+  return refusedAs('remove the organization membership', async () => {
     const userId = ctx.userId ?? (await ctx.gateway.findUserId(op.user));
     if (userId === null) {
       ctx.notes.push('company.remove: user not found; nothing removed');
@@ -323,39 +261,35 @@ async function removeMembership(op: RemoveMembership, ctx: Context): Promise<voi
         if (!isGone(err)) throw err;
       }
     }
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    throw otherRejection('remove the organization membership', r);
-  }
+  });
 }
 
-async function upsertOrganization(op: UpsertOrganization, ctx: Context): Promise<void> {
-  try {
-    const id = await withoutRefusedFields('organization', op.fields, [], ctx, (organization_fields) =>
-      ctx.gateway.upsertOrganization(
-        organization_fields ? { ...op.attributes, organization_fields } : { ...op.attributes },
-      ),
-    );
-    ctx.organizations.set(op.key.externalId, id);
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    if (isNameTaken(r)) {
-      throw fromZendesk(
-        op.onFailure.nameTaken,
-        'the organization name is already taken by another organization (multiple organizations match: no update)',
-        r,
+function upsertOrganization(op: UpsertOrganization, ctx: Context): Promise<void> {
+  return refusedAs(
+    'create or update the organization',
+    async () => {
+      const id = await withoutRefusedFields('organization', op.fields, [], ctx, (organization_fields) =>
+        ctx.gateway.upsertOrganization(
+          organization_fields ? { ...op.attributes, organization_fields } : { ...op.attributes },
+        ),
       );
-    }
-    throw otherRejection('create or update the organization', r);
-  }
+      ctx.organizations.set(op.key.externalId, id);
+    },
+    (r) =>
+      isNameTaken(r)
+        ? fromZendesk(
+            op.onFailure.nameTaken,
+            'the organization name is already taken by another organization (multiple organizations match: no update)',
+            r,
+          )
+        : undefined,
+  );
 }
 
-async function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise<void> {
+function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
   ctx.gateway.forgetOrganization(op.key.externalId);
-  try {
+  return refusedAs('delete the organization', async () => {
     const found = await findOrganizations(api, op.key.externalId);
     if (found.length === 0) ctx.notes.push('organization to delete does not exist (already deleted?)');
     for (const org of found) {
@@ -365,16 +299,12 @@ async function deleteOrganization(op: DeleteOrganization, ctx: Context): Promise
         if (!isGone(err)) throw err;
       }
     }
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    throw otherRejection('delete the organization', r);
-  }
+  });
 }
 
-async function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
+function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
-  try {
+  return refusedAs('link the user to the organization', async () => {
     let orgId = ctx.organizations.get(op.organization.externalId);
     if (orgId === undefined) orgId = (await findOrganizations(api, op.organization.externalId))[0]?.id;
     if (orgId === undefined) {
@@ -394,25 +324,17 @@ async function linkMembership(op: LinkMembership, ctx: Context): Promise<void> {
     }
     const { existed } = await ctx.gateway.linkMembership(userId, orgId);
     if (existed) ctx.notes.push('membership already existed');
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    throw otherRejection('link the user to the organization', r);
-  }
+  });
 }
 
-async function sendUserEvent(op: SendUserEvent, ctx: Context): Promise<void> {
+function sendUserEvent(op: SendUserEvent, ctx: Context): Promise<void> {
   const { api } = ctx.deps;
-  try {
+  return refusedAs('accept the user event', async () => {
     const userId = await ctx.gateway.findUserIdByExternalId(op.user.externalId);
     if (userId === null) {
       throw new Stop(rejected(op.onFailure.userNotFound, 'Zendesk holds no user with this userId'));
     }
     await api.createUserEvent(userId, op.event, op.profile);
     ctx.deps.onEventSent?.();
-  } catch (err) {
-    const r = rejection(err);
-    if (!r) throw err;
-    throw otherRejection('accept the user event', r);
-  }
+  });
 }

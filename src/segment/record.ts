@@ -1,5 +1,6 @@
 import type { JsonObject, SegmentEvent } from './event.js';
 import { DecodeError, InvalidInputError } from './errors.js';
+import { isObject } from '../ops/json.js';
 
 /**
  * The mapping between a Segment event (JSON) and its Avro record (schemas/segment-event.avsc):
@@ -25,12 +26,9 @@ const KNOWN = new Set<string>(['type', 'version', ...ENVELOPE_STRING_FIELDS, ...
 
 export type AvroRecord = Record<string, string | number | null>;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** JSON event → Avro record. Throws InvalidInputError naming the field. Returns the keys it could not carry. */
 export function toRecord(input: unknown): { record: AvroRecord; dropped: string[] } {
-  if (!isPlainObject(input)) throw new InvalidInputError('not a JSON object');
+  if (!isObject(input)) throw new InvalidInputError('not a JSON object');
   if (typeof input.type !== 'string' || input.type === '')
     throw new InvalidInputError('"type" must be a non-empty string');
   const record: AvroRecord = { type: input.type };
@@ -49,7 +47,7 @@ export function toRecord(input: unknown): { record: AvroRecord; dropped: string[
   for (const f of JSON_FIELDS) {
     const v = input[f];
     if (v === undefined || v === null) record[f] = null;
-    else if (isPlainObject(v)) record[f] = JSON.stringify(v);
+    else if (isObject(v)) record[f] = JSON.stringify(v);
     else throw new InvalidInputError(`"${f}" must be a JSON object`);
   }
   const dropped = Object.keys(input).filter((k) => !KNOWN.has(k));
@@ -58,7 +56,7 @@ export function toRecord(input: unknown): { record: AvroRecord; dropped: string[
 
 /** Avro record (as decoded with the current reader schema) → Segment event. Absent/null fields are omitted. */
 export function fromRecord(record: unknown, schemaId?: number): SegmentEvent {
-  if (!isPlainObject(record))
+  if (!isObject(record))
     throw new DecodeError('not_a_segment_event', 'decoded value is not a record', schemaId);
   if (typeof record.type !== 'string' || record.type === '')
     throw new DecodeError('not_a_segment_event', 'decoded record has no "type"', schemaId);
@@ -79,7 +77,7 @@ export function fromRecord(record: unknown, schemaId?: number): SegmentEvent {
       throw new DecodeError('not_a_segment_event', `"${f}" is not valid JSON`, schemaId);
     }
     if (parsed === null) continue;
-    if (!isPlainObject(parsed))
+    if (!isObject(parsed))
       throw new DecodeError('not_a_segment_event', `"${f}" is not a JSON object`, schemaId);
     out[f] = parsed as JsonObject;
   }

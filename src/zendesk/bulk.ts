@@ -8,9 +8,7 @@ import { firstDetailDescription } from './error-map.js';
 import { ZendeskError } from './errors.js';
 import type { CallSpec, ClientHooks, Requester } from './requester.js';
 import type { Semaphore } from './limits.js';
-
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+import { asObject } from '../ops/json.js';
 
 /**
  * Job results → one result per input index. Create results carry `index`; update results
@@ -25,7 +23,7 @@ export function mapJobResults(
   const out = new Map<number, BulkItemResult>();
   const list = Array.isArray(results) ? results : [];
   list.forEach((raw, position) => {
-    const r = obj(raw);
+    const r = asObject(raw);
     if (!r) return;
     const index = typeof r.index === 'number' && Number.isInteger(r.index) ? r.index : position;
     if (index < 0 || index >= total || out.has(index)) return;
@@ -111,7 +109,7 @@ export async function runJob(
   if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
   try {
     const { body } = await o.exec.call({ ...create, bulk: true, createsJob: true });
-    const job = obj(obj(body)?.job_status);
+    const job = asObject(asObject(body)?.job_status);
     const id = job?.id;
     if (typeof id !== 'string' && typeof id !== 'number')
       throw new ZendeskError('outage', `Zendesk's answer to ${create.endpoint} has no job id`, {
@@ -165,7 +163,7 @@ async function poll(
         path: `/api/v2/job_statuses/${encodeURIComponent(id)}`,
         endpoint: 'job_statuses/{id}',
       });
-      job = obj(obj(body)?.job_status);
+      job = asObject(asObject(body)?.job_status);
     } catch (e) {
       // Job data is kept for a day; a job that vanished leaves its items unknown.
       if (e instanceof ZendeskError && e.status === 404 && e.action === 'reject')

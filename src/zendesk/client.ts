@@ -27,6 +27,7 @@ import { UndiciTransport, type Transport } from './http.js';
 import { Limits, Semaphore } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
 import { DEFAULT_BACKOFF } from './retry.js';
+import { asObject } from '../ops/json.js';
 
 export type { ZendeskAuth } from './auth.js';
 export type { ClientHooks, ClientLogger } from './requester.js';
@@ -80,8 +81,7 @@ const NO_LOG: ClientLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const BULK_MAX = 100;
 
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const obj = (v: unknown): Record<string, unknown> => asObject(v) ?? {};
 
 function field<T>(a: Answer, key: string, endpoint: string): T {
   const v = obj(a.body)[key];

@@ -9,6 +9,7 @@
 import type { ZendeskErrorInfo } from './api.js';
 import { ZendeskError } from './errors.js';
 import type { Failure } from './retry.js';
+import { isObject } from '../ops/json.js';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BadRequest',
@@ -24,9 +25,6 @@ const STATUS_CODES: Record<number, string> = {
   503: 'ServiceUnavailable',
   504: 'GatewayTimeout',
 };
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An identifier-like `error` value is a code; a sentence (the 401 body) is a message. */
 const looksLikeCode = (s: string): boolean => /^[A-Za-z][A-Za-z0-9_.]*$/.test(s);

@@ -6,6 +6,7 @@
  */
 import { ZendeskError } from './errors.js';
 import type { CallSpec, Requester } from './requester.js';
+import { asObject } from '../ops/json.js';
 
 export interface ListSpec {
   path: string;
@@ -18,11 +19,8 @@ export interface ListSpec {
 // 10,000 records is Zendesk's own offset ceiling; a list longer than this many pages is a loop.
 const MAX_PAGES = 1000;
 
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
 function itemsOf<T>(body: unknown, key: string, endpoint: string): T[] {
-  const list = obj(body)?.[key];
+  const list = asObject(body)?.[key];
   if (!Array.isArray(list))
     throw new ZendeskError('outage', `Zendesk's answer to ${endpoint} has no ${key} list`, {
       endpoint,
@@ -52,8 +50,8 @@ export async function listCursor<T>(exec: Requester, spec: ListSpec): Promise<T[
     const call: CallSpec = { method: 'GET', path: spec.path, endpoint: spec.endpoint, query };
     const { body } = await exec.call(call);
     all.push(...itemsOf<T>(body, spec.key, spec.endpoint));
-    const meta = obj(obj(body)?.meta);
-    const links = obj(obj(body)?.links);
+    const meta = asObject(asObject(body)?.meta);
+    const links = asObject(asObject(body)?.links);
     if (meta?.has_more !== true) return all;
     const after =
       typeof meta.after_cursor === 'string' && meta.after_cursor !== ''
@@ -71,7 +69,7 @@ export async function listOffset<T>(exec: Requester, spec: ListSpec): Promise<T[
   for (let page = 0; page < MAX_PAGES; page++) {
     const { body } = await exec.call({ method: 'GET', path: spec.path, endpoint: spec.endpoint, query });
     all.push(...itemsOf<T>(body, spec.key, spec.endpoint));
-    const next = pageParams(obj(body)?.next_page, (k) => k === 'page' || k === 'per_page');
+    const next = pageParams(asObject(body)?.next_page, (k) => k === 'page' || k === 'per_page');
     if (!next) return all;
     query = { ...spec.query, ...next };
   }
