@@ -2,7 +2,7 @@ import { executePlan, type ExecuteDeps } from './execute.js';
 import { identifyShape, mergedPlan, segmentsOf, type IdentifyShape } from './merge.js';
 import { delivered, type Outcome } from './outcome.js';
 import type { Plan } from './plan.js';
-import { redactEmails } from './redact.js';
+import { redactEmails } from '../ops/redact.js';
 
 const isFieldRejected = (note: string): boolean => note.startsWith('field_rejected:');
 

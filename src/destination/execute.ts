@@ -16,7 +16,7 @@ import type {
   UpsertOrganization,
   UpsertUser,
 } from './plan.js';
-import { redactDetails, redactEmails } from './redact.js';
+import { redactDetails, redactEmails } from '../ops/redact.js';
 import {
   isDuplicateValue,
   isForbidden,

@@ -1,7 +1,8 @@
 /**
  * The one place that decides what may not reach a log line: registered secret values (and whatever
  * contains them), email addresses, Authorization/credential values. Everything the logger writes
- * goes through a `Redactor`; other code should not invent its own masking.
+ * goes through a `Redactor`, every outcome text through `redactEmails`; other code should not
+ * invent its own masking.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -135,3 +136,25 @@ export class Redactor {
 
 /** Masks email addresses only; for callers that have no secrets to register. */
 export const maskEmails = (text: string): string => text.replace(EMAIL_RE, EMAIL_MASK);
+
+/**
+ * Outcomes (dead-letter headers, delivery notes) quote Zendesk's error texts, which quote the email
+ * they refuse ("Email: a@b.com is already being used …"). The address becomes `<email>`, so the
+ * text still reads; Zendesk also quotes a value that is not a well-formed address ("Email: x@@ is
+ * not properly formatted"), which goes too.
+ */
+const QUOTED_EMAIL_RE = /(\bEmail:\s*)(.+?)(\s+(?:is|has|was)\b)/gi;
+export const OUTCOME_EMAIL_MASK = '<email>';
+
+export const redactEmails = (text: string): string =>
+  text.replace(QUOTED_EMAIL_RE, `$1${OUTCOME_EMAIL_MASK}$3`).replace(EMAIL_RE, OUTCOME_EMAIL_MASK);
+
+/** `redactEmails` on every string of Zendesk's error details, the shape kept. */
+export function redactDetails(value: unknown): unknown {
+  if (typeof value === 'string') return redactEmails(value);
+  if (Array.isArray(value)) return value.map(redactDetails);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDetails(v)]));
+  }
+  return value;
+}

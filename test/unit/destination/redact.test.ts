@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDetails, redactEmails } from '../../../src/destination/redact.js';
+import { redactDetails, redactEmails } from '../../../src/ops/redact.js';
 
 describe('redaction of email addresses in outcomes', () => {
   it.each([
