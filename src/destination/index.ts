@@ -31,8 +31,6 @@ export interface DestinationLogger {
   debug(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   error?(message: string, meta?: Record<string, unknown>): void;
-  /** When present, debug lines (one per event) are built only if it says debug is on. */
-  isLevelEnabled?(level: string): boolean;
 }
 
 /**
@@ -98,16 +96,6 @@ export function createDestination(opts: {
     return plan;
   };
 
-  const report = (event: SegmentEvent, outcome: Outcome): void => {
-    if (!logger || logger.isLevelEnabled?.('debug') === false) return;
-    // Only the event's type, id and outcome: traits and emails never reach a log line.
-    const meta = { type: event.type, messageId: event.messageId ?? undefined, outcome: outcome.kind };
-    if (outcome.kind === 'rejected')
-      logger?.debug('event rejected', { ...meta, reason: outcome.reason, status: outcome.status });
-    else if (outcome.kind === 'skipped') logger?.debug('event skipped', { ...meta, reason: outcome.reason });
-    else logger?.debug('event delivered', { ...meta, notes: outcome.notes });
-  };
-
   /**
    * The contract's one place for a thrown error: an outage (retriable) propagates and pauses the
    * partition; a Zendesk refusal nobody mapped is `rejected_by_zendesk`; anything else is a defect
@@ -137,7 +125,7 @@ export function createDestination(opts: {
     } catch (e) {
       outcome = outcomeOfError(e, [event]);
     }
-    report(event, outcome);
+    // Its outcome is logged once, by the pipeline, which knows the record's offset.
     return outcome;
   };
 
@@ -167,7 +155,6 @@ export function createDestination(opts: {
         // One event of the run may be at fault, not all: each alone finds its own outcome.
         return events.length === 1 ? [outcomeOfError(e, events)] : sequential(events, process);
       }
-      events.forEach((e, i) => report(e, outcomes[i]!));
       return outcomes;
     },
   };

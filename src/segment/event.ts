@@ -1,13 +1,11 @@
 /**
  * A Segment event as it travels through the pipeline, after Avro decoding.
  * Free-form parts (traits, properties, context, integrations) are plain JSON values.
- * Validation (required fields per type) lives in the planners and in `validate.ts`;
- * this type only says what may be there.
+ * Validation (required fields per type) lives in the planners (src/destination/identify.ts,
+ * group.ts, track.ts); this type only says what may be there.
  */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
-
-export type SegmentType = 'identify' | 'track' | 'group' | 'page' | 'screen' | 'alias';
 
 export interface SegmentEvent {
   messageId?: string | null;

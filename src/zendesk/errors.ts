@@ -43,10 +43,6 @@ export class ZendeskError extends Error implements ZendeskErrorInfo {
   get retriable(): boolean {
     return this.action !== 'reject';
   }
-
-  toInfo(): ZendeskErrorInfo {
-    return { status: this.status, code: this.code, message: this.message, details: this.details };
-  }
 }
 
 export const isZendeskError = (e: unknown): e is ZendeskError => e instanceof ZendeskError;

@@ -158,6 +158,6 @@ describe('final errors: what the pipeline must do', () => {
       ctx,
     );
     expect(e.details).toEqual(details);
-    expect(e.toInfo()).toMatchObject({ status: 422, code: 'RecordInvalid', details });
+    expect(e).toMatchObject({ status: 422, code: 'RecordInvalid', details });
   });
 });
