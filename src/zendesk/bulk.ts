@@ -172,3 +172,69 @@ async function poll(
     }
   }
 }
+
+/**
+ * Whether this account takes bulk calls: the one place that decides. Zendesk answers 403 when bulk
+ * imports are not enabled (`BulkImportsDisabled`); from then on bulk is off for good, so a refusing
+ * account costs one refused call, not one per batch. Unknown until a bulk call has answered.
+ */
+export class BulkSwitch {
+  private state: boolean | undefined;
+  get enabled(): boolean {
+    return this.state !== false;
+  }
+  get known(): boolean {
+    return this.state !== undefined;
+  }
+  accepted(): void {
+    this.state = true;
+  }
+  /** True when `err` is Zendesk refusing bulk calls (and switches bulk off). */
+  refused(err: unknown): boolean {
+    if (err instanceof ZendeskError && err.code === 'BulkImportsDisabled') {
+      this.state = false;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** Bulk jobs behind the switch: refused at once when bulk is off, and one probe while it is unknown. */
+export class BulkCalls {
+  private readonly bulk = new BulkSwitch();
+  /** The first bulk call, while it is not known whether the account takes bulk calls. */
+  private probe: Promise<unknown> | undefined;
+
+  constructor(private readonly jobs: JobRunnerOptions) {}
+
+  async run(create: CallSpec, total: number): Promise<BulkItemResult[]> {
+    if (!this.bulk.enabled)
+      throw new ZendeskError('reject', 'Bulk imports are not enabled on this Zendesk account', {
+        endpoint: create.endpoint,
+        status: 403,
+        code: 'BulkImportsDisabled',
+      });
+    if (!this.bulk.known && this.probe !== undefined) {
+      // Not known yet whether this account takes bulk calls: wait for the first one to answer,
+      // so an account with bulk imports off costs one refused call, not one per batch in flight.
+      await this.probe.catch(() => {});
+      return this.run(create, total);
+    }
+    const run = runJob(this.jobs, create, total);
+    if (!this.bulk.known) {
+      const probe = run.finally(() => {
+        if (this.probe === probe) this.probe = undefined;
+      });
+      this.probe = probe;
+      probe.catch(() => {});
+    }
+    try {
+      const results = await run;
+      this.bulk.accepted();
+      return results;
+    } catch (e) {
+      this.bulk.refused(e);
+      throw e;
+    }
+  }
+}

@@ -18,11 +18,12 @@ import type {
   ZOrganization,
   ZUser,
 } from './api.js';
-import { Authenticator, type IssuedToken, type ZendeskAuth } from './auth.js';
-import { JobPollPacer, runJob, type JobRunnerOptions } from './bulk.js';
+import { Authenticator, type IssuedToken } from './auth.js';
+import type { ZendeskClientOptions } from './client-options.js';
+import { BulkCalls, JobPollPacer } from './bulk.js';
 import { ZendeskError } from './errors.js';
 import { userIdentities } from './identity.js';
-import { Requester, type Answer, type CallSpec, type ClientHooks, type ClientLogger } from './requester.js';
+import { Requester, type Answer, type ClientLogger } from './requester.js';
 import { UndiciTransport, type Transport } from './http.js';
 import { Limits, Semaphore } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
@@ -31,51 +32,7 @@ import { asObject } from '../ops/json.js';
 
 export type { ZendeskAuth } from './auth.js';
 export type { ClientHooks, ClientLogger } from './requester.js';
-
-export interface ZendeskClientOptions {
-  /** No trailing slash, e.g. https://acme.zendesk.com */
-  baseUrl: string;
-  auth: ZendeskAuth;
-  /** One concurrency limit for ALL calls (default 8). */
-  concurrency?: number;
-  /** Default 15000. */
-  requestTimeoutMs?: number;
-  /** Total time budget for retries of one call, from its first transient failure (default 60000). */
-  maxRetryTimeMs?: number;
-  /** Assumed budget before the first X-Rate-Limit answer (default 200). */
-  accountRatePerMinute?: number;
-  /**
-   * The Events API's own per-minute budget, assumed until an Events API answer's
-   * `zendesk-ratelimit-events` bucket tells the real one (default 250, the smallest plan's;
-   * Enterprise has 700).
-   */
-  eventsRatePerMinute?: number;
-  /** Account-wide, user create_or_update / PUT users (default 1). */
-  userUpsertPerSecond?: number;
-  /** Default 5. */
-  userUpsertPerUserPerMinute?: number;
-  /** Queued-or-running bulk jobs (default 30). */
-  maxJobs?: number;
-  /** Divides every limiter window, to match a time-scaled sandbox (default 1). */
-  timeScale?: number;
-  hooks?: ClientHooks;
-  logger?: ClientLogger;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** First and longest backoff between retries (defaults 200 ms and 10 s; full jitter below them). */
-  retryBaseMs?: number;
-  retryCapMs?: number;
-  /** The first poll's starting estimate and the longest interval between polls (defaults 200 ms and 5 s). */
-  jobPollInitialMs?: number;
-  jobPollMaxMs?: number;
-  /** The earliest a first job poll is made, however fast recent jobs finished (default 5 ms). */
-  jobPollMinMs?: number;
-  /** A job still running after this is treated as an outage (default 10 minutes). */
-  jobMaxWaitMs?: number;
-  /** Replaces the HTTP transport (tests). */
-  transport?: Transport;
-}
+export type { ZendeskClientOptions } from './client-options.js';
 
 const NO_LOG: ClientLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -111,10 +68,7 @@ export class ZendeskClient implements ZendeskApi {
   private readonly exec: Requester;
   private readonly auth: Authenticator;
   private readonly transport: Transport;
-  private readonly jobs: JobRunnerOptions;
-  private bulk: boolean | undefined;
-  /** The first bulk call, while it is not known whether the account takes bulk calls. */
-  private bulkProbe: Promise<unknown> | undefined;
+  private readonly bulk: BulkCalls;
 
   constructor(opts: ZendeskClientOptions) {
     const now = opts.now ?? Date.now;
@@ -150,7 +104,7 @@ export class ZendeskClient implements ZendeskApi {
       random: opts.random ?? Math.random,
       userAgent: 'zendesk-destination/0.1.0',
     });
-    this.jobs = {
+    this.bulk = new BulkCalls({
       exec: this.exec,
       slots: new Semaphore(opts.maxJobs ?? 30),
       now,
@@ -162,15 +116,7 @@ export class ZendeskClient implements ZendeskApi {
         opts.jobPollMaxMs ?? 5000,
       ),
       maxWaitMs: opts.jobMaxWaitMs ?? 600_000,
-    };
-  }
-
-  /**
-   * Whether bulk endpoints work on this account: undefined until a bulk call was made, false after
-   * a 403 (bulk imports off), so a caller can fall back to single upserts.
-   */
-  get bulkEnabled(): boolean | undefined {
-    return this.bulk;
+    });
   }
 
   async close(): Promise<void> {
@@ -194,38 +140,6 @@ export class ZendeskClient implements ZendeskApi {
     const accessToken = field<string>(a, 'access_token', 'oauth/tokens');
     const expiresIn = obj(a.body).expires_in;
     return typeof expiresIn === 'number' ? { accessToken, expiresIn } : { accessToken };
-  }
-
-  /** A bulk call; remembers a 403 so later ones fail fast without spending the budget. */
-  private async runBulk(create: CallSpec, total: number): Promise<BulkItemResult[]> {
-    if (this.bulk === false)
-      throw new ZendeskError('reject', 'Bulk imports are not enabled on this Zendesk account', {
-        endpoint: create.endpoint,
-        status: 403,
-        code: 'BulkImportsDisabled',
-      });
-    if (this.bulk === undefined && this.bulkProbe !== undefined) {
-      // Not known yet whether this account takes bulk calls: wait for the first one to answer,
-      // so an account with bulk imports off costs one refused call, not one per batch in flight.
-      await this.bulkProbe.catch(() => {});
-      return this.runBulk(create, total);
-    }
-    const run = runJob(this.jobs, create, total);
-    if (this.bulk === undefined) {
-      const probe = run.finally(() => {
-        if (this.bulkProbe === probe) this.bulkProbe = undefined;
-      });
-      this.bulkProbe = probe;
-      probe.catch(() => {});
-    }
-    try {
-      const results = await run;
-      this.bulk = true;
-      return results;
-    } catch (e) {
-      if (e instanceof ZendeskError && e.code === 'BulkImportsDisabled') this.bulk = false;
-      throw e;
-    }
   }
 
   private async inChunks<T>(
@@ -252,7 +166,7 @@ export class ZendeskClient implements ZendeskApi {
   createOrUpdateManyUsers(users: UserInput[]): Promise<BulkItemResult[]> {
     if (users.length === 0) return Promise.resolve([]);
     return this.inChunks(users, (chunk) =>
-      this.runBulk(
+      this.bulk.run(
         {
           method: 'POST',
           path: '/api/v2/users/create_or_update_many',
@@ -432,7 +346,7 @@ export class ZendeskClient implements ZendeskApi {
   createManyMemberships(items: { user_id: Id; organization_id: Id }[]): Promise<BulkItemResult[]> {
     if (items.length === 0) return Promise.resolve([]);
     return this.inChunks(items, (chunk) =>
-      this.runBulk(
+      this.bulk.run(
         {
           method: 'POST',
           path: '/api/v2/organization_memberships/create_many',

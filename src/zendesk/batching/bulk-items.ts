@@ -1,25 +1,8 @@
 import type { BulkItemResult, ZendeskErrorInfo } from '../api.js';
 import { ZendeskError } from '../errors.js';
 
-/**
- * Whether this account takes bulk calls. Zendesk answers 403 when bulk imports are not enabled;
- * after that every batcher of the destination falls back to single calls and stays there, so a
- * refusing account costs one refused call, not one per batch.
- */
-export class BulkSwitch {
-  private off = false;
-  get enabled(): boolean {
-    return !this.off;
-  }
-  /** True when `err` is Zendesk refusing bulk calls (and switches bulk off). */
-  refused(err: unknown): boolean {
-    if (err instanceof ZendeskError && err.code === 'BulkImportsDisabled') {
-      this.off = true;
-      return true;
-    }
-    return false;
-  }
-}
+// The one bulk switch (what counts as Zendesk refusing bulk calls) is the client's.
+export { BulkSwitch } from '../bulk.js';
 
 /**
  * Failures of one item that are about the item itself (validation, duplicates): the same single
