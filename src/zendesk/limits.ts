@@ -6,6 +6,9 @@
  * really goes out, not when it was planned.
  */
 
+export { Semaphore } from './semaphore.js';
+export { parseBucketHeader, parseRetryAfter } from './rate-headers.js';
+
 /** A wait the caller must sit out before sending, labelled for the `onRateLimitWait` hook. */
 export interface Wait {
   scope: LimitScope;
@@ -351,69 +354,4 @@ export class Limits {
   get upsertPerSecond(): number {
     return this.opts.userUpsertPerSecond;
   }
-}
-
-/**
- * The 30-job limit as a counting semaphore: a slot is taken before a bulk job is created and
- * given back when the job has finished (or was never created).
- */
-export class Semaphore {
-  private waiters: (() => void)[] = [];
-  private taken = 0;
-
-  constructor(private readonly permits: number) {}
-
-  get inUse(): number {
-    return this.taken;
-  }
-
-  get waiting(): number {
-    return this.waiters.length;
-  }
-
-  /** Resolves once a permit is held; true when it had to wait. */
-  acquire(): Promise<boolean> {
-    if (this.taken < this.permits) {
-      this.taken++;
-      return Promise.resolve(false);
-    }
-    return new Promise((resolve) => this.waiters.push(() => resolve(true)));
-  }
-
-  release(): void {
-    const next = this.waiters.shift();
-    // The permit passes straight to the next waiter, so `taken` does not change.
-    if (next) next();
-    else this.taken = Math.max(0, this.taken - 1);
-  }
-}
-
-/**
- * `Retry-After` in milliseconds: seconds, decimals allowed (a time-scaled sandbox sends 0.05), or
- * an HTTP date. Undefined when absent or unreadable.
- */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const date = Date.parse(v);
-  if (!Number.isNaN(date)) return Math.max(0, date - now);
-  return undefined;
-}
-
-/** `total=5; remaining=0; resets=12` (Zendesk-RateLimit-* headers). */
-export function parseBucketHeader(value: string | undefined): {
-  total?: number;
-  remaining?: number;
-  resets?: number;
-} {
-  const out: { total?: number; remaining?: number; resets?: number } = {};
-  if (!value) return out;
-  for (const part of value.split(';')) {
-    const [k, v] = part.split('=').map((s) => s.trim());
-    const n = Number(v);
-    if (!Number.isFinite(n)) continue;
-    if (k === 'total' || k === 'remaining' || k === 'resets') out[k] = n;
-  }
-  return out;
 }
