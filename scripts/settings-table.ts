@@ -1,4 +1,4 @@
-/** Prints the README's settings table from src/config.ts SETTINGS (README is checked against it by a test). */
+/** Prints the README's settings table from the settings table (src/config/settings.ts); README is checked against it by a test. */
 import { SETTINGS } from '../src/config.js';
 
 export function settingsTable(): string {

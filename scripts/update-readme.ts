@@ -1,4 +1,4 @@
-/** Regenerates the settings table in README.md from src/config.ts SETTINGS. */
+/** Regenerates the settings table in README.md from SETTINGS (src/config/settings.ts). */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { settingsTable } from './settings-table.js';
 

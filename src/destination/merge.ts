@@ -20,7 +20,7 @@ import type { FieldDefinition, Operation, Plan, RemoveMembership, UpsertUser } f
  *   upserts after it, as it would one by one.
  * - Later traits win, key by key (attributes, custom fields, name fields); field definitions are
  *   ensured in first-seen order, so the first event typing a new field still types it.
- * The executor falls back to one-by-one whenever a merged segment is refused (see run.ts).
+ * The executor falls back to one-by-one whenever a merged segment is refused (see execute-run.ts).
  */
 
 export type IdentifyShape = {

@@ -1,7 +1,7 @@
 /**
  * The Zendesk client: every call the product makes to Zendesk goes through one of these. It
  * implements the `ZendeskApi` port with typed methods; the road each call takes (limits,
- * concurrency, retries, errors) is the executor's, job handling is bulk.ts, pages paginate.ts.
+ * concurrency, retries, errors) is requester.ts's, job handling is bulk.ts, pages paginate.ts.
  */
 import type {
   BulkItemResult,

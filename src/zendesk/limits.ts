@@ -1,6 +1,6 @@
 /**
  * Zendesk's rate limits, seen from the client. Pure: every method takes `now`, nothing sleeps, so
- * the rules are unit-tested with a number for a clock. The executor asks `check` (how long to
+ * the rules are unit-tested with a number for a clock. The requester asks `check` (how long to
  * wait, without booking) and then `admit` (book the slot at the moment of sending, synchronously
  * before the request leaves), so a request delayed in the concurrency queue is booked when it
  * really goes out, not when it was planned.
