@@ -43,8 +43,8 @@ export interface Setting {
   secret: boolean;
 }
 
-interface Entry<T, A extends string | undefined> {
-  default: string | null;
+interface Entry<T, A extends string | undefined, D extends string | null> {
+  default: D;
   description: string;
   secret?: boolean;
   parse: Parser<T>;
@@ -52,7 +52,9 @@ interface Entry<T, A extends string | undefined> {
   at?: A;
 }
 
-const entry = <T, const A extends string | undefined = undefined>(e: Entry<T, A>) => e;
+const entry = <T, const A extends string | undefined = undefined, const D extends string | null = null>(
+  e: Entry<T, A, D>,
+) => e;
 
 export const TABLE = {
   KAFKA_BROKERS: entry({
@@ -311,6 +313,8 @@ export const TABLE = {
 export type SettingName = keyof typeof TABLE;
 type Table = typeof TABLE;
 type Out<K extends SettingName> = z.output<Table[K]['parse']>;
+/** A placed setting without a default may be unset: its field is then undefined. */
+type Placed<K extends SettingName> = Table[K]['default'] extends null ? Out<K> | undefined : Out<K>;
 
 /** Each setting's parsed value; absent when unset without a default, or when it failed to parse. */
 export type Parsed = { [K in SettingName]?: Out<K> };
@@ -320,10 +324,10 @@ type FieldIn<A, S extends string> = A extends `${S}.${infer F}` ? F : never;
 type TopField<A> = A extends `${string}.${string}` ? never : A extends string ? A : never;
 
 /** The fields of one `Config` section that come straight from the table (`at: 'section.field'`). */
-export type SectionOf<S extends string> = { -readonly [K in SettingName as FieldIn<At<K>, S>]: Out<K> };
+export type SectionOf<S extends string> = { -readonly [K in SettingName as FieldIn<At<K>, S>]: Placed<K> };
 
 /** The top-level `Config` fields that come straight from the table (`at` without a dot). */
-export type TopLevelFields = { -readonly [K in SettingName as TopField<At<K>>]: Out<K> };
+export type TopLevelFields = { -readonly [K in SettingName as TopField<At<K>>]: Placed<K> };
 
 export const SETTINGS: readonly Setting[] = Object.freeze(
   Object.entries(TABLE).map(([name, e]) =>
