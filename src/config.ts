@@ -69,7 +69,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
 
   if (problems.list.length) throw new ConfigError(problems.list);
 
-  // Every value below is defined: each plain one has a default, the others were checked above.
+  // Plain values come from the table (a default, or typed optional); the others were checked above.
   const plain = placed(p);
   const config = {
     ...plain.top,
