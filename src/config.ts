@@ -30,6 +30,8 @@ export interface Config {
     topic: string;
     groupId: string;
     dlqTopic: string;
+    /** A second topic `run` consumes: where `dlq replay --to` sends replays, away from the source topic's other readers. */
+    retryTopic?: string;
     fromBeginning: boolean;
     ssl: boolean;
     sasl?: { mechanism: SaslMechanism; username: string; password: string };
@@ -93,6 +95,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('KAFKA_TOPIC', 'segment-events', 'Source topic of Avro-encoded Segment events'),
   s('KAFKA_GROUP_ID', 'zendesk-destination', 'Consumer group id'),
   s('KAFKA_DLQ_TOPIC', null, 'Dead-letter topic (default: <KAFKA_TOPIC>.dlq)'),
+  s(
+    'KAFKA_RETRY_TOPIC',
+    null,
+    'A retry topic `run` consumes beside KAFKA_TOPIC, for `dlq replay --to` (default: none)',
+  ),
   s('KAFKA_FROM_BEGINNING', 'true', 'Where a new consumer group starts: true = earliest, false = latest'),
   s('KAFKA_SSL', 'false', 'Connect to the brokers with TLS'),
   s('KAFKA_SASL_MECHANISM', null, 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default: no SASL)'),
@@ -409,6 +416,7 @@ const PARSERS = {
   KAFKA_TOPIC: topic,
   KAFKA_GROUP_ID: nonEmpty,
   KAFKA_DLQ_TOPIC: topic,
+  KAFKA_RETRY_TOPIC: topic,
   KAFKA_FROM_BEGINNING: bool,
   KAFKA_SSL: bool,
   KAFKA_SASL_MECHANISM: z
@@ -642,6 +650,14 @@ export function loadKafkaConfig(
   return { kafka, schemaRegistry };
 }
 
+/** Every setting but Zendesk's URL and credentials (`explain --offline`: plans need no Zendesk). */
+export function loadConfigWithoutZendesk(
+  env: Env = process.env,
+  readFile: ReadFile = fs.readFileSync,
+): Omit<Config, 'zendesk'> {
+  return build(env, readFile, false);
+}
+
 /** With `withZendesk` false the Zendesk URL and credentials are neither required nor checked (and left unset). */
 function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
   const problems = new Problems();
@@ -653,6 +669,13 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
   if (dlqTopic !== undefined && dlqTopic === p.KAFKA_TOPIC) {
     // Dead letters produced to the source topic would be consumed and dead-lettered again, forever.
     problems.rule('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC', ['KAFKA_TOPIC']);
+  }
+  const retryTopic = p.KAFKA_RETRY_TOPIC;
+  if (retryTopic !== undefined && (retryTopic === p.KAFKA_TOPIC || retryTopic === dlqTopic)) {
+    // Consumed twice, or dead letters consumed as events: both loop.
+    problems.rule('KAFKA_RETRY_TOPIC', 'must differ from KAFKA_TOPIC and the dead-letter topic', [
+      'KAFKA_TOPIC',
+    ]);
   }
   const sasl = pickSasl(p, problems, warnings);
   const schemaRegistry = pickRegistry(p, problems);
@@ -669,6 +692,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
       topic: p.KAFKA_TOPIC!,
       groupId: p.KAFKA_GROUP_ID!,
       dlqTopic: dlqTopic!,
+      ...(retryTopic !== undefined ? { retryTopic } : {}),
       fromBeginning: p.KAFKA_FROM_BEGINNING!,
       ssl: p.KAFKA_SSL!,
       ...(sasl ? { sasl } : {}),

@@ -61,6 +61,7 @@ export async function runCommand(config: Config): Promise<number> {
   const pipeline = new SegmentPipeline({
     kafka,
     topic: config.kafka.topic,
+    ...(config.kafka.retryTopic ? { retryTopic: config.kafka.retryTopic } : {}),
     groupId: config.kafka.groupId,
     dlqTopic: config.kafka.dlqTopic,
     fromBeginning: config.kafka.fromBeginning,
@@ -140,6 +141,7 @@ export async function runCommand(config: Config): Promise<number> {
       topics: {
         [config.kafka.topic]: 'source topic (KAFKA_TOPIC)',
         [config.kafka.dlqTopic]: 'dead-letter topic (KAFKA_DLQ_TOPIC)',
+        ...(config.kafka.retryTopic ? { [config.kafka.retryTopic]: 'retry topic (KAFKA_RETRY_TOPIC)' } : {}),
       },
       create: config.kafka.createTopics,
       partitions: config.kafka.partitions,
