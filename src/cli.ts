@@ -102,7 +102,10 @@ function buildProgram(done: (code: number) => void): Command {
     .description(
       'what the destination would do with one event, and (Zendesk reachable) what Zendesk holds now and what would change; writes nothing',
     )
-    .argument('<event>', 'a Segment event as JSON, - for JSON lines on standard input, or PARTITION:OFFSET of a dead letter')
+    .argument(
+      '<event>',
+      'a Segment event as JSON, - for JSON lines on standard input, or PARTITION:OFFSET of a dead letter',
+    )
     .option('--offline', 'plan only: do not read Zendesk (no Zendesk settings needed)')
     .option('--json', 'one JSON object per event')
     .option('--reveal', 'show emails (masked by default)')

@@ -63,11 +63,14 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
     case 'replay': {
       const target = args.to ?? config.kafka.topic;
       if (target === config.kafka.dlqTopic) {
-        process.stderr.write(`--to ${target} is the dead-letter topic: replays there would never be consumed\n`);
+        process.stderr.write(
+          `--to ${target} is the dead-letter topic: replays there would never be consumed\n`,
+        );
         return 2;
       }
       // A retry topic nobody consumes would swallow the replays: it must exist (run creates none for --to).
-      if (!args.dryRun) await requireTopic(kafka, target, args.to ? 'replay topic (--to)' : 'topic (KAFKA_TOPIC)');
+      if (!args.dryRun)
+        await requireTopic(kafka, target, args.to ? 'replay topic (--to)' : 'topic (KAFKA_TOPIC)');
       const progress = new Progress('replay');
       const s = await replayDeadLetters(kafka, {
         dlqTopic: config.kafka.dlqTopic,

@@ -96,7 +96,9 @@ export class DryRunApi implements ZendeskApi {
 
   async createOrUpdateUser(user: UserInput): Promise<{ user: ZUser; created: boolean }> {
     const existing =
-      (user.external_id !== undefined ? (await this.searchUsers({ externalId: user.external_id }))[0] : undefined) ??
+      (user.external_id !== undefined
+        ? (await this.searchUsers({ externalId: user.external_id }))[0]
+        : undefined) ??
       (user.email !== undefined ? (await this.searchUsers({ email: user.email }))[0] : undefined) ??
       null;
     this.write({

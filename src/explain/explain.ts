@@ -108,6 +108,9 @@ function describeOperation(op: Extract<Plan, { kind: 'operations' }>['operations
 }
 
 const keyText = (k: { externalId?: string; email?: string }): string =>
-  [k.externalId !== undefined ? `external_id=${k.externalId}` : '', k.email !== undefined ? `email=${k.email}` : '']
+  [
+    k.externalId !== undefined ? `external_id=${k.externalId}` : '',
+    k.email !== undefined ? `email=${k.email}` : '',
+  ]
     .filter(Boolean)
     .join(' ');

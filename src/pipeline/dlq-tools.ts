@@ -290,7 +290,12 @@ export async function replayDeadLetters(
         acks: -1,
         messages: chunk.map((r) => ({
           key: replayKey(r),
-          value: JSON.stringify({ replayedAt: at, to: target, reason: r.reason, deadLetter: dlqPositionKey(r) }),
+          value: JSON.stringify({
+            replayedAt: at,
+            to: target,
+            reason: r.reason,
+            deadLetter: dlqPositionKey(r),
+          }),
         })),
       });
       summary.replayed += chunk.length;
