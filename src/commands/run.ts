@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { describeConfig, secretsOf } from '../config.js';
 import { createDestination } from '../destination/index.js';
 import { createLogger } from '../ops/logger.js';
-import { createMetrics } from '../ops/metrics.js';
+import { createMetrics, setEventsApiAllowance } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
@@ -34,6 +34,7 @@ export async function runCommand(config: Config): Promise<number> {
     fatalExit?.(error);
   };
   const metrics = createMetrics();
+  setEventsApiAllowance(metrics, config.destination.eventsMonthlyAllowance);
   const naive = config.pipeline.mode === 'naive';
   const client = new ZendeskClient({
     baseUrl: config.zendesk.baseUrl,
