@@ -1,5 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,19 +17,21 @@ import { ROOT } from '../../helpers/cli.js';
 
 /**
  * The executable as a user meets it: a copy of the checkout's tracked files (no dist/), the install's
- * `prepare` step (what `npm ci` runs), then node_modules/.bin-style runs of bin/zendesk-destination.js.
+ * `prepare` step (what `npm ci` runs), then runs of node_modules/.bin/zendesk-destination.
  * No command here reaches Kafka or Zendesk: --help and usage errors must decide before anything starts.
  */
 let dir: string;
-const bin = () => join(dir, 'bin', 'zendesk-destination.js');
+/** What the issue names: node_modules/.bin/zendesk-destination, run as an executable (shebang and mode). */
+const bin = () => join(dir, 'node_modules', '.bin', 'zendesk-destination');
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [bin(), ...args], {
+  spawnSync(bin(), args, {
     cwd: dir,
     encoding: 'utf8',
     timeout: 30_000,
     // Brokers nobody listens on: a command that wrongly started work would fail or hang, not pass.
     env: {
-      PATH: process.env.PATH ?? '',
+      // `env node` in the shebang finds this Node first.
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
       KAFKA_BROKERS: '127.0.0.1:9',
       ZENDESK_URL: 'http://127.0.0.1:9',
       ...env,
@@ -33,7 +45,10 @@ beforeAll(() => {
     mkdirSync(dirname(join(dir, f)), { recursive: true });
     cpSync(join(ROOT, f), join(dir, f));
   }
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // The installed dependencies, each linked; .bin/ empty, as npm leaves it for the project's own executable.
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  for (const entry of readdirSync(join(ROOT, 'node_modules')).filter((e) => e !== '.bin'))
+    symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
   expect(existsSync(join(dir, 'dist'))).toBe(false);
   const prepare = spawnSync('npm', ['run', 'prepare'], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
   expect(prepare.status, prepare.stderr).toBe(0);
@@ -45,6 +60,7 @@ afterAll(() => {
 describe('the installed executable', () => {
   it('npm ci (its prepare step) leaves a working executable: --version prints the package version', () => {
     expect(existsSync(join(dir, 'dist', 'cli.js'))).toBe(true);
+    expect(lstatSync(bin()).isSymbolicLink()).toBe(true);
     const r = cli(['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
