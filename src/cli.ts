@@ -119,7 +119,11 @@ function buildProgram(done: (code: number) => void): Command {
     .description('a local Zendesk stand-in; prints its URL, runs until SIGTERM')
     .addOption(new Option('--port <p>', 'port (0: any free one)'))
     .addOption(new Option('--host <h>', 'address to listen on (default 127.0.0.1)'))
-    .addOption(new Option('--token <t>', 'an accepted API token (repeatable); never printed'))
+    .addOption(
+      new Option('--token <t>', 'an accepted API token (repeatable); never printed').argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      ),
+    )
     .addOption(new Option('--role <role>', 'role of every credential').choices(['admin', 'agent']))
     .addOption(new Option('--limits <l>', 'rate limits').choices(['enterprise', 'none']))
     .addOption(new Option('--time-scale <n>', 'rate windows and Retry-After this many times shorter'))
@@ -149,7 +153,7 @@ function rawOptions(cmd: Command): string[] {
   for (const [name, value] of Object.entries(cmd.opts<Record<string, unknown>>())) {
     const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     if (value === true) out.push(flag);
-    else out.push(flag, String(value));
+    else for (const v of Array.isArray(value) ? value : [value]) out.push(flag, String(v));
   }
   return out;
 }

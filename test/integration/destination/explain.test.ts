@@ -164,7 +164,7 @@ describe('zendesk-destination explain (sandbox)', () => {
     expect(missing.stderr).toContain(`no dead letter at 0:7 on ${dlqTopic}`);
   });
 
-  it('--offline plans without Zendesk settings; a bad event is exit 1 with one line', async () => {
+  it('--offline plans without Zendesk settings, one event or JSON lines on stdin; a bad event is exit 1 with one line', async () => {
     const r = await runCli(
       ['explain', '--offline', JSON.stringify({ type: 'identify', userId: 'u9', traits: { name: 'N' } })],
       { KAFKA_BROKERS: BROKERS.join(',') },
@@ -172,6 +172,27 @@ describe('zendesk-destination explain (sandbox)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/create or update the user external_id=u9/);
     expect(r.stdout).toMatch(/zendesk: not read \(--offline\)/);
+    const lines = [
+      { type: 'identify', userId: 'u9', traits: { name: 'N' } },
+      { type: 'page', userId: 'u9', name: 'Home' },
+    ];
+    const stdin = await runCli(
+      ['explain', '--offline', '--json', '-'],
+      {},
+      {
+        input: lines.map((l) => JSON.stringify(l)).join('\n') + '\n\n',
+      },
+    );
+    expect(stdin.code).toBe(0);
+    const xs = stdin.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(xs.map((x) => [x.event.type, x.plan.kind])).toEqual([
+      ['identify', 'operations'],
+      ['page', 'final'],
+    ]);
+    expect(xs[1].plan.outcome).toEqual({ kind: 'skipped', reason: 'unsupported_type' });
     const bad = await runCli(['explain', '--offline', '{"type":'], {});
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
   cpSync,
   existsSync,
@@ -113,5 +114,28 @@ describe('the installed executable', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/KAFKA_FROM_BEGINNING/);
+  });
+
+  it('sandbox: the options reach the sandbox (--token repeated: both accepted), SIGTERM stops it with 0', async () => {
+    const child = spawn(bin(), ['sandbox', '--port', '0', '--token', 'one', '--token=two'], {
+      cwd: dir,
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const [first] = (await once(child.stdout!, 'data')) as [Buffer];
+      const url = first.toString().trim();
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const me = (token: string) =>
+        fetch(`${url}/api/v2/users/me.json`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (r) => r.status,
+        );
+      expect([await me('one'), await me('two'), await me('three')]).toEqual([200, 200, 401]);
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
