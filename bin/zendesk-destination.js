@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const cli = new URL('../dist/cli.js', import.meta.url);
 // A checkout installed with --ignore-scripts (or before its first build) has no dist/ yet.
