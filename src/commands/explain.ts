@@ -62,7 +62,9 @@ export async function explainCommand(input: string, args: ExplainArgs): Promise<
         auth: z.auth,
         concurrency: z.concurrency,
         requestTimeoutMs: z.requestTimeoutMs,
-        maxRetryTimeMs: z.maxRetryTimeMs,
+        // A person waits at the terminal: an outage answers within seconds (exit 1), not after the
+        // service's retry budget.
+        maxRetryTimeMs: Math.min(z.maxRetryTimeMs, 10_000),
         accountRatePerMinute: z.ratePerMinute,
         timeScale: z.timeScale,
       })
