@@ -122,6 +122,18 @@ describe('run with KAFKA_RETRY_TOPIC', () => {
         new Set((sandbox.state().users as { external_id: string | null }[]).map((u) => u.external_id));
       await waitUntil(() => held().has('src') && held().has('again'), 60_000, 'both users in Zendesk');
       expect(svc.logs()).toMatch(new RegExp(`"assignment":\\{[^}]*"${retry.replace(/\./g, '\\.')}"`));
+      // The retry topic's commits reach committed_offset like the source topic's; build_info names the release.
+      const committedOnRetry = new RegExp(
+        `zendesk_destination_committed_offset\\{topic="${retry.replace(/\./g, '\\.')}",partition="\\d"\\} 1`,
+      );
+      await waitUntil(
+        async () => committedOnRetry.test(await svc.metrics()),
+        30_000,
+        'a commit on the retry topic',
+      );
+      expect(await svc.metrics()).toMatch(
+        /zendesk_destination_build_info\{version="[^"]+",node_version="[^"]+"\} 1/,
+      );
       expect(await svc.stop()).toBe(0);
     } finally {
       await svc.stop('SIGKILL');
