@@ -1,81 +1,179 @@
 #!/usr/bin/env node
 /**
- * zendesk-destination: one executable.
- *   run                      the consumer (Kafka → Zendesk); SIGTERM/SIGINT drain and exit 0
- *   produce [FILE|-]         JSON lines of Segment events → Avro records on the topic
- *   dlq list [--json] [--reason R]
- *   dlq show [--reason R] [--limit N] [--json] [--reveal]
- *   dlq replay [--reason R] [--limit N] [--dry-run] [--again]
- *   sandbox [--port P] [--token T] [...]   the local Zendesk stand-in
+ * zendesk-destination: one executable (run, produce, dlq, explain, sandbox). Every command has its own
+ * --help, which never loads or starts anything: each command's code is imported only by its action.
+ * Exit codes: 0 done, 1 failed (including a malformed setting), 2 usage (unknown command or option,
+ * a bad option value).
  */
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, loadKafkaConfig } from './config.js';
-
-const USAGE = `usage: zendesk-destination <command>
-  run                                   consume the topic and deliver to Zendesk
-  produce [FILE|-]                      produce JSON-lines Segment events (Avro, keyed by userId)
-  dlq list [--json] [--reason R]        dead letters by reason, oldest and newest
-  dlq show [--reason R] [--limit N] [--json] [--reveal]
-  dlq replay [--reason R] [--limit N] [--dry-run] [--again]
-  sandbox [--port P] [--token T]        a local Zendesk stand-in (see --help there)
-Settings come from the environment (see README); each may also come from <NAME>_FILE.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'run': {
-      const { runCommand } = await import('./commands/run.js');
-      return runCommand(loadConfig());
-    }
-    case 'produce': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-      const { produceCommand } = await import('./commands/produce.js');
-      return produceCommand(loadKafkaConfig(), positionals[0]);
-    }
-    case 'dlq': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: {
-          json: { type: 'boolean' },
-          reason: { type: 'string' },
-          limit: { type: 'string' },
-          'dry-run': { type: 'boolean' },
-          again: { type: 'boolean' },
-          reveal: { type: 'boolean' },
-        },
-      });
-      const limit = values.limit !== undefined ? Number(values.limit) : undefined;
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-        throw new UsageError('--limit must be a positive integer');
-      const { dlqCommand } = await import('./commands/dlq.js');
-      return dlqCommand(loadKafkaConfig(), {
-        action: positionals[0] ?? 'list',
-        json: values.json,
-        reason: values.reason,
-        limit,
-        dryRun: values['dry-run'],
-        again: values.again,
-        reveal: values.reveal,
-      });
-    }
-    case 'sandbox': {
-      const { runSandboxCli } = await import('./sandbox/cli.js');
-      await runSandboxCli(rest);
-      return 0;
-    }
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
-}
+import { VERSION } from './version.js';
+import { parseWhen } from './commands/when.js';
 
 class UsageError extends Error {}
+
+const positiveInt = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const when = (text: string): Date => parseWhen(text);
+
+/** The program; `done(code)` receives each action's exit code. */
+function buildProgram(done: (code: number) => void): Command {
+  const program = new Command('zendesk-destination')
+    .description('Segment events from Kafka (Avro, schema registry) into Zendesk.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .addHelpText(
+      'after',
+      '\nSettings come from the environment (see README); each may also come from <NAME>_FILE.\nExit codes: 0 done, 1 failed, 2 usage.',
+    )
+    .showHelpAfterError('(--help for usage)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('consume the topic (and KAFKA_RETRY_TOPIC when set) and deliver to Zendesk; SIGTERM drains')
+    .action(async () => {
+      const { runCommand } = await import('./commands/run.js');
+      done(await runCommand(loadConfig()));
+    });
+
+  program
+    .command('produce')
+    .description('produce JSON-lines Segment events as Avro records, keyed by userId (1 if any line fails)')
+    .argument('[file]', 'a file of JSON lines, or - for standard input', '-')
+    .action(async (file: string) => {
+      const { produceCommand } = await import('./commands/produce.js');
+      done(await produceCommand(loadKafkaConfig(), file));
+    });
+
+  const dlq = program.command('dlq').description('the dead-letter topic: list, show, replay');
+  dlq
+    .command('list', { isDefault: true })
+    .description('dead letters by reason, oldest and newest')
+    .option('--json', 'one JSON object')
+    .option('--reason <reason>', 'only this reason')
+    .action(async (o: { json?: boolean; reason?: string }) => {
+      const { dlqCommand } = await import('./commands/dlq.js');
+      done(await dlqCommand(loadKafkaConfig(), { action: 'list', ...o }));
+    });
+  dlq
+    .command('show')
+    .description('decoded dead letters with their context headers (emails masked)')
+    .option('--reason <reason>', 'only this reason')
+    .option('--limit <n>', 'at most n', positiveInt)
+    .option('--json', 'one JSON object a line')
+    .option('--reveal', 'show emails')
+    .action(async (o: { reason?: string; limit?: number; json?: boolean; reveal?: boolean }) => {
+      const { dlqCommand } = await import('./commands/dlq.js');
+      done(await dlqCommand(loadKafkaConfig(), { action: 'show', ...o }));
+    });
+  dlq
+    .command('replay')
+    .description(
+      'produce dead letters again (to the source topic, or --to a retry topic that run also consumes); each original record once unless --again',
+    )
+    .option('--reason <reason>', 'only this reason')
+    .option('--since <when>', 'dead-lettered at or after: 2026-11-29, 2026-11-29T10:00:00Z, 6h, 7d', when)
+    .option('--until <when>', 'dead-lettered before (same forms as --since)', when)
+    .option('--limit <n>', 'at most n', positiveInt)
+    .option('--to <topic>', 'replay into this topic (e.g. KAFKA_RETRY_TOPIC) instead of the source topic')
+    .option('--dry-run', 'count what would be replayed; send nothing')
+    .option('--again', 'include dead letters whose original record was replayed before')
+    .action(
+      async (o: {
+        reason?: string;
+        since?: Date;
+        until?: Date;
+        limit?: number;
+        to?: string;
+        dryRun?: boolean;
+        again?: boolean;
+      }) => {
+        if (o.since && o.until && o.since >= o.until) throw new UsageError('--since must be before --until');
+        const { dlqCommand } = await import('./commands/dlq.js');
+        done(await dlqCommand(loadKafkaConfig(), { action: 'replay', ...o }));
+      },
+    );
+
+  program
+    .command('explain')
+    .description(
+      'what the destination would do with one event, and (Zendesk reachable) what Zendesk holds now and what would change; writes nothing',
+    )
+    .argument(
+      '<event>',
+      'a Segment event as JSON, - for JSON lines on standard input, or PARTITION:OFFSET of a dead letter',
+    )
+    .option('--offline', 'plan only: do not read Zendesk (no Zendesk settings needed)')
+    .option('--json', 'one JSON object per event')
+    .option('--reveal', 'show emails (masked by default)')
+    .action(async (event: string, o: { offline?: boolean; json?: boolean; reveal?: boolean }) => {
+      const { explainCommand } = await import('./commands/explain.js');
+      done(await explainCommand(event, o));
+    });
+
+  program
+    .command('sandbox')
+    .description('a local Zendesk stand-in; prints its URL, runs until SIGTERM')
+    .addOption(new Option('--port <p>', 'port (0: any free one)'))
+    .addOption(new Option('--host <h>', 'address to listen on (default 127.0.0.1)'))
+    .addOption(
+      new Option('--token <t>', 'an accepted API token (repeatable); never printed').argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      ),
+    )
+    .addOption(new Option('--role <role>', 'role of every credential').choices(['admin', 'agent']))
+    .addOption(new Option('--limits <l>', 'rate limits').choices(['enterprise', 'none']))
+    .addOption(new Option('--time-scale <n>', 'rate windows and Retry-After this many times shorter'))
+    .addOption(new Option('--oauth-token-ttl <s>', 'lifetime of OAuth access tokens, seconds'))
+    .addOption(new Option('--strict', 'refuse requests a real Zendesk would refuse'))
+    .allowExcessArguments(false)
+    .action(async (_o: unknown, cmd: Command) => {
+      // The sandbox's own parser stays the one place that validates these (its tests use it directly);
+      // commander only documents them and catches typos first.
+      const { parseSandboxArgs, runSandboxCli } = await import('./sandbox/cli.js');
+      const argv = rawOptions(cmd);
+      try {
+        parseSandboxArgs(argv);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      await runSandboxCli(argv);
+      done(0);
+    });
+
+  return program;
+}
+
+/** The options as given on the command line, for a parser of its own. */
+function rawOptions(cmd: Command): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(cmd.opts<Record<string, unknown>>())) {
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (value === true) out.push(flag);
+    else for (const v of Array.isArray(value) ? value : [value]) out.push(flag, String(v));
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 2;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    // --help and --version end parsing with exit code 0; every other parse error is a usage error.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return code;
+}
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -84,8 +182,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof ConfigError) process.stderr.write(`configuration error: ${e.message}\n`);
-    else if (e instanceof UsageError || (e as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS'))
-      process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    else if (e instanceof UsageError) process.stderr.write(`${e.message}\n(--help for usage)\n`);
     else process.stderr.write(`error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
     exitIfStillRunning(process.exitCode);

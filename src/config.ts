@@ -54,6 +54,14 @@ export function loadKafkaConfig(
   return { kafka, schemaRegistry };
 }
 
+/** Every setting but Zendesk's URL and credentials (`explain --offline`: plans need no Zendesk). */
+export function loadConfigWithoutZendesk(
+  env: Env = process.env,
+  readFile: ReadFile = fs.readFileSync,
+): Omit<Config, 'zendesk'> {
+  return build(env, readFile, false);
+}
+
 /** With `withZendesk` false the Zendesk URL and credentials are neither required nor checked (and left unset). */
 function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
   const problems = new Problems();

@@ -1,5 +1,6 @@
 import type { KafkaSideConfig } from '../config.js';
 import { createKafka } from '../pipeline/kafka.js';
+import { requireTopic } from '../pipeline/preflight.js';
 import { H, headerText } from '../pipeline/dlq.js';
 import {
   readDeadLetters,
@@ -20,11 +21,16 @@ export interface DlqArgs {
   reveal?: boolean;
   /** Replay dead letters an earlier replay sent too. */
   again?: boolean;
+  /** Dead-letter time window (replay). */
+  since?: Date;
+  until?: Date;
+  /** Replay into this topic instead of the source topic. */
+  to?: string;
 }
 
 export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promise<number> {
   const kafka = createKafka({ ...config.kafka });
-  const filter = { reason: args.reason, limit: args.limit };
+  const filter = { reason: args.reason, limit: args.limit, since: args.since, until: args.until };
   switch (args.action) {
     case 'list': {
       const s = summarize(await readDeadLetters(kafka, config.kafka.dlqTopic, { reason: args.reason }));
@@ -55,10 +61,21 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
       return 0;
     }
     case 'replay': {
+      const target = args.to ?? config.kafka.topic;
+      if (target === config.kafka.dlqTopic) {
+        process.stderr.write(
+          `--to ${target} is the dead-letter topic: replays there would never be consumed\n`,
+        );
+        return 2;
+      }
+      // A retry topic nobody consumes would swallow the replays: it must exist (run creates none for --to).
+      if (!args.dryRun)
+        await requireTopic(kafka, target, args.to ? 'replay topic (--to)' : 'topic (KAFKA_TOPIC)');
       const progress = new Progress('replay');
       const s = await replayDeadLetters(kafka, {
         dlqTopic: config.kafka.dlqTopic,
         sourceTopic: config.kafka.topic,
+        targetTopic: target,
         filter,
         dryRun: args.dryRun,
         again: args.again,
@@ -71,12 +88,16 @@ export async function dlqCommand(config: KafkaSideConfig, args: DlqArgs): Promis
           .join(', ') || 'none';
       process.stdout.write(
         args.dryRun
-          ? `dry run: ${s.matched} dead letters would be replayed to ${config.kafka.topic} (${reasons})\n`
-          : `${s.replayed} of ${s.matched} dead letters replayed to ${config.kafka.topic} (${reasons})\n`,
+          ? `dry run: ${s.matched} dead letters would be replayed to ${target} (${reasons})\n`
+          : `${s.replayed} of ${s.matched} dead letters replayed to ${target} (${reasons})\n`,
       );
       if (s.replayedBefore)
         process.stdout.write(
           `${s.replayedBefore} matching dead letters were replayed before and left out (--again to include them)\n`,
+        );
+      if (s.duplicates)
+        process.stdout.write(
+          `${s.duplicates} matching dead letters left out: their original record is dead-lettered more than once and replayed once\n`,
         );
       if (s.standIns.length)
         process.stdout.write(

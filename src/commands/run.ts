@@ -1,8 +1,9 @@
 import type { Config } from '../config.js';
 import { describeConfig, secretsOf } from '../config.js';
 import { createDestination } from '../destination/index.js';
+import { defaultDestinationSettings } from '../destination/settings.js';
 import { createLogger } from '../ops/logger.js';
-import { createMetrics } from '../ops/metrics.js';
+import { createMetrics, setEventsApiAllowance } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
@@ -34,6 +35,10 @@ export async function runCommand(config: Config): Promise<number> {
     fatalExit?.(error);
   };
   const metrics = createMetrics();
+  setEventsApiAllowance(
+    metrics,
+    config.destination.eventsMonthlyAllowance ?? defaultDestinationSettings.eventsMonthlyAllowance!,
+  );
   const naive = config.pipeline.mode === 'naive';
   const client = new ZendeskClient({
     baseUrl: config.zendesk.baseUrl,
@@ -60,6 +65,7 @@ export async function runCommand(config: Config): Promise<number> {
   const pipeline = new SegmentPipeline({
     kafka,
     topic: config.kafka.topic,
+    ...(config.kafka.retryTopic ? { retryTopic: config.kafka.retryTopic } : {}),
     groupId: config.kafka.groupId,
     dlqTopic: config.kafka.dlqTopic,
     fromBeginning: config.kafka.fromBeginning,
@@ -139,6 +145,7 @@ export async function runCommand(config: Config): Promise<number> {
       topics: {
         [config.kafka.topic]: 'source topic (KAFKA_TOPIC)',
         [config.kafka.dlqTopic]: 'dead-letter topic (KAFKA_DLQ_TOPIC)',
+        ...(config.kafka.retryTopic ? { [config.kafka.retryTopic]: 'retry topic (KAFKA_RETRY_TOPIC)' } : {}),
       },
       create: config.kafka.createTopics,
       partitions: config.kafka.partitions,

@@ -123,12 +123,19 @@ export function pickRegistry(p: Parsed, problems: Problems): RegistrySettings {
   return reg;
 }
 
-/** `<KAFKA_TOPIC>.dlq` unless set; never the source topic itself. */
+/** `<KAFKA_TOPIC>.dlq` unless set; never the source topic itself; the retry topic neither. */
 export function pickDlqTopic(p: Parsed, problems: Problems): string | undefined {
   const dlqTopic = p.KAFKA_DLQ_TOPIC ?? (p.KAFKA_TOPIC ? `${p.KAFKA_TOPIC}.dlq` : undefined);
   if (dlqTopic !== undefined && dlqTopic === p.KAFKA_TOPIC) {
     // Dead letters produced to the source topic would be consumed and dead-lettered again, forever.
     problems.rule('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC', ['KAFKA_TOPIC']);
+  }
+  const retryTopic = p.KAFKA_RETRY_TOPIC;
+  if (retryTopic !== undefined && (retryTopic === p.KAFKA_TOPIC || retryTopic === dlqTopic)) {
+    // Consumed twice, or dead letters consumed as events: both loop.
+    problems.rule('KAFKA_RETRY_TOPIC', 'must differ from KAFKA_TOPIC and the dead-letter topic', [
+      'KAFKA_TOPIC',
+    ]);
   }
   return dlqTopic;
 }

@@ -80,6 +80,12 @@ export const TABLE = {
     description: 'Dead-letter topic (default: <KAFKA_TOPIC>.dlq)',
     parse: topic,
   }),
+  KAFKA_RETRY_TOPIC: entry({
+    default: null,
+    description: 'A retry topic `run` consumes beside KAFKA_TOPIC, for `dlq replay --to` (default: none)',
+    parse: topic,
+    at: 'kafka.retryTopic',
+  }),
   KAFKA_FROM_BEGINNING: entry({
     default: 'true',
     description: 'Where a new consumer group starts: true = earliest, false = latest',

@@ -7,6 +7,7 @@
  * label values (e.g. templated endpoints) are decided here once.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../version.js';
 
 export const PREFIX = 'zendesk_destination_';
 
@@ -28,6 +29,8 @@ export const METRIC_NAMES = {
   fieldsNotCreated: `${PREFIX}fields_not_created_total`,
   eventsApiEvents: `${PREFIX}events_api_events_total`,
   eventsApiEventsThisMonth: `${PREFIX}events_api_events_this_month`,
+  eventsApiAllowance: `${PREFIX}events_api_monthly_allowance`,
+  buildInfo: `${PREFIX}build_info`,
 } as const;
 
 /** Outcome as the pipeline reports it; structural so ops/ does not import destination/. */
@@ -57,6 +60,8 @@ export interface Metrics {
   fieldsNotCreated: Counter<'field'>;
   eventsApiEvents: Counter;
   eventsApiEventsThisMonth: Gauge<'month'>;
+  eventsApiAllowance: Gauge;
+  buildInfo: Gauge<'version' | 'node_version'>;
 }
 
 export interface MetricsOptions {
@@ -176,7 +181,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['month'],
       registers,
     }),
+    eventsApiAllowance: new Gauge({
+      name: METRIC_NAMES.eventsApiAllowance,
+      help: 'ZENDESK_EVENTS_MONTHLY_ALLOWANCE: the Events API events the plan allows per month (the dashboard compares events_api_events_this_month with it).',
+      registers,
+    }),
+    buildInfo: buildInfo(registers),
   };
+}
+
+/** Always 1; the labels say which release runs where (joined onto other series in dashboards and alerts). */
+function buildInfo(registers: Registry[]): Gauge<'version' | 'node_version'> {
+  const g = new Gauge({
+    name: METRIC_NAMES.buildInfo,
+    help: 'Always 1: the version of zendesk-destination and of Node.js this process runs.',
+    labelNames: ['version', 'node_version'],
+    registers,
+  });
+  g.set({ version: VERSION, node_version: process.versions.node }, 1);
+  return g;
 }
 
 /**
@@ -285,3 +308,6 @@ export function forgetPartition(m: Metrics, topic: string, partition: number): v
   m.consumerLag.remove(labels);
   m.committedOffset.remove(labels);
 }
+
+export const setEventsApiAllowance = (m: Metrics, perMonth: number): void =>
+  m.eventsApiAllowance.set(perMonth);

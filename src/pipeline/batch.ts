@@ -222,6 +222,7 @@ async function deliver(ctx: BatchContext, topic: string, partition: number, run:
           topic,
           partition,
           offset: run[0]!.message.offset,
+          messageIds: run.map((d) => d.event?.messageId ?? undefined),
           error: e instanceof Error ? e.stack : message,
         });
         delivered = events.map(() => ({ kind: 'rejected', reason: 'internal_error', message }));

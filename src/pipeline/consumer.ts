@@ -18,6 +18,8 @@ export { OutageError } from './types.js';
 export interface PipelineOptions {
   kafka: Kafka;
   topic: string;
+  /** A second topic consumed like the first (replays sent there keep clear of the source topic's other readers). */
+  retryTopic?: string;
   groupId: string;
   dlqTopic: string;
   fromBeginning: boolean;
@@ -181,7 +183,10 @@ export class SegmentPipeline {
       },
     };
     await consumer.connect();
-    await consumer.subscribe({ topic: this.o.topic, fromBeginning: this.o.fromBeginning });
+    await consumer.subscribe({
+      topics: this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic],
+      fromBeginning: this.o.fromBeginning,
+    });
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommit: true,

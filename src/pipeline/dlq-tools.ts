@@ -13,11 +13,30 @@ export interface DeadLetterRecord {
   message: string;
   failedAt?: string;
   originalTopic?: string;
+  /** The dead-letter record's own Kafka timestamp (ms), for dead letters without a failed-at header. */
+  timestamp: string;
 }
 
 export interface DlqFilter {
   reason?: string;
   limit?: number;
+  /** Dead-lettered at or after this time (the failed-at header, else the record's timestamp). */
+  since?: Date;
+  /** Dead-lettered before this time. */
+  until?: Date;
+}
+
+/** When the record was dead-lettered, in ms. */
+export function deadLetteredAt(r: Pick<DeadLetterRecord, 'failedAt' | 'timestamp'>): number {
+  const at = r.failedAt !== undefined ? Date.parse(r.failedAt) : Number.NaN;
+  return Number.isNaN(at) ? Number(r.timestamp) : at;
+}
+
+export function matches(r: DeadLetterRecord, filter: DlqFilter): boolean {
+  if (filter.reason && r.reason !== filter.reason) return false;
+  if (!filter.since && !filter.until) return true;
+  const at = deadLetteredAt(r);
+  return (!filter.since || at >= filter.since.getTime()) && (!filter.until || at < filter.until.getTime());
 }
 
 const toRecord = (partition: number, m: KafkaMessage): DeadLetterRecord => ({
@@ -30,6 +49,7 @@ const toRecord = (partition: number, m: KafkaMessage): DeadLetterRecord => ({
   message: headerText(m.headers, H.message) ?? '',
   failedAt: headerText(m.headers, H.failedAt),
   originalTopic: headerText(m.headers, H.topic),
+  timestamp: m.timestamp,
 });
 
 /**
@@ -89,7 +109,7 @@ async function readTopics(
   }
 }
 
-/** Collects the dead letters matching `filter` (reason, then limit), oldest first per partition. */
+/** Collects the dead letters matching `filter` (reason and time, then limit), oldest first per partition. */
 function collector(filter: DlqFilter): {
   out: DeadLetterRecord[];
   add: (partition: number, message: KafkaMessage) => void;
@@ -100,7 +120,7 @@ function collector(filter: DlqFilter): {
     add: (partition, message) => {
       const rec = toRecord(partition, message);
       const full = filter.limit !== undefined && out.length >= filter.limit;
-      if (!full && (!filter.reason || rec.reason === filter.reason)) out.push(rec);
+      if (!full && matches(rec, filter)) out.push(rec);
     },
   };
 }
@@ -121,12 +141,27 @@ const byPosition = (a: DeadLetterRecord, b: DeadLetterRecord): number =>
   a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1);
 
 /**
- * Where replays are recorded: a compacted topic beside the DLQ, one record per replayed dead letter
- * (key `partition:offset`), so a second `dlq replay` does not send the same dead letters again.
+ * Where replays are recorded: a compacted topic beside the DLQ, one record per replayed original record,
+ * so a second `dlq replay` does not send the same records again.
  */
 export const replayLogTopic = (dlqTopic: string): string => `${dlqTopic}.replayed`;
 
-const replayKey = (r: { partition: number; offset: string }): string => `${r.partition}:${r.offset}`;
+/**
+ * The replay log's key: the ORIGINAL record's topic, partition and offset (from the dead letter's
+ * context headers), so a record dead-lettered twice (redelivered after a crash before its commit) is
+ * replayed once. A dead letter without them falls back to its own position in the DLQ.
+ */
+export function replayKey(r: Pick<DeadLetterRecord, 'partition' | 'offset' | 'headers'>): string {
+  const topic = headerText(r.headers, H.topic);
+  const partition = headerText(r.headers, H.partition);
+  const offset = headerText(r.headers, H.offset);
+  return topic !== undefined && partition !== undefined && offset !== undefined
+    ? `${topic}/${partition}/${offset}`
+    : dlqPositionKey(r);
+}
+
+/** The key replay logs written before version 0.2 used: the dead letter's own position. */
+const dlqPositionKey = (r: { partition: number; offset: string }): string => `${r.partition}:${r.offset}`;
 
 export interface DlqSummary {
   total: number;
@@ -155,6 +190,8 @@ export interface ReplaySummary {
   replayed: number;
   /** Matching dead letters left out because an earlier replay sent them (none with `again`). */
   replayedBefore: number;
+  /** Matching dead letters of an original record that another matching dead letter already stands for. */
+  duplicates: number;
   /**
    * Matching stand-ins left out: dead letters written in place of records too large for the DLQ. They
    * carry no value; each names where its original is on the source topic.
@@ -165,7 +202,8 @@ export interface ReplaySummary {
 }
 
 /**
- * Re-produce dead letters to the source topic: original key (so the same partition and order lane),
+ * Re-produce dead letters to the source topic (or `targetTopic`, a retry topic the consumer also reads,
+ * so other consumers of the source topic do not see the replays): original key (so the same partition and order lane),
  * original value bytes and headers, our context headers removed and a replay counter added. Each one
  * sent is then recorded in the replay log (`replayLogTopic`), and dead letters found there are left out
  * unless `again`: running the same replay twice does not send a track event to Zendesk twice. A crash
@@ -176,6 +214,8 @@ export async function replayDeadLetters(
   opts: {
     dlqTopic: string;
     sourceTopic: string;
+    /** Where the replays go (default the source topic). */
+    targetTopic?: string;
     filter?: DlqFilter;
     dryRun?: boolean;
     again?: boolean;
@@ -185,7 +225,7 @@ export async function replayDeadLetters(
 ): Promise<ReplaySummary> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   // The dead letters and the replay log, read in one pass (the log only when it is to be honoured).
-  const dead = collector({ reason: opts.filter?.reason });
+  const dead = collector({ ...opts.filter, limit: undefined });
   const before = new Set<string>();
   const log = replayLogTopic(opts.dlqTopic);
   await readTopics(
@@ -205,19 +245,34 @@ export async function replayDeadLetters(
     offset: r.offset,
     original: `${r.originalTopic}/${headerText(r.headers, H.partition)}/${headerText(r.headers, H.offset)}`,
   }));
-  const matching = all.filter((r) => !isStandIn(r));
-  const fresh = matching.filter((r) => !before.has(replayKey(r)));
+  // Within this replay too, each original record goes once: the earliest of its dead letters.
+  const seen = new Set<string>();
+  let replayedBefore = 0;
+  let duplicates = 0;
+  const fresh = all.filter((r) => {
+    if (isStandIn(r)) return false;
+    const key = replayKey(r);
+    if (before.has(key) || before.has(dlqPositionKey(r))) replayedBefore++;
+    else if (seen.has(key)) duplicates++;
+    else {
+      seen.add(key);
+      return true;
+    }
+    return false;
+  });
   const records = opts.filter?.limit !== undefined ? fresh.slice(0, opts.filter.limit) : fresh;
   const summary: ReplaySummary = {
     matched: records.length,
     replayed: 0,
-    replayedBefore: matching.length - fresh.length,
+    replayedBefore,
+    duplicates,
     standIns,
     byReason: {},
     dryRun: !!opts.dryRun,
   };
   for (const r of records) summary.byReason[r.reason] = (summary.byReason[r.reason] ?? 0) + 1;
   if (opts.dryRun || records.length === 0) return summary;
+  const target = opts.targetTopic ?? opts.sourceTopic;
   await ensureReplayLog(kafka, opts.dlqTopic);
   const producer = createProducer(kafka);
   await producer.connect();
@@ -225,7 +280,7 @@ export async function replayDeadLetters(
     for (let i = 0; i < records.length; i += 200) {
       const chunk = records.slice(i, i + 200);
       await producer.send({
-        topic: opts.sourceTopic,
+        topic: target,
         acks: -1,
         messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: replayHeaders(r.headers) })),
       });
@@ -235,7 +290,12 @@ export async function replayDeadLetters(
         acks: -1,
         messages: chunk.map((r) => ({
           key: replayKey(r),
-          value: JSON.stringify({ replayedAt: at, to: opts.sourceTopic, reason: r.reason }),
+          value: JSON.stringify({
+            replayedAt: at,
+            to: target,
+            reason: r.reason,
+            deadLetter: dlqPositionKey(r),
+          }),
         })),
       });
       summary.replayed += chunk.length;

@@ -59,16 +59,31 @@ export class Reporter {
           topic,
           partition,
           offset: m.offset,
+          messageId,
           reason: outcome.reason,
           error: outcome.message,
           status: outcome.status,
         });
       } else if (outcome.kind === 'skipped') {
         this.counts.skipped++;
-        if (debug) log.debug('event skipped', { topic, partition, offset: m.offset, reason: outcome.reason });
+        if (debug)
+          log.debug('event skipped', {
+            topic,
+            partition,
+            offset: m.offset,
+            messageId,
+            reason: outcome.reason,
+          });
       } else {
         this.counts.delivered++;
-        if (debug) log.debug('event delivered', { topic, partition, offset: m.offset, notes: outcome.notes });
+        if (debug)
+          log.debug('event delivered', {
+            topic,
+            partition,
+            offset: m.offset,
+            messageId,
+            notes: outcome.notes,
+          });
       }
       observer?.outcome?.(outcome, { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId });
     }
@@ -97,6 +112,7 @@ export class Reporter {
         topic: src.topic,
         partition: src.partition,
         offset: src.message.offset,
+        messageId,
         error: type,
       });
     }

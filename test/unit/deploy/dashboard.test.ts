@@ -132,9 +132,24 @@ describe(`${DASHBOARD}: panels and datasource`, () => {
       'in-flight',
       'paused partitions',
       'consumer lag per partition',
+      'stalled partitions',
+      'events api allowance used this month',
+      'version running',
     ]) {
       expect(titles, words).toContain(words);
     }
+  });
+
+  it('compares the Events API events of this month with the allowance, and shows stalled partitions on their own', () => {
+    const exprOf = (title: string) =>
+      allPanels.find((p) => p.title === title)?.targets?.map((t) => t.expr) ?? [];
+    const [used] = exprOf('Events API allowance used this month');
+    expect(used).toMatch(
+      new RegExp(`${METRIC_NAMES.eventsApiEventsThisMonth}.*\\/.*${METRIC_NAMES.eventsApiAllowance}`),
+    );
+    expect(exprOf('Events API events this month').join('\n')).toContain(METRIC_NAMES.eventsApiAllowance);
+    expect(exprOf('Stalled partitions')).toEqual([`sum(${METRIC_NAMES.stalledPartitions})`]);
+    expect(exprOf('Version running')[0]).toContain(METRIC_NAMES.buildInfo);
   });
 
   it('lays panels out without overlaps and with unique ids', () => {

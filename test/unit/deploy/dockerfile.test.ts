@@ -73,7 +73,10 @@ describe('Dockerfile', () => {
   });
 
   it('lays files out so that bin/ finds dist/cli.js and dist/ finds schemas/', () => {
-    expect(readRepoFile('bin/zendesk-destination.js')).toMatch(/import '\.\.\/dist\/cli\.js'/);
+    // bin/ imports dist/cli.js relative to itself (a URL, so it can first say when dist/ is not built).
+    expect(readRepoFile('bin/zendesk-destination.js')).toMatch(
+      /new URL\('\.\.\/dist\/cli\.js', import\.meta\.url\)/,
+    );
     const buildConfig = JSON.parse(readRepoFile('tsconfig.build.json')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
