@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { maskEmails } from './ops/redact.js';
+import { readKafkaTls, readRegistryCa, type TlsFiles } from './tls-settings.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -33,13 +34,16 @@ export interface Config {
     fromBeginning: boolean;
     ssl: boolean;
     sasl?: { mechanism: SaslMechanism; username: string; password: string };
+    /** PEM contents of KAFKA_SSL_CA_FILE / _CERT_FILE / _KEY_FILE (never logged), and their paths. */
+    tls?: TlsFiles & { files: { ca?: string; cert?: string; key?: string } };
     /** Partitions used when this service creates the topics itself. */
     partitions: number;
     /** Create the source and dead-letter topics at start-up when they are missing (otherwise: stop, naming them). */
     createTopics: boolean;
     clientId: string;
   };
-  schemaRegistry: { url: string; username?: string; password?: string };
+  /** `ca`: PEM content of SCHEMA_REGISTRY_CA_FILE (whose path is `caFile`). */
+  schemaRegistry: { url: string; username?: string; password?: string; ca?: string; caFile?: string };
   zendesk: {
     /** `https://<subdomain>.zendesk.com` or ZENDESK_URL, without a trailing slash. */
     baseUrl: string;
@@ -95,6 +99,13 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('KAFKA_DLQ_TOPIC', null, 'Dead-letter topic (default: <KAFKA_TOPIC>.dlq)'),
   s('KAFKA_FROM_BEGINNING', 'true', 'Where a new consumer group starts: true = earliest, false = latest'),
   s('KAFKA_SSL', 'false', 'Connect to the brokers with TLS'),
+  s(
+    'KAFKA_SSL_CA_FILE',
+    null,
+    "PEM file of the CA(s) that signed the brokers' certificates (default: the system's CAs)",
+  ),
+  s('KAFKA_SSL_CERT_FILE', null, 'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE)'),
+  s('KAFKA_SSL_KEY_FILE', null, 'PEM unencrypted private key of KAFKA_SSL_CERT_FILE'),
   s('KAFKA_SASL_MECHANISM', null, 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default: no SASL)'),
   s('KAFKA_SASL_USERNAME', null, 'SASL user name (required with KAFKA_SASL_MECHANISM)'),
   s('KAFKA_SASL_PASSWORD', null, 'SASL password (required with KAFKA_SASL_MECHANISM)', true),
@@ -108,6 +119,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   s('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081', 'Confluent-compatible schema registry URL'),
   s('SCHEMA_REGISTRY_USERNAME', null, 'Schema registry basic-auth user name'),
   s('SCHEMA_REGISTRY_PASSWORD', null, 'Schema registry basic-auth password', true),
+  s('SCHEMA_REGISTRY_CA_FILE', null, "PEM file of the CA that signed an https registry's certificate"),
   s('ZENDESK_SUBDOMAIN', null, 'Zendesk account, without .zendesk.com (required unless ZENDESK_URL)'),
   s(
     'ZENDESK_URL',
@@ -411,6 +423,9 @@ const PARSERS = {
   KAFKA_DLQ_TOPIC: topic,
   KAFKA_FROM_BEGINNING: bool,
   KAFKA_SSL: bool,
+  KAFKA_SSL_CA_FILE: nonEmpty,
+  KAFKA_SSL_CERT_FILE: nonEmpty,
+  KAFKA_SSL_KEY_FILE: nonEmpty,
   KAFKA_SASL_MECHANISM: z
     .string()
     .transform((v) => v.toLowerCase())
@@ -425,6 +440,7 @@ const PARSERS = {
   SCHEMA_REGISTRY_URL: httpUrl(true, 'use SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD'),
   SCHEMA_REGISTRY_USERNAME: nonEmpty,
   SCHEMA_REGISTRY_PASSWORD: nonEmpty,
+  SCHEMA_REGISTRY_CA_FILE: nonEmpty,
   ZENDESK_SUBDOMAIN: subdomain,
   ZENDESK_URL: httpUrl(false, 'use the ZENDESK_* authentication settings'),
   ZENDESK_OAUTH_TOKEN: nonEmpty,
@@ -599,6 +615,19 @@ function pickSasl(p: Parsed, problems: Problems, warnings: string[]): Config['ka
   return { mechanism, username, password };
 }
 
+function pickKafkaTls(p: Parsed, readFile: ReadFile, problems: Problems): Config['kafka']['tls'] {
+  const files = { ca: p.KAFKA_SSL_CA_FILE, cert: p.KAFKA_SSL_CERT_FILE, key: p.KAFKA_SSL_KEY_FILE };
+  if (p.KAFKA_SSL === undefined) return undefined;
+  const r = readKafkaTls(
+    { ssl: p.KAFKA_SSL, caFile: files.ca, certFile: files.cert, keyFile: files.key },
+    readFile,
+  );
+  for (const x of r.problems) problems.rule(x.variable, x.problem);
+  if (!r.tls) return undefined;
+  const named = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+  return { ...r.tls, files: named };
+}
+
 function pickRegistry(p: Parsed, problems: Problems): Config['schemaRegistry'] {
   const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = p;
   const reg: Config['schemaRegistry'] = { url: p.SCHEMA_REGISTRY_URL ?? '' };
@@ -655,7 +684,11 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
     problems.rule('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC', ['KAFKA_TOPIC']);
   }
   const sasl = pickSasl(p, problems, warnings);
+  const tls = pickKafkaTls(p, readFile, problems);
   const schemaRegistry = pickRegistry(p, problems);
+  const registryCa = readRegistryCa(p.SCHEMA_REGISTRY_URL, p.SCHEMA_REGISTRY_CA_FILE, readFile);
+  for (const r of registryCa.problems) problems.rule(r.variable, r.problem);
+  if (registryCa.ca) Object.assign(schemaRegistry, { ca: registryCa.ca, caFile: p.SCHEMA_REGISTRY_CA_FILE });
   const baseUrl = withZendesk ? pickBaseUrl(p, problems, warnings) : undefined;
   const auth = withZendesk ? pickAuth(p, problems, warnings) : undefined;
   warnings.push(...unknownVariables(env));
@@ -672,6 +705,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
       fromBeginning: p.KAFKA_FROM_BEGINNING!,
       ssl: p.KAFKA_SSL!,
       ...(sasl ? { sasl } : {}),
+      ...(tls ? { tls } : {}),
       partitions: p.KAFKA_PARTITIONS!,
       createTopics: p.KAFKA_CREATE_TOPICS!,
       clientId: p.KAFKA_CLIENT_ID!,
@@ -737,16 +771,19 @@ export function describeConfig(config: Config): Record<string, unknown> {
         : a.kind === 'api-token'
           ? { kind: a.kind, email: maskEmails(a.email), token: MASK }
           : { kind: a.kind, email: maskEmails(a.email), password: MASK };
-  const { sasl, ...kafka } = config.kafka;
+  const { sasl, tls, ...kafka } = config.kafka;
   return {
     kafka: {
       ...kafka,
+      // The paths only: the key file's content is a secret.
+      ...(tls ? { tlsFiles: { ...tls.files } } : {}),
       ...(sasl
         ? { sasl: { mechanism: sasl.mechanism, username: maskEmails(sasl.username), password: MASK } }
         : {}),
     },
     schemaRegistry: {
       url: config.schemaRegistry.url,
+      ...(config.schemaRegistry.caFile ? { caFile: config.schemaRegistry.caFile } : {}),
       ...(config.schemaRegistry.username
         ? { username: maskEmails(config.schemaRegistry.username), password: MASK }
         : {}),
