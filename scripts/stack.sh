@@ -22,15 +22,17 @@ KAFKA_SASL_PORT="${STACK_KAFKA_SASL_PORT:-9094}"
 SASL_TEST_USER="zd-test"
 SASL_TEST_PASSWORD="zd-test-secret"
 # TLS listeners, for the broker-security tests: TLS only, mutual TLS (a client certificate required), and
-# SASL over TLS. Their CA, keystores and PEM files are made with the JDK's keytool under $STACK_DIR/tls.
+# SASL over TLS. Their CA, keystores and PEM files are made with the JDK's keytool.
 KAFKA_SSL_PORT="${STACK_KAFKA_SSL_PORT:-9095}"
 KAFKA_MTLS_PORT="${STACK_KAFKA_MTLS_PORT:-9096}"
 KAFKA_SASL_SSL_PORT="${STACK_KAFKA_SASL_SSL_PORT:-9097}"
-TLS_DIR="$STACK_DIR/tls"
 TLS_PASSWORD="zd-stack-tls"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
 # Jars are shared by every stack instance (a second instance, e.g. for fault tests, sets STACK_DIR and ports).
 STACK_LIB_DIR="${STACK_LIB_DIR:-$ROOT/.stack/lib}"
+# So is the TLS material (it names 127.0.0.1 and localhost, not ports): keytool is ~13 JVM starts, most
+# of a minute on a busy 2-core machine, paid once per checkout rather than once per stack.
+TLS_DIR="$STACK_LIB_DIR/tls"
 KAFKA_LIB="$STACK_LIB_DIR/kafka-$KAFKA_VERSION"
 APICURIO_DIR="$STACK_LIB_DIR/apicurio-$APICURIO_VERSION"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
@@ -60,14 +62,15 @@ fetch() {
 # A CA, a broker certificate for 127.0.0.1/localhost signed by it (PKCS12 keystore + CA truststore for
 # the broker), a client certificate signed by it (for mutual TLS), and a second, unrelated CA (what a
 # client with the wrong CA trusts). Node needs PEM: keytool exports certificates as PEM itself; only the
-# private keys go through openssl (keytool cannot write a private key out). Made once per $STACK_DIR.
+# private keys go through openssl (keytool cannot write a private key out). Made once per checkout.
 tls_material() {
   [[ -f "$TLS_DIR/.complete" ]] && return
   command -v keytool >/dev/null || die "keytool (from a JDK) is needed to make the TLS listeners' certificates"
   command -v openssl >/dev/null || die "openssl is needed to export the test private keys as PEM"
   log "making a CA and TLS keystores with keytool under $TLS_DIR"
   rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"
-  local kt=(keytool -noprompt -storepass "$TLS_PASSWORD" -keypass "$TLS_PASSWORD" -storetype PKCS12)
+  # keytool's JVM does little work: the quickest-starting settings make each call a little cheaper.
+  local kt=(keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-Xshare:auto -noprompt -storepass "$TLS_PASSWORD" -keypass "$TLS_PASSWORD" -storetype PKCS12)
   (
     cd "$TLS_DIR"
     for ca in ca other-ca; do
@@ -89,7 +92,7 @@ tls_material() {
     sign broker "CN=localhost" -ext "SAN=IP:127.0.0.1,DNS:localhost" -ext "EKU=serverAuth,clientAuth"
     sign client "CN=zd-client" -ext "EKU=clientAuth"
     "${kt[@]}" -importcert -alias ca -keystore truststore.p12 -file ca.pem
-  ) >"$STACK_DIR/tls.log" 2>&1 || { tail -20 "$STACK_DIR/tls.log" >&2; die "making the TLS material failed (see $STACK_DIR/tls.log)"; }
+  ) >"$STACK_DIR/tls.log" 2>&1 || { tail -20 "$STACK_DIR/tls.log" >&2; rm -rf "$TLS_DIR"; die "making the TLS material failed (see $STACK_DIR/tls.log)"; }
   touch "$TLS_DIR/.complete"
 }
 

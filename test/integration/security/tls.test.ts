@@ -16,7 +16,7 @@ import { ensureTopics, registryProblem } from '../../../src/pipeline/preflight.j
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
 import { REGISTRY_URL, uniqueName } from '../../helpers/stack.js';
 
-const TLS_DIR = process.env.STACK_TLS_DIR ?? `${process.cwd()}/.stack/tls`;
+const TLS_DIR = process.env.STACK_TLS_DIR ?? `${process.cwd()}/.stack/lib/tls`;
 const SSL = process.env.STACK_SSL_BROKERS ?? '127.0.0.1:9095';
 const MTLS = process.env.STACK_MTLS_BROKERS ?? '127.0.0.1:9096';
 const SASL_SSL = process.env.STACK_SASL_SSL_BROKERS ?? '127.0.0.1:9097';
