@@ -21,9 +21,18 @@ KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_SASL_PORT="${STACK_KAFKA_SASL_PORT:-9094}"
 SASL_TEST_USER="zd-test"
 SASL_TEST_PASSWORD="zd-test-secret"
+# TLS listeners, for the broker-security tests: TLS only, mutual TLS (a client certificate required), and
+# SASL over TLS. Their CA, keystores and PEM files are made with the JDK's keytool.
+KAFKA_SSL_PORT="${STACK_KAFKA_SSL_PORT:-9095}"
+KAFKA_MTLS_PORT="${STACK_KAFKA_MTLS_PORT:-9096}"
+KAFKA_SASL_SSL_PORT="${STACK_KAFKA_SASL_SSL_PORT:-9097}"
+TLS_PASSWORD="zd-stack-tls"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
 # Jars are shared by every stack instance (a second instance, e.g. for fault tests, sets STACK_DIR and ports).
 STACK_LIB_DIR="${STACK_LIB_DIR:-$ROOT/.stack/lib}"
+# So is the TLS material (it names 127.0.0.1 and localhost, not ports): keytool is ~13 JVM starts, most
+# of a minute on a busy 2-core machine, paid once per checkout rather than once per stack.
+TLS_DIR="$STACK_LIB_DIR/tls"
 KAFKA_LIB="$STACK_LIB_DIR/kafka-$KAFKA_VERSION"
 APICURIO_DIR="$STACK_LIB_DIR/apicurio-$APICURIO_VERSION"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}"
@@ -50,24 +59,73 @@ fetch() {
   touch "$KAFKA_LIB/.complete" "$APICURIO_DIR/.complete"
 }
 
+# A CA, a broker certificate for 127.0.0.1/localhost signed by it (PKCS12 keystore + CA truststore for
+# the broker), a client certificate signed by it (for mutual TLS), and a second, unrelated CA (what a
+# client with the wrong CA trusts). Node needs PEM: keytool exports certificates as PEM itself; only the
+# private keys go through openssl (keytool cannot write a private key out). Made once per checkout.
+tls_material() {
+  [[ -f "$TLS_DIR/.complete" ]] && return
+  command -v keytool >/dev/null || die "keytool (from a JDK) is needed to make the TLS listeners' certificates"
+  command -v openssl >/dev/null || die "openssl is needed to export the test private keys as PEM"
+  log "making a CA and TLS keystores with keytool under $TLS_DIR"
+  rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"
+  # keytool's JVM does little work: the quickest-starting settings make each call a little cheaper.
+  local kt=(keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-Xshare:auto -noprompt -storepass "$TLS_PASSWORD" -keypass "$TLS_PASSWORD" -storetype PKCS12)
+  (
+    cd "$TLS_DIR"
+    for ca in ca other-ca; do
+      "${kt[@]}" -genkeypair -alias "$ca" -keyalg RSA -keysize 2048 -validity 3650 -dname "CN=zendesk-destination test $ca" \
+        -ext bc:c -keystore "$ca.p12"
+      "${kt[@]}" -exportcert -rfc -alias "$ca" -keystore "$ca.p12" -file "$ca.pem"
+    done
+    # name: alias and file stem; ext: the certificate's extensions (the broker's names, or client use).
+    sign() {
+      local name="$1" dn="$2"; shift 2
+      "${kt[@]}" -genkeypair -alias "$name" -keyalg RSA -keysize 2048 -validity 3650 -dname "$dn" -keystore "$name.p12"
+      "${kt[@]}" -certreq -alias "$name" -keystore "$name.p12" -file "$name.csr"
+      "${kt[@]}" -gencert -alias ca -keystore ca.p12 -infile "$name.csr" -outfile "$name.pem" -rfc -validity 3650 "$@"
+      "${kt[@]}" -importcert -alias ca -keystore "$name.p12" -file ca.pem
+      "${kt[@]}" -importcert -alias "$name" -keystore "$name.p12" -file "$name.pem"
+      openssl pkcs12 -in "$name.p12" -nocerts -nodes -passin "pass:$TLS_PASSWORD" 2>/dev/null \
+        | openssl pkey -out "$name.key"
+    }
+    sign broker "CN=localhost" -ext "SAN=IP:127.0.0.1,DNS:localhost" -ext "EKU=serverAuth,clientAuth"
+    sign client "CN=zd-client" -ext "EKU=clientAuth"
+    "${kt[@]}" -importcert -alias ca -keystore truststore.p12 -file ca.pem
+  ) >"$STACK_DIR/tls.log" 2>&1 || { tail -20 "$STACK_DIR/tls.log" >&2; rm -rf "$TLS_DIR"; die "making the TLS material failed (see $STACK_DIR/tls.log)"; }
+  touch "$TLS_DIR/.complete"
+}
+
 kafka_up() {
   local dir="$STACK_DIR/kafka" pidf="$STACK_DIR/kafka.pid"
   if pid_alive "$pidf"; then log "kafka already running (pid $(cat "$pidf"))"; return; fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
   mkdir -p "$dir/config" "$dir/data"
+  tls_material
   cat >"$dir/config/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT,MTLS://127.0.0.1:$KAFKA_MTLS_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT,MTLS://127.0.0.1:$KAFKA_MTLS_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_TEST_USER="$SASL_TEST_PASSWORD";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_TEST_USER="$SASL_TEST_PASSWORD";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=$TLS_PASSWORD
+ssl.key.password=$TLS_PASSWORD
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$TLS_DIR/truststore.p12
+ssl.truststore.password=$TLS_PASSWORD
+listener.name.mtls.ssl.client.auth=required
 log.dirs=$dir/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -187,6 +245,7 @@ case "${1:-}" in
     echo "export KAFKA_BROKERS=$KAFKA_BROKERS"
     echo "export SCHEMA_REGISTRY_URL=$SCHEMA_REGISTRY_URL"
     echo "export STACK_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT STACK_SASL_USER=$SASL_TEST_USER STACK_SASL_PASSWORD=$SASL_TEST_PASSWORD"
+    echo "export STACK_SSL_BROKERS=127.0.0.1:$KAFKA_SSL_PORT STACK_MTLS_BROKERS=127.0.0.1:$KAFKA_MTLS_PORT STACK_SASL_SSL_BROKERS=127.0.0.1:$KAFKA_SASL_SSL_PORT STACK_TLS_DIR=$TLS_DIR"
     ;;
   fetch) mkdir -p "$STACK_DIR"; fetch ;;
   *) echo "usage: $0 up|down [kafka|registry|all] | status | env | fetch" >&2; exit 2 ;;

@@ -13,6 +13,8 @@ cleanup() { bash "$ROOT/scripts/stack.sh" down || true; }
 trap cleanup EXIT
 
 [[ -d node_modules ]] || npm ci || { echo "npm ci failed" >&2; exit 1; }
+# Which runtime ran the suite (.ci/run puts Node 24 first on PATH; vitest and the services it starts use it).
+echo "node $(node --version) ($(command -v node)): build, typecheck, lint and every test"
 npm run --silent build || { echo "build (tsc) failed" >&2; exit 1; }
 npm run --silent typecheck || { echo "typecheck (src, tests, bench, scripts) failed" >&2; exit 1; }
 npm run --silent lint || { echo "lint failed" >&2; exit 1; }

@@ -20,7 +20,7 @@ import {
   type Env,
   type ReadFile,
 } from './config/read.js';
-import { pickAuth, pickBaseUrl, pickDlqTopic, pickRegistry, pickSasl } from './config/rules.js';
+import { pickAuth, pickBaseUrl, pickDlqTopic, pickKafkaTls, pickRegistry, pickSasl } from './config/rules.js';
 import {
   TABLE,
   type Parsed,
@@ -70,7 +70,8 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
 
   const dlqTopic = pickDlqTopic(p, problems);
   const sasl = pickSasl(p, problems, warnings);
-  const schemaRegistry = pickRegistry(p, problems);
+  const tls = pickKafkaTls(p, readFile, problems);
+  const schemaRegistry = pickRegistry(p, readFile, problems);
   const baseUrl = withZendesk ? pickBaseUrl(p, problems, warnings) : undefined;
   const auth = withZendesk ? pickAuth(p, problems, warnings) : undefined;
   warnings.push(...unknownVariables(env));
@@ -81,7 +82,7 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
   const plain = placed(p);
   const config = {
     ...plain.top,
-    kafka: { ...plain.kafka, dlqTopic: dlqTopic!, ...(sasl ? { sasl } : {}) },
+    kafka: { ...plain.kafka, dlqTopic: dlqTopic!, ...(sasl ? { sasl } : {}), ...(tls ? { tls } : {}) },
     schemaRegistry,
     zendesk: { baseUrl: baseUrl!, auth: auth!, ...plain.zendesk },
     destination: plain.destination,

@@ -17,6 +17,7 @@ export function secretsOf(config: Config): string[] {
   if (a.kind === 'api-token') out.push(a.token, basic(`${a.email}/token`, a.token));
   if (a.kind === 'password') out.push(a.password, basic(a.email, a.password));
   if (config.kafka.sasl) out.push(config.kafka.sasl.password);
+  if (config.kafka.tls?.key) out.push(config.kafka.tls.key);
   const r = config.schemaRegistry;
   if (r.password) out.push(r.password, basic(r.username ?? '', r.password));
   return [...new Set(out.filter(Boolean))];
@@ -35,16 +36,19 @@ export function describeConfig(config: Config): Record<string, unknown> {
         : a.kind === 'api-token'
           ? { kind: a.kind, email: maskEmails(a.email), token: MASK }
           : { kind: a.kind, email: maskEmails(a.email), password: MASK };
-  const { sasl, ...kafka } = config.kafka;
+  const { sasl, tls, ...kafka } = config.kafka;
   return {
     kafka: {
       ...kafka,
+      // The paths only: the key file's content is a secret.
+      ...(tls ? { tlsFiles: { ...tls.files } } : {}),
       ...(sasl
         ? { sasl: { mechanism: sasl.mechanism, username: maskEmails(sasl.username), password: MASK } }
         : {}),
     },
     schemaRegistry: {
       url: config.schemaRegistry.url,
+      ...(config.schemaRegistry.caFile ? { caFile: config.schemaRegistry.caFile } : {}),
       ...(config.schemaRegistry.username
         ? { username: maskEmails(config.schemaRegistry.username), password: MASK }
         : {}),

@@ -4,11 +4,21 @@
  * operator should see once at start-up. Never a value in a message or warning.
  */
 import { credentialWarnings, type ZendeskAuth } from '../zendesk/auth.js';
-import type { Problems } from './read.js';
+import { readKafkaTls, readRegistryCa, type TlsFiles } from '../tls-settings.js';
+import type { Problems, ReadFile } from './read.js';
 import type { Parsed, SaslMechanism } from './settings.js';
 
 export type Sasl = { mechanism: SaslMechanism; username: string; password: string };
-export type RegistrySettings = { url: string; username?: string; password?: string };
+/** `ca`: PEM content of SCHEMA_REGISTRY_CA_FILE (whose path is `caFile`). */
+export type RegistrySettings = {
+  url: string;
+  username?: string;
+  password?: string;
+  ca?: string;
+  caFile?: string;
+};
+/** PEM contents of KAFKA_SSL_CA_FILE / _CERT_FILE / _KEY_FILE (never logged), and their paths. */
+export type KafkaTls = TlsFiles & { files: { ca?: string; cert?: string; key?: string } };
 
 const AUTH_SETTINGS = [
   'ZENDESK_OAUTH_TOKEN',
@@ -112,7 +122,20 @@ export function pickSasl(p: Parsed, problems: Problems, warnings: string[]): Sas
   return { mechanism, username, password };
 }
 
-export function pickRegistry(p: Parsed, problems: Problems): RegistrySettings {
+export function pickKafkaTls(p: Parsed, readFile: ReadFile, problems: Problems): KafkaTls | undefined {
+  const files = { ca: p.KAFKA_SSL_CA_FILE, cert: p.KAFKA_SSL_CERT_FILE, key: p.KAFKA_SSL_KEY_FILE };
+  if (p.KAFKA_SSL === undefined) return undefined;
+  const r = readKafkaTls(
+    { ssl: p.KAFKA_SSL, caFile: files.ca, certFile: files.cert, keyFile: files.key },
+    readFile,
+  );
+  for (const x of r.problems) problems.rule(x.variable, x.problem);
+  if (!r.tls) return undefined;
+  const named = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+  return { ...r.tls, files: named };
+}
+
+export function pickRegistry(p: Parsed, readFile: ReadFile, problems: Problems): RegistrySettings {
   const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = p;
   const reg: RegistrySettings = { url: p.SCHEMA_REGISTRY_URL ?? '' };
   if (username && !password)
@@ -120,6 +143,9 @@ export function pickRegistry(p: Parsed, problems: Problems): RegistrySettings {
   if (password && !username)
     problems.rule('SCHEMA_REGISTRY_USERNAME', 'required with SCHEMA_REGISTRY_PASSWORD');
   if (username && password) Object.assign(reg, { username, password });
+  const registryCa = readRegistryCa(p.SCHEMA_REGISTRY_URL, p.SCHEMA_REGISTRY_CA_FILE, readFile);
+  for (const r of registryCa.problems) problems.rule(r.variable, r.problem);
+  if (registryCa.ca) Object.assign(reg, { ca: registryCa.ca, caFile: p.SCHEMA_REGISTRY_CA_FILE });
   return reg;
 }
 

@@ -98,6 +98,21 @@ export const TABLE = {
     parse: bool,
     at: 'kafka.ssl',
   }),
+  KAFKA_SSL_CA_FILE: entry({
+    default: null,
+    description: "PEM file of the CA(s) that signed the brokers' certificates (default: the system's CAs)",
+    parse: nonEmpty,
+  }),
+  KAFKA_SSL_CERT_FILE: entry({
+    default: null,
+    description: 'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE)',
+    parse: nonEmpty,
+  }),
+  KAFKA_SSL_KEY_FILE: entry({
+    default: null,
+    description: 'PEM unencrypted private key of KAFKA_SSL_CERT_FILE',
+    parse: nonEmpty,
+  }),
   KAFKA_SASL_MECHANISM: entry({
     default: null,
     description: 'SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default: no SASL)',
@@ -147,6 +162,11 @@ export const TABLE = {
     default: null,
     description: 'Schema registry basic-auth password',
     secret: true,
+    parse: nonEmpty,
+  }),
+  SCHEMA_REGISTRY_CA_FILE: entry({
+    default: null,
+    description: "PEM file of the CA that signed an https registry's certificate",
     parse: nonEmpty,
   }),
   ZENDESK_SUBDOMAIN: entry({

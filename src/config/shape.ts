@@ -1,11 +1,11 @@
 /** The validated settings as the service uses them: plain fields from the table, the rest from the rules. */
 import type { DestinationSettings } from '../destination/settings.js';
 import type { ZendeskAuth } from '../zendesk/auth.js';
-import type { RegistrySettings, Sasl } from './rules.js';
+import type { KafkaTls, RegistrySettings, Sasl } from './rules.js';
 import type { SectionOf, TopLevelFields } from './settings.js';
 
 export interface Config extends TopLevelFields {
-  kafka: SectionOf<'kafka'> & { dlqTopic: string; sasl?: Sasl };
+  kafka: SectionOf<'kafka'> & { dlqTopic: string; sasl?: Sasl; tls?: KafkaTls };
   schemaRegistry: RegistrySettings;
   zendesk: SectionOf<'zendesk'> & {
     /** `https://<subdomain>.zendesk.com` or ZENDESK_URL, without a trailing slash. */

@@ -9,11 +9,14 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
+import { explainTlsError, type TlsFiles } from '../tls-settings.js';
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   ssl: boolean;
+  /** With `ssl`: a private CA and, for mutual TLS, a client certificate and key (PEM). */
+  tls?: TlsFiles;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
@@ -42,6 +45,14 @@ function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
         )
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
+    // KafkaJS reports a failed handshake as "Connection error: <Node's message>", which names no
+    // setting; its listener comes after this one and wraps this same error, so the message is
+    // amended here, before it is read.
+    if (ssl)
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        const why = explainTlsError(e.code, 'KAFKA_SSL_CA_FILE');
+        if (why) e.message = `TLS to broker ${host}:${port}: ${why}`;
+      });
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     return socket;
@@ -74,7 +85,7 @@ export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
     socketFactory: trackingSocketFactory(sockets),
     clientId: s.clientId,
     brokers: s.brokers,
-    ssl: s.ssl,
+    ssl: s.ssl && s.tls ? { ...s.tls } : s.ssl,
     connectionTimeout: 5000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },

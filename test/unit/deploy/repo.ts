@@ -16,6 +16,7 @@ export const repoFileExists = (p: string): boolean => existsSync(repoPath(p));
 
 interface JsYaml {
   load(source: string, options?: { filename?: string }): unknown;
+  loadAll(source: string, iterator?: null, options?: { filename?: string }): unknown[];
 }
 
 function jsYaml(): JsYaml {
@@ -30,3 +31,9 @@ function jsYaml(): JsYaml {
 
 /** Parses one YAML document of the repository (anchors and `<<` merge keys resolved). */
 export const readYaml = (p: string): unknown => jsYaml().load(readRepoFile(p), { filename: p });
+
+/** Every YAML document of a repository file (Kubernetes manifests may hold several, `---`-separated). */
+export const readYamlDocuments = (p: string): unknown[] =>
+  jsYaml()
+    .loadAll(readRepoFile(p), null, { filename: p })
+    .filter((d) => d !== null && d !== undefined);
