@@ -81,6 +81,7 @@ const events = (tag: string): SegmentEvent[] =>
  * it), so every case also measures what Zendesk would show twice. Its timestamp is fixed, so a resend
  * is a duplicate in the sandbox's count (same user, type, timestamp and properties).
  */
+const TRACK_NAME = 'Fault Case Event';
 const PLAIN = new Set(['name', 'seq', 'lastMessageId']);
 const isPlain = (e: SegmentEvent) =>
   e.type === 'identify' && Object.keys(e.traits ?? {}).every((k) => PLAIN.has(k));
@@ -88,7 +89,7 @@ const trackOf = (e: SegmentEvent): SegmentEvent => {
   const seq = (e.traits as { seq: number }).seq;
   return {
     type: 'track',
-    event: 'Fault Case Event',
+    event: TRACK_NAME,
     messageId: `${e.messageId}-track`,
     userId: e.userId,
     timestamp: new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString(),
@@ -262,6 +263,7 @@ async function openCase(o: CaseOptions) {
           ZENDESK_CONCURRENCY: '2',
           ZENDESK_REQUEST_TIMEOUT_MS: '1000',
           SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+          ZENDESK_TRACK_EVENTS: TRACK_NAME,
           ...o.env,
           ...env,
         },
