@@ -319,7 +319,11 @@ async function closeCase(c: Case, x: Expect): Promise<CaseResult> {
   const all = withTracks(x.events);
   const wantAll = all.filter((e) => !dead.has(e.messageId!));
   await waitUntil(
-    () => wantAll.every((e) => delivered(c.sandbox).has(e.messageId!)),
+    // one read of the sandbox per poll (it is in this process: a read per event starves its answers)
+    () => {
+      const got = delivered(c.sandbox);
+      return wantAll.every((e) => got.has(e.messageId!));
+    },
     120_000,
     `${c.name}: every event delivered after healing`,
   );
