@@ -1,6 +1,8 @@
 /**
  * Stage 2: one KafkaJS batch. Lanes by key (one user's events in order, different users concurrently),
  * offsets resolved only up to the watermark of events with an outcome, the partition paused on an outage.
+ * Commits are this module's (commit.ts): the watermark with the offsets done above it, at once after a
+ * track outcome, at the latest when the batch ends.
  * A per-event failure never throws out of here (KafkaJS would restart into the same record). A rebalance
  * seen by the heartbeat stops new runs and ends the batch within `drainMs`: what is unfinished is left
  * to the partition's next owner.

@@ -46,9 +46,11 @@ async function setup(partitions = 4) {
  */
 function workload(n: number, users: number, seed: number, trackEvery = 0): SegmentEvent[] {
   const rnd = seeded(seed);
+  const known = new Set<number>();
   return Array.from({ length: n }, (_, i): SegmentEvent => {
     const u = Math.floor(rnd() * users);
-    if (trackEvery && i % trackEvery === trackEvery - 1)
+    // a track only for a user an earlier identify created (else: user_not_found, by design)
+    if (trackEvery && i % trackEvery === trackEvery - 1 && known.has(u))
       return {
         type: 'track',
         event: 'E2E Event',
@@ -57,6 +59,7 @@ function workload(n: number, users: number, seed: number, trackEvery = 0): Segme
         timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString(),
         properties: { seq: i },
       };
+    known.add(u);
     return {
       type: 'identify',
       messageId: `m-${seed}-${i}`,
