@@ -13,6 +13,12 @@ for (const f of faults)
 const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
 
+/** Track events sent twice, and dead letters written twice when there are any; "n/a" for a result recorded before issue 17. */
+const duplicates = (f: FaultCaseResult): string =>
+  f.duplicates === undefined
+    ? 'n/a'
+    : `**${f.duplicates}**${f.duplicateDeadLetters ? ` (+${f.duplicateDeadLetters} dead letters)` : ''}`;
+
 const doc = `# Reliability: faults and bad input, measured
 
 Figures from the last run of \`test/integration/faults/\` (${date}, a 2-core machine, the real Kafka 4.1
@@ -23,7 +29,8 @@ them all.
 
 ## Faults
 
-Each case produces ${faults[0]?.eventsIn ?? 240} identify events (one per user) and injects its fault: most
+Each case produces 240 identify events (one per user), each plain one followed by a track event of the
+same user (${faults[0]?.eventsIn ?? 480} events in all), and injects its fault: most
 once some events are delivered, held a few seconds and then healed; some never heal (a poison event, an
 oversized dead letter) and some stop the service, which is then started again. Every case then checks
 that every event is delivered or dead-lettered with its expected reason (lost = 0); that every partition
@@ -34,10 +41,14 @@ gauge is 0; that the sandbox holds exactly the expected users; and that no insta
 "process still running 3 s after the command ended" (a leaked handle). "Recovery" is the time from
 healing the fault (or the restart) to the last event delivered. Each sentence under "what the case
 saw" is asserted by that case; the count of error answers is measured from the sandbox's request log.
+"Duplicates" are the track events Zendesk received more than once (the sandbox's count: same user, type,
+timestamp and properties), plus any dead letter written twice; upserts repeat harmlessly and are not
+counted. Rebalance and SIGTERM-restart cases assert 0; SIGKILL asserts at most the events in flight at
+the kill; the README's "Duplicates" section explains each figure.
 
-| case | fault | events in | delivered | dead-lettered | lost | stalled | recovery (s) | what the case saw |
-|---|---|---:|---:|---:|---:|---:|---:|---|
-${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | **${f.stalled}** | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
+| case | fault | events in | delivered | dead-lettered | lost | stalled | duplicates | recovery (s) | what the case saw |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---|
+${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | **${f.stalled}** | ${duplicates(f)} | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
 
 ## Bad input
 

@@ -8,6 +8,10 @@ export interface FaultCaseResult {
   lost: number;
   /** Partitions whose committed offset was short of their end once the last instance stopped. */
   stalled: number;
+  /** Track events Zendesk received more than once (the sandbox's count; issue 17). */
+  duplicates?: number;
+  /** Dead letters written more than once for one event. */
+  duplicateDeadLetters?: number;
   recoverSeconds: number;
   observed: string;
 }

@@ -1,12 +1,15 @@
 /**
  * Stage 2: one KafkaJS batch. Lanes by key (one user's events in order, different users concurrently),
  * offsets resolved only up to the watermark of events with an outcome, the partition paused on an outage.
+ * Commits are this module's (commit.ts): the watermark with the offsets done above it, at once after a
+ * track outcome, at the latest when the batch ends.
  * A per-event failure never throws out of here (KafkaJS would restart into the same record). A rebalance
  * seen by the heartbeat stops new runs and ends the batch within `drainMs`: what is unfinished is left
  * to the partition's next owner.
  */
-import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, OffsetsByTopicPartition } from 'kafkajs';
 import pLimit from 'p-limit';
+import { PartitionCommitter, restoreDone, type GroupCommit } from './commit.js';
 import { groupIntoLanes, PrefixTracker } from './lanes.js';
 import type { Partitions } from './partitions.js';
 import type { Reporter } from './report.js';
@@ -45,6 +48,14 @@ export interface BatchContext {
   heartbeatEveryMs: number;
   isStopping(): boolean;
   inFlight(delta: number): void;
+  /** The group's commit of a partition, metadata included (read once per assignment). */
+  readCommit?(topic: string, partition: number): Promise<GroupCommit | undefined>;
+  /** The broker's offset.metadata.max.bytes (default 4096). */
+  metadataMaxBytes: number;
+  /** Commits after outcomes that repeat harmlessly wait at least this long after the previous one. */
+  commitIntervalMs: number;
+  /** An event whose second delivery Zendesk would show twice: its outcome is committed at once. */
+  repeatsVisibly(d: Decoded): boolean;
 }
 
 export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<void> {
@@ -58,6 +69,7 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
     parts.repause(st);
     return;
   }
+  if (!st.restored) await restoreDone(st, ctx.readCommit, ctx.log);
   const tracker = new PrefixTracker(batch.messages.map((m) => m.offset));
   const pending: KafkaMessage[] = [];
   for (const m of batch.messages) {
@@ -89,6 +101,24 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
     return true;
   };
   advance();
+  const first = batch.messages[0]!.offset;
+  const committer = new PartitionCommitter(st, {
+    log: ctx.log,
+    metadataMaxBytes: ctx.metadataMaxBytes,
+    intervalMs: ctx.commitIntervalMs,
+    // KafkaJS passes each partition's metadata through to OffsetCommit; its types only omit it.
+    send: (offset, metadata) => {
+      const partitions = [{ partition, offset, metadata }];
+      return commitOffsetsIfNecessary({ topics: [{ topic, partitions }] } as OffsetsByTopicPartition);
+    },
+    state: () => {
+      const w = tracker.watermark();
+      const offset = w === null ? first : (BigInt(w) + 1n).toString();
+      const done = [...st.done, ...tracker.doneOffsets()].filter((o) => BigInt(o) >= BigInt(offset));
+      // Nothing resolved and nothing done: the group's commit already says all there is.
+      return w === null && done.length === 0 ? null : { offset, done };
+    },
+  });
 
   let outage: unknown = null;
   let rejoin: unknown = null;
@@ -136,7 +166,9 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
       for (const d of run) tracker.markDone(d.message.offset);
       parts.progressed(st);
       i += run.length;
-      if (advance()) await commitOffsetsIfNecessary().catch(() => undefined);
+      advance();
+      if (run.some((d) => ctx.repeatsVisibly(d))) void committer.urgent();
+      else committer.lazy();
     }
   };
 
@@ -171,11 +203,10 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
     const above = (o: string) => w === null || BigInt(o) > BigInt(w);
     st.done = new Set([...st.done, ...tracker.doneOffsets()].filter(above));
   }
-  if (rejoin !== null) {
-    // Commit what has an outcome while this generation may still commit, then let KafkaJS rejoin now.
-    await commitOffsetsIfNecessary().catch(() => undefined);
-    throw rejoin;
-  }
+  // What has an outcome is committed before the batch ends (KafkaJS commits nothing itself): on a
+  // rebalance while this generation may still commit, then KafkaJS rejoins.
+  await committer.urgent();
+  if (rejoin !== null) throw rejoin;
   if (outage && !ctx.isStopping() && isRunning() && !isStale()) {
     if (!isRetriable(outage))
       ctx.log.error('a non-retriable error reached the batch loop; pausing', { error: String(outage) });

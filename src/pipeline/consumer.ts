@@ -2,10 +2,11 @@
  * The consumer group, wired: KafkaJS consumer and producer, the stages (decode.ts, batch.ts, report.ts,
  * partitions.ts), the group's events, readiness, the stall watchdog and a bounded shutdown.
  */
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { SegmentCodec } from '../segment/codec.js';
 import { runBatch, type BatchContext } from './batch.js';
 import { decodeAll } from './decode.js';
+import { DEFAULT_METADATA_MAX_BYTES } from './offset-metadata.js';
 import { DeadLetterWriter } from './dlq.js';
 import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { Partitions } from './partitions.js';
@@ -45,6 +46,10 @@ export interface PipelineOptions {
   stallExitMs?: number;
   /** No progress for this long makes a partition with lag stalled (default twice the session timeout). */
   stallAfterMs?: number;
+  /** The broker's offset.metadata.max.bytes: the most commit metadata it keeps per partition (default 4096). */
+  offsetMetadataMaxBytes?: number;
+  /** Commits after outcomes that repeat harmlessly (upserts) wait this long after the previous one (default 5 s); track outcomes are committed at once. */
+  commitIntervalMs?: number;
   /** KafkaJS gave up and will not restart the consumer by itself, or a partition stalled for good. */
   onFatal?: (error: Error) => void;
 }
@@ -57,6 +62,7 @@ export interface PipelineOptions {
 export class SegmentPipeline {
   private consumer?: Consumer;
   private producer?: Producer;
+  private admin?: Admin;
   private readonly partitions: Partitions;
   private stopping = false;
   private joined = false;
@@ -132,6 +138,11 @@ export class SegmentPipeline {
       maxBytes: 4 * 1024 * 1024,
     });
     this.consumer = consumer;
+    // Reads the group's commits with their metadata when a partition is assigned (KafkaJS's consumer
+    // fetches the committed offset but drops the metadata).
+    const admin = kafka.admin();
+    this.admin = admin;
+    await admin.connect();
     this.partitions.attach({
       pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
       resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
@@ -177,6 +188,16 @@ export class SegmentPipeline {
       drainMs: this.o.drainMs,
       heartbeatEveryMs: 2000,
       isStopping: () => this.stopping,
+      readCommit: async (topic, partition) => {
+        const [t] = await admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] });
+        const p = t?.partitions.find((x) => x.partition === partition);
+        return p && BigInt(p.offset) >= 0n ? { offset: p.offset, metadata: p.metadata } : undefined;
+      },
+      metadataMaxBytes: this.o.offsetMetadataMaxBytes ?? DEFAULT_METADATA_MAX_BYTES,
+      commitIntervalMs: this.o.commitIntervalMs ?? 5000,
+      // Upserts and memberships set a state (a second delivery changes nothing); a track event is a new
+      // entry on the customer's timeline each time it is sent.
+      repeatsVisibly: (d) => d.event?.type === 'track',
       inFlight: (d) => {
         this.inFlight += d;
         this.o.observer?.inFlight?.(d);
@@ -189,8 +210,8 @@ export class SegmentPipeline {
     });
     await consumer.run({
       eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: 5000,
+      // Every commit is runBatch's (commit.ts): KafkaJS's would overwrite the metadata with none.
+      autoCommit: false,
       partitionsConsumedConcurrently: this.o.partitionsConcurrently,
       eachBatch: (payload) => runBatch(payload, ctx),
     });
@@ -245,6 +266,11 @@ export class SegmentPipeline {
       Math.max(1000, deadline - Date.now()),
     );
     await bounded('closing the producer', this.producer?.disconnect(), Math.max(1000, deadline - Date.now()));
+    await bounded(
+      'closing the admin client',
+      this.admin?.disconnect(),
+      Math.max(1000, deadline - Date.now()),
+    );
     const leftover = closeLeftoverConnections(this.o.kafka);
     if (leftover)
       log.warn('closed broker connections KafkaJS left open after disconnecting', { connections: leftover });

@@ -9,8 +9,14 @@ import { partitionKey, type Log, type PipelineObserver } from './types.js';
 export interface PartitionState {
   readonly topic: string;
   readonly partition: number;
-  /** Offsets above the committed watermark that already have an outcome (survive a pause, not a rebalance). */
+  /** Offsets above the committed watermark that already have an outcome (survive a pause; a rebalance or a restart reads them back from the commit's metadata). */
   done: Set<string>;
+  /** `done` was read back from the group's commit since this partition was assigned. */
+  restored: boolean;
+  /** The last commit of this partition: offset and metadata, so an unchanged one is not sent again. */
+  lastCommit?: string;
+  /** The broker refused our commit metadata (a smaller offset.metadata.max.bytes): the watermark alone. */
+  metadataRefused?: boolean;
   outages: number;
   pausedUntil?: number;
   pauseReason?: string;
@@ -63,7 +69,16 @@ export class Partitions {
     const k = partitionKey(topic, partition);
     let s = this.states.get(k);
     if (!s) {
-      s = { topic, partition, done: new Set(), outages: 0, lag: 0, lastProgressAt: this.now(), busy: false };
+      s = {
+        topic,
+        partition,
+        done: new Set(),
+        restored: false,
+        outages: 0,
+        lag: 0,
+        lastProgressAt: this.now(),
+        busy: false,
+      };
       this.states.set(k, s);
     }
     return s;
@@ -137,7 +152,8 @@ export class Partitions {
    * The group's new assignment for this member. Partitions no longer ours: timers cleared, resumed in
    * KafkaJS (a pause would outlive the assignment), state and series dropped. Partitions still ours: a
    * pause in force keeps its timer; outcomes remembered above the watermark are forgotten (another member
-   * may have had the partition in between; redelivery is safe). Anything KafkaJS holds paused that we do
+   * may have had the partition in between): the next batch reads them back from the group's commit.
+   * Anything KafkaJS holds paused that we do
    * not is resumed.
    */
   assigned(
@@ -150,6 +166,8 @@ export class Partitions {
     for (const [k, st] of this.states) {
       if (mine.has(k)) {
         st.done = new Set();
+        st.restored = false;
+        st.lastCommit = undefined;
         st.lastProgressAt = this.now();
         this.clearStall(st);
         continue;

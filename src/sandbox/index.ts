@@ -11,7 +11,7 @@ import type { Sandbox } from './types.js';
 
 export { ENTERPRISE_LIMITS, NO_LIMITS, defaultConfig } from './config.js';
 export type { DeepPartial, SandboxConfig } from './config.js';
-export type { RequestLogEntry, Sandbox, SandboxState } from './types.js';
+export type { DuplicateReport, RequestLogEntry, Sandbox, SandboxState } from './types.js';
 
 export interface StartOptions {
   /** 0 (default) picks a free port. */
@@ -48,6 +48,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     configure: (patch) => engine.configure(patch),
     config: () => engine.config(),
     state: () => engine.state(),
+    duplicates: () => engine.duplicates(),
     requests: () => engine.requests(),
     clearRequests: () => engine.clearRequests(),
     reset: () => engine.reset(),

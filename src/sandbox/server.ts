@@ -15,6 +15,7 @@ import { Router } from './router.js';
 import { strictCheck } from './strict.js';
 import { renderField, renderJob, renderMembership, renderOrganization, renderUser, Store } from './store.js';
 import type { RequestLogEntry, SandboxState } from './types.js';
+import { duplicateEvents, type DuplicateReport } from './duplicates.js';
 import { eventRoutes } from './resources/events.js';
 import { fieldRoutes } from './resources/fields.js';
 import { jobRoutes } from './resources/jobs.js';
@@ -91,6 +92,10 @@ export class Engine {
       events: s.events,
       jobs: [...s.jobs.values()].map((j) => renderJob(j, b)),
     });
+  }
+
+  duplicates(): DuplicateReport {
+    return duplicateEvents(this.store.events);
   }
 
   requests(): RequestLogEntry[] {
@@ -240,6 +245,8 @@ export class Engine {
     switch (what) {
       case 'GET state':
         return { status: 200, body: this.state() };
+      case 'GET duplicates':
+        return { status: 200, body: this.duplicates() };
       case 'GET requests':
         return { status: 200, body: this.requests() };
       case 'GET config':

@@ -1,5 +1,8 @@
 /** The public shapes of the sandbox handle (see index.ts). */
 import type { DeepPartial, SandboxConfig } from './config.js';
+import type { DuplicateReport } from './duplicates.js';
+
+export type { DuplicateReport } from './duplicates.js';
 
 export interface SandboxState {
   /** Rendered as Zendesk renders them, plus `identities` (every email identity of the user). */
@@ -38,6 +41,8 @@ export interface Sandbox {
   configure(patch: DeepPartial<SandboxConfig>): void;
   config(): SandboxConfig;
   state(): SandboxState;
+  /** Events received more than once (same user, type, timestamp and properties). */
+  duplicates(): DuplicateReport;
   requests(): RequestLogEntry[];
   clearRequests(): void;
   reset(): void;

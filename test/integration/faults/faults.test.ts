@@ -76,10 +76,38 @@ const events = (tag: string): SegmentEvent[] =>
     traits: { name: `User ${i}`, seq: i, lastMessageId: `${tag}-${i}` },
   }));
 
+/**
+ * Issue 17: a track event follows each plain identify (same user, so same partition and lane, after
+ * it), so every case also measures what Zendesk would show twice. Its timestamp is fixed, so a resend
+ * is a duplicate in the sandbox's count (same user, type, timestamp and properties).
+ */
+const TRACK_NAME = 'Fault Case Event';
+const PLAIN = new Set(['name', 'seq', 'lastMessageId']);
+const isPlain = (e: SegmentEvent) =>
+  e.type === 'identify' && Object.keys(e.traits ?? {}).every((k) => PLAIN.has(k));
+const trackOf = (e: SegmentEvent): SegmentEvent => {
+  const seq = (e.traits as { seq: number }).seq;
+  return {
+    type: 'track',
+    event: TRACK_NAME,
+    messageId: `${e.messageId}-track`,
+    userId: e.userId,
+    timestamp: new Date(Date.UTC(2024, 0, 1) + seq * 1000).toISOString(),
+    properties: { messageId: `${e.messageId}-track`, seq },
+  };
+};
+const withTracks = (batch: SegmentEvent[]) => batch.flatMap((e) => (isPlain(e) ? [e, trackOf(e)] : [e]));
+
+/** messageIds Zendesk holds: each user's last identify, and each event's. */
 function delivered(sandbox: Sandbox): Set<string> {
-  const users = sandbox.state().users as { user_fields: Record<string, unknown> }[];
+  const state = sandbox.state();
+  const users = state.users as { user_fields: Record<string, unknown> }[];
+  const evs = state.events;
   return new Set(
-    users.map((u) => u.user_fields.last_message_id).filter((x): x is string => typeof x === 'string'),
+    [
+      ...users.map((u) => u.user_fields.last_message_id),
+      ...evs.map((e) => (e.event.properties as { messageId?: unknown }).messageId),
+    ].filter((x): x is string => typeof x === 'string'),
   );
 }
 
@@ -119,7 +147,7 @@ async function setupTopic(brokers: string, registry: string, o: TopicOptions = {
     await producer.connect();
     try {
       const messages = await Promise.all(
-        batch.map(async (e) => ({ key: e.userId!, value: (await codec.encode(e)).value })),
+        withTracks(batch).map(async (e) => ({ key: e.userId!, value: (await codec.encode(e)).value })),
       );
       return await producer.send({ topic, acks: -1, messages });
     } finally {
@@ -235,6 +263,7 @@ async function openCase(o: CaseOptions) {
           ZENDESK_CONCURRENCY: '2',
           ZENDESK_REQUEST_TIMEOUT_MS: '1000',
           SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+          ZENDESK_TRACK_EVENTS: TRACK_NAME,
           ...o.env,
           ...env,
         },
@@ -273,6 +302,8 @@ interface Expect {
   fault: string;
   /** Checks with the last instance still running (its metrics), before it is stopped. */
   check?: (metrics: string) => void | Promise<void>;
+  /** What the case asserts of the track events Zendesk received twice (the sandbox's count). */
+  duplicates?: (n: number) => void | Promise<void>;
   /** Users as Zendesk must hold them: default, each with its own event's name and seq. */
   user?: (u: { external_id: string; name: string; user_fields: Record<string, unknown> }) => void;
 }
@@ -285,8 +316,14 @@ interface Expect {
 async function closeCase(c: Case, x: Expect): Promise<CaseResult> {
   const dead = x.dead ?? new Map<string, string>();
   const want = x.events.filter((e) => !dead.has(e.messageId!));
+  const all = withTracks(x.events);
+  const wantAll = all.filter((e) => !dead.has(e.messageId!));
   await waitUntil(
-    () => want.every((e) => delivered(c.sandbox).has(e.messageId!)),
+    // one read of the sandbox per poll (it is in this process: a read per event starves its answers)
+    () => {
+      const got = delivered(c.sandbox);
+      return wantAll.every((e) => got.has(e.messageId!));
+    },
     120_000,
     `${c.name}: every event delivered after healing`,
   );
@@ -332,17 +369,21 @@ async function closeCase(c: Case, x: Expect): Promise<CaseResult> {
     x.user?.(u);
   }
   for (const s of c.services) expect(s.logs(), `${c.name}: a leaked handle`).not.toContain(LEAK_LINE);
-  const lost = x.events.filter((e) => !got.has(e.messageId!) && !dlById.has(e.messageId!)).length;
+  const lost = all.filter((e) => !got.has(e.messageId!) && !dlById.has(e.messageId!)).length;
   expect(lost, 'lost').toBe(0);
   expect(st.stalled, `stalled partitions: ${st.detail.join(', ')}`).toBe(0);
+  const dup = c.sandbox.duplicates();
+  await x.duplicates?.(dup.duplicates);
   const errors = c.sandbox.requests().filter((r) => r.at >= c.faultStart && r.status >= 400).length;
   const result: CaseResult = {
     name: c.name,
     fault: x.fault,
-    eventsIn: x.events.length,
+    eventsIn: all.length,
     delivered: got.size,
     deadLettered: dls.length,
     lost,
+    duplicates: dup.duplicates,
+    duplicateDeadLetters: dls.length - dlById.size,
     stalled: st.stalled,
     recoverSeconds,
     observed: [...c.claims, `${errors} error answers from Zendesk`].join('; '),
@@ -366,6 +407,8 @@ interface CaseSpec extends CaseOptions {
   stream?: (evs: SegmentEvent[]) => SegmentEvent[];
   dead?: Map<string, string>;
   user?: Expect['user'];
+  /** What the case asserts of the track events Zendesk received twice. */
+  duplicates?: (c: Case, n: number) => void | Promise<void>;
   /** Before the first instance starts: extra environment for every instance of the case. */
   prepare?: (c: Case) => Promise<Record<string, string>>;
 }
@@ -410,6 +453,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     fault: spec.fault,
     user: spec.user,
     check: (m) => spec.check?.(c, m),
+    duplicates: (n) => spec.duplicates?.(c, n),
   });
 }
 
@@ -522,11 +566,16 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
 
   it('consumer SIGKILLed mid-batch, then started again', async () => {
     let killedAt = '';
+    let inFlightAtKill = -1;
     await runCase({
       name: 'sigkill',
       fault: 'the service process is killed with SIGKILL mid-run',
       holdMs: 500,
       inject: async (c) => {
+        // What a kill can resend: the events handed to the destination and not yet committed. The
+        // in_flight_events gauge (read just before the kill) counts those handed over and without an
+        // outcome, queued for a connection included; a track outcome is committed at once after it.
+        inFlightAtKill = metricSum(await c.svc!.metrics(), 'zendesk_destination_in_flight_events');
         await c.svc!.stop('SIGKILL');
         killedAt = new Date().toISOString();
       },
@@ -540,6 +589,25 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
           after.size > 0,
         );
       },
+      duplicates: (c, n) =>
+        c.claim(
+          `${n} track events reached Zendesk twice, at most the ${inFlightAtKill} events in flight at the kill (in_flight_events)`,
+          inFlightAtKill >= 0 && n <= inFlightAtKill,
+        ),
+    });
+  }, 180_000);
+
+  it('consumer SIGTERMed mid-run, then started again', async () => {
+    await runCase({
+      name: 'sigterm-restart',
+      fault: 'the service process gets SIGTERM mid-run (exits 0), then is started again',
+      holdMs: 500,
+      inject: async (c) => {
+        const code = await c.svc!.stop('SIGTERM');
+        c.claim(`the first instance exited ${code} on SIGTERM`, code === 0);
+      },
+      heal: async (c) => void (await c.start()),
+      duplicates: (c, n) => c.claim(`${n} track events reached Zendesk twice across the restart`, n === 0),
     });
   }, 180_000);
 
@@ -630,6 +698,7 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       healedAt,
       fault:
         'every Zendesk answer 500/503; meanwhile a second instance joins the group and leaves; then Zendesk heals',
+      duplicates: (n) => c.claim(`${n} track events reached Zendesk twice across the rebalances`, n === 0),
       check: async (m) => {
         await waitUntil(
           async () => (await first.ready()) === 200,

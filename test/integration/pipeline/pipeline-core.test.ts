@@ -94,7 +94,7 @@ describe('consumer pipeline (real broker)', () => {
       await p.start();
       await waitUntil(() => p.counts.delivered >= 2000, 60_000, '2000 outcomes');
       await p.stop();
-      // committed_offset comes from KafkaJS's own commits: the next offset of each partition, all 2000 in all
+      // committed_offset comes from the pipeline's commits (KafkaJS's COMMIT_OFFSETS event): the next offset of each partition, all 2000 in all
       expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(2000);
       for (const [user, seqs] of seenByUser) {
         const expected = events

@@ -114,6 +114,9 @@ function setup(
     heartbeatEveryMs: 20,
     isStopping: () => false,
     inFlight: () => {},
+    metadataMaxBytes: 4096,
+    commitIntervalMs: 5000,
+    repeatsVisibly: (d) => d.event?.type === 'track',
     ...over,
   };
   return s;

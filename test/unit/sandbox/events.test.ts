@@ -166,3 +166,30 @@ describe('Events API budget', () => {
     expect((await send()).status).toBe(202);
   });
 });
+
+describe('duplicate events (what Zendesk would show twice)', () => {
+  it('counts events with the same user, type, timestamp and properties, whatever the key order or route', async () => {
+    const u = (await upsertUser(ctx.sb, { name: 'E', external_id: 'e' })).body.user;
+    const post = (ev: Record<string, unknown>) =>
+      call(ctx.sb, 'POST', `/api/v2/users/${u.id}/events`, { profile, event: ev });
+    await post(event);
+    expect(ctx.sb.duplicates()).toEqual({ events: 1, duplicates: 0, repeated: [] });
+    await post({ ...event, properties: { total: 10 } });
+    await call(ctx.sb, 'POST', '/api/v2/user_profiles/events', { profile, event });
+    // differs by properties (key order aside), type or timestamp: not a duplicate
+    await post({ ...event, properties: { total: 11 } });
+    await post({ ...event, type: 'Other' });
+    await post({ ...event, created_at: '2024-01-02T03:04:06Z' });
+    await post({ ...event, properties: { b: 1, a: 2 } });
+    await post({ ...event, properties: { a: 2, b: 1 } });
+    const d = ctx.sb.duplicates();
+    expect(d.events).toBe(8);
+    expect(d.duplicates).toBe(3);
+    expect(d.repeated).toEqual([
+      { user_id: u.id, type: event.type, created_at: event.created_at, times: 3 },
+      { user_id: u.id, type: event.type, created_at: event.created_at, times: 2 },
+    ]);
+    const http = await fetch(`${ctx.sb.url}/__sandbox/duplicates`, { signal: AbortSignal.timeout(3000) });
+    expect(await http.json()).toEqual(d);
+  });
+});
