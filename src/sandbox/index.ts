@@ -51,6 +51,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     state: () => engine.state(),
     requests: () => engine.requests(),
     clearRequests: () => engine.clearRequests(),
+    jobDurations: () => engine.jobs.appliedDurations(),
     reset: () => engine.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {

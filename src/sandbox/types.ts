@@ -39,6 +39,8 @@ export interface Sandbox {
   config(): SandboxConfig;
   state(): SandboxState;
   requests(): RequestLogEntry[];
+  /** Real milliseconds each job created so far was given (a drawn duration when a range is set). */
+  jobDurations(): number[];
   clearRequests(): void;
   reset(): void;
   close(): Promise<void>;
