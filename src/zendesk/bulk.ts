@@ -1,12 +1,13 @@
 /**
- * Bulk jobs [JS]: create the job (holding one of the account's 30 job slots), poll
- * `job_statuses/{id}` with a growing interval until it is completed or failed, then map each
- * result back to the index of the input it belongs to.
+ * Bulk jobs [JS]: create the job (holding one of the account's 30 job slots), wait for it through
+ * the shared poller (job-watch.ts) until it is completed or failed, then map each result back to
+ * the index of the input it belongs to.
  */
 import type { BulkItemResult } from './api.js';
 import { firstDetailDescription } from './error-map.js';
 import { ZendeskError } from './errors.js';
 import type { CallSpec, ClientHooks, Executor } from './executor.js';
+import type { JobWatcher } from './job-watch.js';
 import type { Semaphore } from './limits.js';
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
@@ -100,6 +101,8 @@ export interface JobRunnerOptions {
   pacer: JobPollPacer;
   /** Past this, a job that is still queued or working is treated as Zendesk trouble (outage). */
   maxWaitMs: number;
+  /** Polls every job in flight together (job-watch.ts), so polls are shared, not one per job. */
+  watcher: JobWatcher;
 }
 
 export async function runJob(
@@ -118,59 +121,8 @@ export async function runJob(
         endpoint: create.endpoint,
         code: 'UnexpectedAnswer',
       });
-    return await poll(o, String(id), job, total);
+    return await o.watcher.wait(String(id), job, total);
   } finally {
     o.slots.release();
-  }
-}
-
-async function poll(
-  o: JobRunnerOptions,
-  id: string,
-  first: Record<string, unknown> | undefined,
-  total: number,
-) {
-  const started = o.now();
-  let job = first;
-  let interval = o.pacer.first();
-  let polls = 0;
-  let notYetAt = 0;
-  let lastPollAt = 0;
-  for (;;) {
-    const status = job?.status;
-    const finished = status === 'completed' || status === 'failed' || status === 'killed';
-    if (polls > 0) {
-      if (finished) o.pacer.observe(polls, notYetAt, lastPollAt);
-      else notYetAt = lastPollAt;
-    }
-    if (status === 'completed') return mapJobResults(total, job?.results);
-    if (finished)
-      return mapJobResults(total, job?.results, {
-        code: 'JobFailed',
-        message: typeof job?.message === 'string' ? job.message : `The job ${String(status)}`,
-      });
-    if (o.now() - started > o.maxWaitMs)
-      throw new ZendeskError('outage', `A Zendesk job did not finish within ${o.maxWaitMs} ms`, {
-        endpoint: 'job_statuses/{id}',
-        code: 'JobTimeout',
-      });
-    await o.sleep(interval);
-    // After a first poll that came too soon, look again at half that delay, then back off.
-    interval = Math.min(o.pacer.maxMs, Math.max(polls === 0 ? interval * 0.5 : interval * 1.5, 1));
-    polls++;
-    lastPollAt = o.now() - started;
-    try {
-      const { body } = await o.exec.call({
-        method: 'GET',
-        path: `/api/v2/job_statuses/${encodeURIComponent(id)}`,
-        endpoint: 'job_statuses/{id}',
-      });
-      job = obj(obj(body)?.job_status);
-    } catch (e) {
-      // Job data is kept for a day; a job that vanished leaves its items unknown.
-      if (e instanceof ZendeskError && e.status === 404 && e.action === 'reject')
-        return mapJobResults(total, [], { code: 'JobNotFound', message: 'The job status is gone' });
-      throw e;
-    }
   }
 }

@@ -20,6 +20,7 @@ import type {
 } from './api.js';
 import { Authenticator, type IssuedToken, type ZendeskAuth } from './auth.js';
 import { JobPollPacer, runJob, type JobRunnerOptions } from './bulk.js';
+import { JobWatcher } from './job-watch.js';
 import { ZendeskError } from './errors.js';
 import { Executor, type Answer, type CallSpec, type ClientHooks, type ClientLogger } from './executor.js';
 import { UndiciTransport, type Transport } from './http.js';
@@ -153,18 +154,21 @@ export class ZendeskClient implements ZendeskApi {
       random: opts.random ?? Math.random,
       userAgent: 'zendesk-destination/0.1.0',
     });
+    const pacer = new JobPollPacer(
+      opts.jobPollInitialMs ?? 200,
+      opts.jobPollMinMs ?? 5,
+      opts.jobPollMaxMs ?? 5000,
+    );
+    const maxWaitMs = opts.jobMaxWaitMs ?? 600_000;
     this.jobs = {
       exec: this.exec,
       slots: new Semaphore(opts.maxJobs ?? 30),
       now,
       sleep,
       hooks,
-      pacer: new JobPollPacer(
-        opts.jobPollInitialMs ?? 200,
-        opts.jobPollMinMs ?? 5,
-        opts.jobPollMaxMs ?? 5000,
-      ),
-      maxWaitMs: opts.jobMaxWaitMs ?? 600_000,
+      pacer,
+      maxWaitMs,
+      watcher: new JobWatcher({ exec: this.exec, now, sleep, pacer, maxWaitMs }),
     };
   }
 
