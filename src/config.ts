@@ -64,7 +64,12 @@ export interface Config {
   http: { port: number; host: string };
   log: { level: LogLevel; format: LogFormat };
   /** `naive`: one event at a time per partition, one request per operation; only the benchmark's baseline. */
-  pipeline: { mode: 'optimized' | 'naive' };
+  pipeline: {
+    mode: 'optimized' | 'naive';
+    partitionsConcurrently: number;
+    lanesPerPartition: number;
+    fetchMaxBytesPerPartition: number;
+  };
   shutdownTimeoutMs: number;
   /** A partition stalled (lag, no progress, no outage) this long ends the process (exit 1) for a restart. */
   stallExitMs: number;
@@ -177,6 +182,21 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     'PIPELINE_MODE',
     'optimized',
     'optimized (coalescing and bulk calls) or naive (one event and one request at a time: the benchmark baseline)',
+  ),
+  s(
+    'PIPELINE_PARTITIONS_CONCURRENTLY',
+    '8',
+    'Partitions this instance processes at once: each contributes its lanes to the bulk jobs, and 30 job slots of 100 users need about 3,000 users in flight',
+  ),
+  s(
+    'PIPELINE_LANES_PER_PARTITION',
+    '1024',
+    'Distinct keys (users) in flight per partition: cheap waiting promises that fill bulk jobs; Zendesk requests are limited by the client',
+  ),
+  s(
+    'KAFKA_FETCH_MAX_BYTES_PER_PARTITION',
+    '524288',
+    'Largest fetch per partition (bytes): bounds what a backlog holds in memory, and how many users one batch can put in flight',
   ),
   s('SHUTDOWN_TIMEOUT_MS', '30000', 'How long SIGTERM/SIGINT may drain in-flight work before exiting'),
   s(
@@ -473,6 +493,9 @@ const PARSERS = {
     .pipe(z.enum(['json', 'pretty'], 'expected json or pretty')),
   SHUTDOWN_TIMEOUT_MS: int(0, 3_600_000),
   STALL_EXIT_AFTER_MS: int(10_000, 86_400_000),
+  PIPELINE_PARTITIONS_CONCURRENTLY: int(1, 1000),
+  PIPELINE_LANES_PER_PARTITION: int(1, 100_000),
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(16_384, 64 * 1024 * 1024),
   PIPELINE_MODE: z
     .string()
     .transform((v) => v.toLowerCase())
@@ -697,7 +720,12 @@ function build(env: Env, readFile: ReadFile, withZendesk: boolean): Config {
     },
     http: { port: p.HTTP_PORT!, host: p.HTTP_HOST! },
     log: { level: p.LOG_LEVEL!, format: p.LOG_FORMAT! },
-    pipeline: { mode: p.PIPELINE_MODE! },
+    pipeline: {
+      mode: p.PIPELINE_MODE!,
+      partitionsConcurrently: p.PIPELINE_PARTITIONS_CONCURRENTLY!,
+      lanesPerPartition: p.PIPELINE_LANES_PER_PARTITION!,
+      fetchMaxBytesPerPartition: p.KAFKA_FETCH_MAX_BYTES_PER_PARTITION!,
+    },
     shutdownTimeoutMs: p.SHUTDOWN_TIMEOUT_MS!,
     stallExitMs: p.STALL_EXIT_AFTER_MS!,
     warnings,

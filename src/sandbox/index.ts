@@ -52,6 +52,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     requests: () => engine.requests(),
     clearRequests: () => engine.clearRequests(),
     jobDurations: () => engine.jobs.appliedDurations(),
+    jobsInFlight: () => engine.jobs.inFlightCount(),
     reset: () => engine.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {

@@ -75,6 +75,12 @@ export class Jobs {
     return (min + this.rand() * (max - min)) / c.limits.timeScale;
   }
 
+  /** Jobs queued or working now: how many of the account's job slots are in use. */
+  inFlightCount(): number {
+    this.advance();
+    return this.inFlight().length;
+  }
+
   /** Durations applied to the jobs created so far (real ms), oldest first: what the bench's ceiling uses. */
   appliedDurations(): number[] {
     return [...this.store().jobs.values()].map((j) => j.durationMs);

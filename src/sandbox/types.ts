@@ -41,6 +41,8 @@ export interface Sandbox {
   requests(): RequestLogEntry[];
   /** Real milliseconds each job created so far was given (a drawn duration when a range is set). */
   jobDurations(): number[];
+  /** Jobs queued or working now (job slots in use). */
+  jobsInFlight(): number;
   clearRequests(): void;
   reset(): void;
   close(): Promise<void>;

@@ -22,6 +22,7 @@ describe('job durations drawn per job', () => {
       });
       ids.push(a.body.job_status.id);
     }
+    expect(sb.jobsInFlight()).toBe(20);
     const durations = sb.jobDurations();
     expect(durations).toHaveLength(20);
     for (const d of durations) {
