@@ -8,7 +8,7 @@ import { firstDetailDescription } from './error-map.js';
 import { ZendeskError } from './errors.js';
 import type { CallSpec, ClientHooks, Executor } from './executor.js';
 import type { JobWatcher } from './job-watch.js';
-import type { Semaphore } from './limits.js';
+import { parseBucketHeader, type Semaphore } from './limits.js';
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -113,7 +113,9 @@ export async function runJob(
   const waitedFrom = o.now();
   if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
   try {
-    const { body } = await o.exec.call({ ...create, bulk: true, createsJob: true });
+    const { body, headers } = await o.exec.call({ ...create, bulk: true, createsJob: true });
+    const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
+    if (slots.remaining !== undefined) o.slots.learn(slots.remaining, slots.total);
     const job = obj(obj(body)?.job_status);
     const id = job?.id;
     if (typeof id !== 'string' && typeof id !== 'number')

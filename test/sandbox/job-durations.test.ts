@@ -43,7 +43,9 @@ describe('job durations drawn per job', () => {
 
   it('without a range every job takes jobDurationMs', async () => {
     sb = await startSandbox({ config: { limits: NO_LIMITS, jobDurationMs: 250 } });
-    await call(sb, 'POST', '/api/v2/users/create_or_update_many', { users: [{ name: 'A', external_id: 'a' }] });
+    await call(sb, 'POST', '/api/v2/users/create_or_update_many', {
+      users: [{ name: 'A', external_id: 'a' }],
+    });
     expect(sb.jobDurations()).toEqual([250]);
   });
 });
