@@ -23,16 +23,16 @@ import {
 import { ceilingAndScaleOut, SANDBOX_DESCRIPTION, skipHeavyRun } from './runs.js';
 import { distinctIdentifies, identifyHeavy, mixed, skipHeavy } from './workloads.js';
 
-const CEILING_N = Number(process.env.BENCH_CEILING_EVENTS ?? 40_000);
+const CEILING_N = Number(process.env.BENCH_CEILING_EVENTS ?? 30_000);
 const SKIP_N = Number(process.env.BENCH_SKIP_EVENTS ?? 200_000);
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 /** One line per run: what it used of each scarce resource, and of the CPU. */
-function usage(r: RunResult, res: Resources): string {
+function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string {
   return (
     `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
     ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
-    ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores; peak RSS ${fmt(r.peakRssMb, 0)} MB`
+    ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}); peak RSS ${fmt(r.peakRssMb, 0)} MB`
   );
 }
 
@@ -64,6 +64,7 @@ if (only === 'ceiling') {
     `ceiling ${JSON.stringify(c.ceiling)} scale-out ${fmt(c.ratio, 2)} dead ${c.deadLetters} state equal ${c.stateEqual}`,
   );
   out(JSON.stringify(c.single.byEndpoint));
+  out(JSON.stringify(c.single.waits));
   process.exit(0);
 }
 if (only === 'skip') {
@@ -100,8 +101,9 @@ const say = (s: string) => {
 say(`${SANDBOX_DESCRIPTION} (cpu run: no limits, no latency, no job time)`);
 say(table(rows));
 say('');
-for (const r of [identify.optimized, mix.optimized, ceil.single, ceil.three, skip.ours])
-  say(usage(r, resources(r, TIME_SCALE)));
+for (const r of [identify.optimized, mix.optimized, skip.ours]) say(usage(r));
+say(usage(ceil.single, ceil.singleResources));
+say(usage(ceil.three, ceil.threeResources));
 say('');
 for (const r of rows) say(`${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}`);
 say('');

@@ -113,9 +113,18 @@ export async function runJob(
   const waitedFrom = o.now();
   if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
   try {
-    const { body, headers } = await o.exec.call({ ...create, bulk: true, createsJob: true });
-    const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
-    if (slots.remaining !== undefined) o.slots.learn(slots.remaining, slots.total);
+    // Other clients of the account hold job slots too: our share follows what Zendesk says is free.
+    const learn = (headers: Record<string, string>) => {
+      const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
+      if (slots.remaining !== undefined) o.slots.learn(slots.remaining, slots.total);
+    };
+    const { body, headers } = await o.exec.call({
+      ...create,
+      bulk: true,
+      createsJob: true,
+      onTooManyJobs: learn,
+    });
+    learn(headers);
     const job = obj(obj(body)?.job_status);
     const id = job?.id;
     if (typeof id !== 'string' && typeof id !== 'number')
