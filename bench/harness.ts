@@ -14,7 +14,7 @@ import { createRegistry, SegmentCodec } from '../src/segment/codec.js';
 import { partitionKey, type SegmentEvent } from '../src/segment/event.js';
 import { SERVICE_NODE_FLAGS } from '../src/ops/runtime-flags.js';
 import { stageCosts } from './stages.js';
-import { identifyHeavy, mixed, MIXED_TRACK_EVENTS } from './workloads.js';
+import { MIXED_TRACK_EVENTS } from './workloads.js';
 
 export const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
 export const IDENTIFY_N = Number(process.env.BENCH_IDENTIFY_EVENTS ?? 20_000);
