@@ -1,524 +1,160 @@
 /**
  * npm run bench — throughput of the destination against the real broker and the sandbox with Zendesk
- * Enterprise limits (time-scaled) and 50–150 ms latency, next to a naive baseline measured in the same
- * run, plus a CPU-bound run next to plain kafkajs consume-and-discard. Prints a table and one final line
- * `BENCH {json}`. Exits non-zero when the optimized and naive runs leave different Zendesk states.
+ * Enterprise limits (time-scaled), 50–150 ms latency and bulk jobs of 1–4 s of Zendesk time, measured
+ * against Zendesk's own ceiling (identify), its request floor (mixed), a decode-only consumer
+ * (skip-heavy), one instance (three instances in a group), and a naive baseline, all in the same run;
+ * plus a CPU-bound run next to plain kafkajs consume-and-discard. Prints tables, where the time went,
+ * and one final line `BENCH {json}`; a full run rewrites the figures of docs/performance.md
+ * (BENCH_WRITE_DOC=0 to keep it). Exits non-zero when Zendesk states differ.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
-import { ENTERPRISE_LIMITS, NO_LIMITS, startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { createRegistry, SegmentCodec } from '../src/segment/codec.js';
-import { partitionKey, type SegmentEvent } from '../src/segment/event.js';
-import { SERVICE_NODE_FLAGS } from '../src/ops/runtime-flags.js';
-import { stageCosts } from './stages.js';
-import { identifyHeavy, mixed, MIXED_TRACK_EVENTS } from './workloads.js';
+import { mixedFloor, resources, type Resources } from './ceiling.js';
+import { writePerformanceDoc } from './doc.js';
+import {
+  compare,
+  cpuBound,
+  CPU_N,
+  fmt,
+  IDENTIFY_N,
+  MIXED_N,
+  table,
+  TIME_SCALE,
+  type RunResult,
+} from './harness.js';
+import { ceilingAndScaleOut, SANDBOX_DESCRIPTION, skipHeavyRun } from './runs.js';
+import { distinctIdentifies, identifyHeavy, mixed, skipHeavy } from './workloads.js';
 
-const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 10);
-const IDENTIFY_N = Number(process.env.BENCH_IDENTIFY_EVENTS ?? 20_000);
-const MIXED_N = Number(process.env.BENCH_MIXED_EVENTS ?? 10_000);
-const NAIVE_PREFIX = Number(process.env.BENCH_NAIVE_PREFIX ?? 300);
-const CPU_N = Number(process.env.BENCH_CPU_EVENTS ?? 40_000);
-const PARTITIONS = 6;
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
-const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+const CEILING_N = Number(process.env.BENCH_CEILING_EVENTS ?? 30_000);
+const SKIP_N = Number(process.env.BENCH_SKIP_EVENTS ?? 200_000);
+const out = (s: string) => process.stdout.write(`${s}\n`);
 
-interface RunResult {
-  label: string;
-  mode: 'optimized' | 'naive';
-  events: number;
-  seconds: number;
-  eventsPerSec: number;
-  requests: number;
-  requestsPerEvent: number;
-  byEndpoint: Record<string, number>;
-  p50: number | null;
-  p99: number | null;
-  peakRssMb: number;
-  cpuSeconds: number;
-  /** Seconds waited per rate-limit scope, and seconds spent in Zendesk requests per endpoint. */
-  waits: Record<string, number>;
-  outcomes: Record<string, number>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function makeTopic(events: SegmentEvent[], label: string): Promise<string> {
-  const topic = `bench-${label}-${Date.now()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [topic, `${topic}.dlq`].map((t) => ({
-      topic: t,
-      numPartitions: PARTITIONS,
-      replicationFactor: 1,
-    })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const codec = new SegmentCodec(createRegistry({ url: registryUrl }), SegmentCodec.subjectFor(topic));
-  await codec.register();
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let i = 0; i < events.length; i += 1000) {
-    const messages = await Promise.all(
-      events
-        .slice(i, i + 1000)
-        .map(async (e) => ({ key: partitionKey(e)!, value: (await codec.encode(e)).value })),
-    );
-    await producer.send({ topic, acks: -1, messages });
-  }
-  await producer.disconnect();
-  return topic;
-}
-
-async function dropTopic(topic: string) {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => undefined);
-  await admin.disconnect();
-}
-
-function metricValues(text: string, name: string): { labels: string; value: number }[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .map((l) => ({
-      labels: l.slice(name.length, l.lastIndexOf(' ')),
-      value: Number(l.slice(l.lastIndexOf(' ') + 1)),
-    }));
-}
-
-/** Quantile from the latency histogram's cumulative buckets (upper bound of the bucket reached). */
-function quantile(text: string, q: number): number | null {
-  const buckets = new Map<number, number>();
-  for (const { labels, value } of metricValues(text, 'zendesk_destination_event_latency_seconds_bucket')) {
-    const le = /le="([^"]+)"/.exec(labels)?.[1];
-    if (!le) continue;
-    const b = le === '+Inf' ? Infinity : Number(le);
-    buckets.set(b, (buckets.get(b) ?? 0) + value);
-  }
-  const sorted = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
-  const total = sorted.at(-1)?.[1] ?? 0;
-  if (!total) return null;
-  return sorted.find(([, c]) => c >= q * total)?.[0] ?? null;
-}
-
-function procStats(pid: number): { rssPeakMb: number; cpuSeconds: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const cpu = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks of 1/100 s
-    return { rssPeakMb: hwm, cpuSeconds: cpu };
-  } catch {
-    return { rssPeakMb: 0, cpuSeconds: 0 };
-  }
-}
-
-async function runService(opts: {
-  label: string;
-  mode: 'optimized' | 'naive';
-  topic: string;
-  sandbox: Sandbox;
-  events: number;
-  timeoutMs: number;
-  env?: Record<string, string>;
-}): Promise<RunResult> {
-  const port = await freePort();
-  opts.sandbox.clearRequests();
-  const child = spawn(
-    process.execPath,
-    // The service's own flags, then any for a look inside (BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…").
-    [
-      ...SERVICE_NODE_FLAGS,
-      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      'bin/zendesk-destination.js',
-      'run',
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        KAFKA_BROKERS: brokers.join(','),
-        SCHEMA_REGISTRY_URL: registryUrl,
-        KAFKA_TOPIC: opts.topic,
-        KAFKA_GROUP_ID: `${opts.topic}-${opts.mode}`,
-        ZENDESK_URL: opts.sandbox.url,
-        ZENDESK_OAUTH_TOKEN: 'sandbox-token',
-        ZENDESK_TRACK_EVENTS: MIXED_TRACK_EVENTS.join(','),
-        ZENDESK_TIME_SCALE: String(opts.sandbox.config().limits.timeScale),
-        ZENDESK_RATE_LIMIT_PER_MINUTE: '700',
-        PIPELINE_MODE: opts.mode,
-        HTTP_PORT: String(port),
-        HTTP_HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        ...opts.env,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+/** One line per run: what it used of each scarce resource, and of the CPU. */
+function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string {
+  return (
+    `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
+    ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
+    ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}); peak RSS ${fmt(r.peakRssMb, 0)} MB`
   );
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const metrics = async () => {
-    try {
-      return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    } catch {
-      return '';
-    }
-  };
-  const outcomes = (t: string) =>
-    metricValues(t, 'zendesk_destination_event_outcomes_total').reduce((n, v) => n + v.value, 0);
-  const deadline = Date.now() + opts.timeoutMs;
-  let first = 0;
-  let text = '';
-  let stats = { rssPeakMb: 0, cpuSeconds: 0 };
-  for (;;) {
-    text = await metrics();
-    const n = outcomes(text);
-    if (n > 0 && !first) first = performance.now();
-    stats = procStats(child.pid!);
-    if (n >= opts.events) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `${opts.label}/${opts.mode}: ${n}/${opts.events} outcomes before the deadline; stderr: ${stderr}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const seconds = (performance.now() - first) / 1000;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-  const requests = opts.sandbox.requests().filter((r) => !r.path.startsWith('/oauth'));
-  const byEndpoint: Record<string, number> = {};
-  for (const r of requests) {
-    const ep = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}')}`;
-    byEndpoint[ep] = (byEndpoint[ep] ?? 0) + 1;
-  }
-  // Where the time went: seconds waited on each rate limit, and the Zendesk requests' own durations.
-  const waits: Record<string, number> = {};
-  for (const { labels, value } of metricValues(text, 'zendesk_destination_rate_limit_wait_seconds_total')) {
-    const scope = /scope="([^"]+)"/.exec(labels)?.[1] ?? '?';
-    waits[scope] = (waits[scope] ?? 0) + value;
-  }
-  for (const { labels, value } of metricValues(
-    text,
-    'zendesk_destination_zendesk_request_duration_seconds_sum',
-  )) {
-    const ep = `http ${/method="([^"]+)"/.exec(labels)?.[1]} ${/endpoint="([^"]+)"/.exec(labels)?.[1]}`;
-    waits[ep] = (waits[ep] ?? 0) + value;
-  }
-  const byOutcome: Record<string, number> = {};
-  for (const { labels, value } of metricValues(text, 'zendesk_destination_event_outcomes_total')) {
-    const k = `${/outcome="([^"]+)"/.exec(labels)?.[1]}:${/reason="([^"]+)"/.exec(labels)?.[1]}`;
-    byOutcome[k] = (byOutcome[k] ?? 0) + value;
-  }
-  return {
-    label: opts.label,
-    mode: opts.mode,
-    events: opts.events,
-    seconds,
-    eventsPerSec: opts.events / seconds,
-    requests: requests.length,
-    requestsPerEvent: requests.length / opts.events,
-    byEndpoint,
-    waits,
-    p50: quantile(text, 0.5),
-    p99: quantile(text, 0.99),
-    peakRssMb: stats.rssPeakMb,
-    cpuSeconds: stats.cpuSeconds,
-    outcomes: byOutcome,
-  };
-}
-
-/** Objects with their keys sorted: two states are equal whatever order Zendesk stored field values in. */
-const sortedKeys = (v: unknown): unknown =>
-  Array.isArray(v)
-    ? v.map(sortedKeys)
-    : v && typeof v === 'object'
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])]),
-        )
-      : v;
-
-/** What Zendesk holds, without ids and timestamps, keyed the way Segment names things. */
-function normalizedState(sb: Sandbox): string {
-  const s = sb.state() as unknown as {
-    users: {
-      id: number;
-      name: string;
-      email: string | null;
-      external_id: string | null;
-      time_zone: string | null;
-      user_fields: Record<string, unknown>;
-      organization_id: number | null;
-    }[];
-    organizations: {
-      id: number;
-      name: string;
-      external_id: string | null;
-      domain_names: string[];
-      tags: string[];
-      organization_fields: Record<string, unknown>;
-    }[];
-    memberships: { user_id: number; organization_id: number }[];
-    events: {
-      user_id: number;
-      event: { type: string; source: string; created_at: string; properties: unknown };
-    }[];
-    userFields: { key: string; type: string }[];
-    organizationFields: { key: string; type: string }[];
-  };
-  const uExt = new Map(s.users.map((u) => [u.id, u.external_id]));
-  const oExt = new Map(s.organizations.map((o) => [o.id, o.external_id]));
-  const sortBy = <T>(a: T[], k: (x: T) => string) =>
-    [...a].sort((x, y) => (k(x) < k(y) ? -1 : k(x) > k(y) ? 1 : 0));
-  return JSON.stringify(
-    sortedKeys({
-      users: sortBy(s.users, (u) => String(u.external_id)).map((u) => ({
-        ext: u.external_id,
-        name: u.name,
-        email: u.email,
-        tz: u.time_zone,
-        org: u.organization_id === null ? null : oExt.get(u.organization_id),
-        fields: u.user_fields,
-      })),
-      organizations: sortBy(s.organizations, (o) => String(o.external_id)).map((o) => ({
-        ext: o.external_id,
-        name: o.name,
-        domains: o.domain_names,
-        tags: o.tags,
-        fields: o.organization_fields,
-      })),
-      memberships: s.memberships.map((m) => `${uExt.get(m.user_id)}→${oExt.get(m.organization_id)}`).sort(),
-      events: s.events
-        .map(
-          (e) =>
-            `${uExt.get(e.user_id)}|${e.event.type}|${e.event.created_at}|${JSON.stringify(e.event.properties)}`,
-        )
-        .sort(),
-      userFields: s.userFields.map((f) => `${f.key}:${f.type}`).sort(),
-      organizationFields: s.organizationFields.map((f) => `${f.key}:${f.type}`).sort(),
-    }),
-  );
-}
-
-async function limitedSandbox(): Promise<Sandbox> {
-  return startSandbox({
-    config: {
-      limits: { ...ENTERPRISE_LIMITS, timeScale: TIME_SCALE },
-      faults: { latencyMs: 50, jitterMs: 100, seed: 42 },
-      jobDurationMs: 500,
-    },
-  });
-}
-
-async function compare(label: string, events: SegmentEvent[], timeoutMs: number) {
-  const prefix = events.slice(0, NAIVE_PREFIX);
-  // Naive baseline on the prefix.
-  const naiveTopic = await makeTopic(prefix, `${label}-naive`);
-  const naiveSb = await limitedSandbox();
-  log(`${label}: naive on ${prefix.length} events`);
-  const naive = await runService({
-    label,
-    mode: 'naive',
-    topic: naiveTopic,
-    sandbox: naiveSb,
-    events: prefix.length,
-    timeoutMs,
-  });
-  const naiveState = normalizedState(naiveSb);
-  await naiveSb.close();
-  // Optimized on the same prefix: the state must be identical.
-  const optPrefixSb = await limitedSandbox();
-  log(`${label}: optimized on the same prefix (state check)`);
-  await runService({
-    label,
-    mode: 'optimized',
-    topic: naiveTopic,
-    sandbox: optPrefixSb,
-    events: prefix.length,
-    timeoutMs,
-  });
-  const stateEqual = normalizedState(optPrefixSb) === naiveState;
-  if (!stateEqual) {
-    const a = JSON.parse(naiveState) as Record<string, unknown[]>;
-    const b = JSON.parse(normalizedState(optPrefixSb)) as Record<string, unknown[]>;
-    writeFileSync(`.stack/bench-state-${label}.json`, JSON.stringify({ naive: a, optimized: b }, null, 1));
-    for (const k of Object.keys(a)) {
-      const x = a[k]!;
-      const y = b[k]!;
-      const i = x.findIndex((v, n) => JSON.stringify(v) !== JSON.stringify(y[n]));
-      if (i >= 0 || x.length !== y.length)
-        log(
-          `${label}: STATE DIFFERS in ${k} (${x.length} vs ${y.length}) at ${i}: naive ${JSON.stringify(x[i])} optimized ${JSON.stringify(y[i])}`,
-        );
-    }
-  }
-  await optPrefixSb.close();
-  await dropTopic(naiveTopic);
-  // Optimized on the whole workload.
-  const topic = await makeTopic(events, label);
-  const sb = await limitedSandbox();
-  log(`${label}: optimized on ${events.length} events`);
-  const optimized = await runService({
-    label,
-    mode: 'optimized',
-    topic,
-    sandbox: sb,
-    events: events.length,
-    timeoutMs,
-  });
-  await sb.close();
-  await dropTopic(topic);
-  return { naive, optimized, stateEqual, speedup: optimized.eventsPerSec / naive.eventsPerSec };
-}
-
-function rawConsume(topic: string, count: number): Promise<{ eventsPerSec: number; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'bench/raw-consume.ts', topic, String(count)], {
-      env: { ...process.env, KAFKA_BROKERS: brokers.join(',') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.on('exit', () => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()!));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
-}
-
-async function cpuBound(events: SegmentEvent[]) {
-  const topic = await makeTopic(events, 'cpu');
-  log(`cpu: plain kafkajs consume-and-discard of ${events.length} events`);
-  // The ceiling is a fraction of a second of fetching: the median of three runs, each a new group.
-  const rawRuns: { eventsPerSec: number; seconds: number }[] = [];
-  for (let i = 0; i < 3; i++) rawRuns.push(await rawConsume(topic, events.length));
-  rawRuns.sort((a, b) => a.eventsPerSec - b.eventsPerSec);
-  const raw = { ...rawRuns[1]!, runs: rawRuns.map((r) => Math.round(r.eventsPerSec)) };
-  log(`cpu: plain consume runs ${raw.runs.join(', ')} events/s; median ${raw.runs[1]}`);
-  const sb = await startSandbox({ config: { limits: NO_LIMITS, jobDurationMs: 0 } });
-  log(`cpu: optimized service, sandbox without limits or latency`);
-  const ours = await runService({
-    label: 'cpu',
-    mode: 'optimized',
-    topic,
-    sandbox: sb,
-    events: events.length,
-    timeoutMs: 300_000,
-    // No limits in the sandbox, and the service told so: its own budget (700/min by default, which it
-    // would otherwise keep when Zendesk sends no X-Rate-Limit headers) must not be what is measured.
-    env: { ZENDESK_RATE_LIMIT_PER_MINUTE: '1000000' },
-  });
-  await sb.close();
-  await dropTopic(topic);
-  // Our own per-event work with no I/O at all: what one core could do if requests cost nothing.
-  const stages = await stageCosts(events);
-  const workCeiling = 1e6 / (stages.decodeUs + stages.planUs);
-  log(
-    `cpu: decode ${fmt(stages.decodeUs, 2)} µs/event (Avro alone ${fmt(stages.avroOnlyUs, 2)}), plan ${fmt(stages.planUs, 2)} µs/event: at most ${fmt(workCeiling, 0)} events/s on one core = ${fmt(workCeiling / raw.eventsPerSec, 2)} of plain consume`,
-  );
-  return { raw, ours, ratio: ours.eventsPerSec / raw.eventsPerSec, stages, workCeiling };
-}
-
-const fmt = (n: number | null, d = 1) => (n === null ? '—' : n.toFixed(d));
-function table(rows: RunResult[]): string {
-  const head = [
-    'workload',
-    'mode',
-    'events',
-    'seconds',
-    'events/s',
-    'req/event',
-    'p50 s',
-    'p99 s',
-    'peak RSS MB',
-    'CPU s',
-  ];
-  const body = rows.map((r) => [
-    r.label,
-    r.mode,
-    String(r.events),
-    fmt(r.seconds),
-    fmt(r.eventsPerSec),
-    fmt(r.requestsPerEvent, 3),
-    fmt(r.p50, 3),
-    fmt(r.p99, 3),
-    fmt(r.peakRssMb, 0),
-    fmt(r.cpuSeconds, 1),
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(w[i]!)).join('  ');
-  return [line(head), ...body.map(line)].join('\n');
 }
 
 const t0 = Date.now();
-if (process.env.BENCH_ONLY === 'cpu') {
+const only = process.env.BENCH_ONLY;
+if (only === 'cpu') {
   const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
-  process.stdout.write(
-    `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}\n${JSON.stringify(cpu.ours.byEndpoint)}\n${JSON.stringify(cpu.ours.waits)}\n`,
+  out(
+    `${table([cpu.ours])}\ncpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 3)}`,
   );
   process.exit(0);
 }
-if (process.env.BENCH_ONLY === 'mixed') {
-  const mix = await compare('mixed', mixed(MIXED_N), 240_000);
-  process.stdout.write(`${table([mix.naive, mix.optimized])}\nstate equal: ${mix.stateEqual}\n`);
+if (only === 'mixed') {
+  const events = mixed(MIXED_N);
+  const mix = await compare('mixed', events, 240_000);
+  const floor = mixedFloor(events, mix.optimized);
+  out(`${table([mix.naive, mix.optimized])}\n${usage(mix.optimized, resources(mix.optimized, TIME_SCALE))}`);
+  out(
+    `floor ${JSON.stringify(floor)}\n${JSON.stringify(mix.optimized.byEndpoint)}\nstate equal: ${mix.stateEqual}`,
+  );
   process.exit(mix.stateEqual ? 0 : 1);
 }
-const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(IDENTIFY_N / 4)), 240_000);
-const mix = await compare('mixed', mixed(MIXED_N), 240_000);
-const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
-const rows = [identify.naive, identify.optimized, mix.naive, mix.optimized, cpu.ours];
-process.stdout.write(
-  `\nZendesk Enterprise limits, time scale ×${TIME_SCALE}, latency 50–150 ms (cpu run: no limits, no latency)\n`,
-);
-process.stdout.write(`${table(rows)}\n\n`);
-for (const r of rows)
-  process.stdout.write(
-    `${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}\n  outcomes: ${JSON.stringify(r.outcomes)}\n`,
+if (only === 'ceiling') {
+  const c = await ceilingAndScaleOut(distinctIdentifies(CEILING_N), 240_000);
+  out(
+    `${table([c.single, c.three])}\n${usage(c.single, c.singleResources)}\n${usage(c.three, c.threeResources)}`,
   );
-process.stdout.write(
-  `\nidentify: ${fmt(identify.speedup)}× naive, ${fmt(identify.optimized.requestsPerEvent, 3)} requests/event, state equal: ${identify.stateEqual}\n` +
-    `mixed:    ${fmt(mix.speedup)}× naive, state equal: ${mix.stateEqual}\n` +
-    `cpu:      ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} events/s = ${fmt(cpu.ratio, 2)}\n` +
-    `          decode + plan alone, no I/O: ${fmt(cpu.stages.decodeUs + cpu.stages.planUs, 1)} µs/event = at most ${fmt(cpu.workCeiling / cpu.raw.eventsPerSec, 2)} of plain consume\n` +
-    `total bench time ${fmt((Date.now() - t0) / 1000)} s\n`,
+  out(
+    `ceiling ${JSON.stringify(c.ceiling)} scale-out ${fmt(c.ratio, 2)} dead ${c.deadLetters} state equal ${c.stateEqual}`,
+  );
+  out(JSON.stringify(c.single.byEndpoint));
+  out(JSON.stringify(c.single.waits));
+  process.exit(0);
+}
+if (only === 'skip') {
+  const s = await skipHeavyRun(skipHeavy(SKIP_N), 300_000);
+  out(`${table([s.ours])}\n${usage(s.ours, resources(s.ours, TIME_SCALE))}`);
+  out(
+    `skip: ${fmt(s.ours.eventsPerSec, 0)} vs decode-only ${fmt(s.decode.eventsPerSec, 0)} = ${fmt(s.ratio, 2)}`,
+  );
+  process.exit(0);
+}
+
+const identify = await compare('identify', identifyHeavy(IDENTIFY_N, Math.round(IDENTIFY_N / 4)), 240_000);
+const mixedEvents = mixed(MIXED_N);
+const mix = await compare('mixed', mixedEvents, 240_000);
+const floor = mixedFloor(mixedEvents, mix.optimized);
+const ceil = await ceilingAndScaleOut(distinctIdentifies(CEILING_N), 240_000);
+const skip = await skipHeavyRun(skipHeavy(SKIP_N), 300_000);
+const cpu = await cpuBound(identifyHeavy(CPU_N, Math.round(CPU_N / 4), 9));
+const rows = [
+  identify.naive,
+  identify.optimized,
+  mix.naive,
+  mix.optimized,
+  ceil.single,
+  ceil.three,
+  skip.ours,
+  cpu.ours,
+];
+const report: string[] = [];
+const say = (s: string) => {
+  report.push(s);
+  out(s);
+};
+say(`${SANDBOX_DESCRIPTION} (cpu run: no limits, no latency, no job time)`);
+say(table(rows));
+say('');
+for (const r of [identify.optimized, mix.optimized, skip.ours]) say(usage(r));
+say(usage(ceil.single, ceil.singleResources));
+say(usage(ceil.three, ceil.threeResources));
+say('');
+for (const r of rows) say(`${r.label}/${r.mode} requests by endpoint: ${JSON.stringify(r.byEndpoint)}`);
+say('');
+const c = ceil.ceiling;
+say(
+  `identify ceiling: ${fmt(ceil.single.eventsPerSec, 0)} users/s of min(${fmt(c.bySlots, 0)} by job slots, ${fmt(c.byBudget, 0)} by request budget) = ${fmt(c.ratio, 2)}; ${fmt(ceil.single.requestsPerEvent, 4)} requests/identify`,
 );
+say(
+  `mixed floor: ${mix.optimized.requests} requests vs floor ${floor.floor} (${floor.tracks} Events API + ${floor.userWrites}/100 user writes + ${floor.organizationWrites}/100 organization writes + ${floor.polls} polls + ${floor.setup} field definitions) = ${fmt(floor.ratio, 2)}`,
+);
+say(
+  `skip-heavy: ${fmt(skip.ours.eventsPerSec, 0)} events/s vs decode-only ${fmt(skip.decode.eventsPerSec, 0)} = ${fmt(skip.ratio, 2)}`,
+);
+say(
+  `scale-out: three instances ${fmt(ceil.three.eventsPerSec, 0)} vs one ${fmt(ceil.single.eventsPerSec, 0)} users/s = ${fmt(ceil.ratio, 2)}; 429s ${fmt(100 * ceil.threeResources.share429, 2)} %; dead letters ${ceil.deadLetters}; state equal to one instance: ${ceil.stateEqual}`,
+);
+say(
+  `identify (20,000 over 5,000 users): ${fmt(identify.speedup)}× naive, ${fmt(identify.optimized.requestsPerEvent, 3)} requests/event; mixed: ${fmt(mix.speedup)}× naive; states equal to naive: ${identify.stateEqual && mix.stateEqual}`,
+);
+say(
+  `cpu: ${fmt(cpu.ours.eventsPerSec, 0)} events/s vs plain consume ${fmt(cpu.raw.eventsPerSec, 0)} = ${fmt(cpu.ratio, 2)}; stage costs: decode ${fmt(cpu.stages.decodeUs, 2)} µs + plan ${fmt(cpu.stages.planUs, 2)} µs per event = at most ${fmt(cpu.workCeiling / cpu.raw.eventsPerSec, 2)} of plain consume`,
+);
+const seconds = (Date.now() - t0) / 1000;
+say(`total bench time ${fmt(seconds)} s`);
 const summary = {
   time_scale: TIME_SCALE,
   'identify.speedup': identify.speedup,
   'identify.requests_per_event': identify.optimized.requestsPerEvent,
   'identify.events_per_sec': identify.optimized.eventsPerSec,
-  'identify.naive_events_per_sec': identify.naive.eventsPerSec,
+  'identify.ceiling_ratio': c.ratio,
+  'identify.ceiling_users_per_sec': c.ceiling,
+  'identify.ceiling_run_users_per_sec': ceil.single.eventsPerSec,
+  'identify.ceiling_requests_per_event': ceil.single.requestsPerEvent,
   'mixed.speedup': mix.speedup,
   'mixed.requests_per_event': mix.optimized.requestsPerEvent,
+  'mixed.floor_ratio': floor.ratio,
+  'skip.ratio_to_decode': skip.ratio,
+  'skip.events_per_sec': skip.ours.eventsPerSec,
+  'skip.decode_events_per_sec': skip.decode.eventsPerSec,
+  'scaleout.ratio': ceil.ratio,
+  'scaleout.share_429': ceil.threeResources.share429,
+  'scaleout.dead_letters': ceil.deadLetters,
   'cpu.ratio_to_raw': cpu.ratio,
   'cpu.events_per_sec': cpu.ours.eventsPerSec,
-  'cpu.raw_events_per_sec': cpu.raw.eventsPerSec,
   'cpu.decode_us_per_event': cpu.stages.decodeUs,
   'cpu.plan_us_per_event': cpu.stages.planUs,
-  'cpu.work_only_ratio_to_raw': cpu.workCeiling / cpu.raw.eventsPerSec,
-  'identify.p50_s': identify.optimized.p50,
-  'identify.p99_s': identify.optimized.p99,
   peak_rss_mb: Math.max(...rows.map((r) => r.peakRssMb)),
-  state_equal: identify.stateEqual && mix.stateEqual,
+  state_equal: identify.stateEqual && mix.stateEqual && ceil.stateEqual,
+  bench_seconds: seconds,
 };
-process.stdout.write(`BENCH ${JSON.stringify(summary)}\n`);
+const line = `BENCH ${JSON.stringify(summary)}`;
+out(line);
+if (process.env.BENCH_WRITE_DOC !== '0') writePerformanceDoc(report.join('\n'), line, summary);
 process.exit(summary.state_equal ? 0 : 1);

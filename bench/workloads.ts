@@ -77,3 +77,37 @@ export function mixed(n = 10_000, users = 3_000, orgs = 300, seed = 2): SegmentE
   }
   return out;
 }
+
+/** One identify per user, every user distinct: each event is one bulk item, so full jobs are possible. */
+export function distinctIdentifies(n = 40_000, seed = 3): SegmentEvent[] {
+  const rnd = seeded(seed);
+  return Array.from({ length: n }, (_, i) => identify(i, 1_000_000 + i, rnd, `di${seed}`));
+}
+
+/**
+ * What a typical Segment stream mostly is: 90 % page, screen and track events this destination skips
+ * (no track on the allow-list), 10 % identifies over a tenth as many users.
+ */
+export function skipHeavy(n = 200_000, seed = 4): SegmentEvent[] {
+  const rnd = seeded(seed);
+  const users = Math.max(1, Math.round(n / 40));
+  return Array.from({ length: n }, (_, i) => {
+    const u = Math.floor(rnd() * users);
+    const r = rnd();
+    if (r < 0.1) return identify(i, 2_000_000 + u, rnd, `sk${seed}`);
+    const base = {
+      messageId: `sk${seed}-${i}`,
+      userId: `user-${2_000_000 + u}`,
+      timestamp: new Date(Date.UTC(2026, 10, 1) + i * 100).toISOString(),
+    };
+    if (r < 0.4)
+      return { ...base, type: 'page', name: 'Pricing', properties: { path: '/pricing', title: 'Pricing' } };
+    if (r < 0.6) return { ...base, type: 'screen', name: 'Home', properties: { variant: 'b' } };
+    return {
+      ...base,
+      type: 'track',
+      event: OTHER_EVENTS[Math.floor(rnd() * OTHER_EVENTS.length)]!,
+      properties: { value: Math.floor(rnd() * 1000), currency: 'EUR' },
+    };
+  });
+}

@@ -75,6 +75,9 @@ export async function runCommand(config: Config): Promise<number> {
     observer: observePipeline(metrics),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     stallExitMs: config.stallExitMs,
+    partitionsConcurrently: config.pipeline.partitionsConcurrently,
+    laneConcurrency: config.pipeline.lanesPerPartition,
+    maxBytesPerPartition: config.pipeline.fetchMaxBytesPerPartition,
     // KafkaJS stopped for good: exit non-zero so the orchestrator restarts us (commits are safe).
     onFatal: (error) => fatal(error),
     // The naive baseline of the benchmark: one event at a time per partition, no coalescing.

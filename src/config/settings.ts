@@ -321,6 +321,27 @@ export const TABLE = {
     parse: oneOf(PIPELINE_MODES),
     at: 'pipeline.mode',
   }),
+  PIPELINE_PARTITIONS_CONCURRENTLY: entry({
+    default: '8',
+    description:
+      'Partitions this instance processes at once: each contributes its lanes to the bulk jobs, and 30 job slots of 100 users need about 3,000 users in flight',
+    parse: int(1, 1000),
+    at: 'pipeline.partitionsConcurrently',
+  }),
+  PIPELINE_LANES_PER_PARTITION: entry({
+    default: '1024',
+    description:
+      'Distinct keys (users) in flight per partition: cheap waiting promises that fill bulk jobs; Zendesk requests are limited by the client',
+    parse: int(1, 100_000),
+    at: 'pipeline.lanesPerPartition',
+  }),
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: entry({
+    default: '524288',
+    description:
+      'Largest fetch per partition (bytes): bounds what a backlog holds in memory, and how many users one batch can put in flight',
+    parse: int(16_384, 64 * 1024 * 1024),
+    at: 'pipeline.fetchMaxBytesPerPartition',
+  }),
   SHUTDOWN_TIMEOUT_MS: entry({
     default: '30000',
     description: 'How long SIGTERM/SIGINT may drain in-flight work before exiting',

@@ -83,6 +83,12 @@ export interface SandboxConfig {
   bulkEnabled: boolean;
   /** Time from queued to completed (real milliseconds, not scaled): queued for the first half, then working. */
   jobDurationMs: number;
+  /**
+   * When set, each job's duration is drawn uniformly from [min, max] milliseconds of Zendesk time
+   * (seeded by `faults.seed`) and divided by `limits.timeScale`, like every limit window; replaces
+   * `jobDurationMs`. Real 100-item jobs take seconds, which is what bounds bulk throughput.
+   */
+  jobDurationRangeMs: [number, number] | null;
   /** When email and external_id point at two different users (UNCONFIRMED precedence). */
   duplicateMatch: 'reject' | 'email-wins' | 'external-id-wins';
   /** Whether a field key must be unique across user and organization fields (UNCONFIRMED). */
@@ -142,6 +148,7 @@ export function defaultConfig(): SandboxConfig {
     unknownCustomFieldKeys: 'ignore',
     bulkEnabled: true,
     jobDurationMs: 0,
+    jobDurationRangeMs: null,
     duplicateMatch: 'reject',
     fieldKeysUniqueAcrossScopes: false,
     tooManyJobsStatus: 429,

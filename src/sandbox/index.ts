@@ -51,6 +51,8 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     duplicates: () => engine.duplicates(),
     requests: () => engine.requests(),
     clearRequests: () => engine.clearRequests(),
+    jobDurations: () => engine.jobs.appliedDurations(),
+    jobsInFlight: () => engine.jobs.inFlightCount(),
     reset: () => engine.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {

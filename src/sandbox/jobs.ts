@@ -7,6 +7,7 @@
 import type { SandboxConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { formatSeconds } from './limits.js';
+import { mulberry32 } from './random.js';
 import type { JobRec, JobResult, Store } from './store.js';
 
 export type JobWork = () => JobResult[];
@@ -14,6 +15,7 @@ export type JobWork = () => JobResult[];
 export class Jobs {
   private work = new Map<string, JobWork>();
   private timers = new Set<NodeJS.Timeout>();
+  private rand: (() => number) | null = null;
 
   constructor(
     private readonly store: () => Store,
@@ -31,8 +33,7 @@ export class Jobs {
     const max = this.config().limits.maxJobs;
     const inFlight = this.inFlight();
     if (max !== null && inFlight.length >= max) {
-      const duration = this.config().jobDurationMs;
-      const soonest = Math.min(...inFlight.map((j) => j.createdMs + duration - this.now()));
+      const soonest = Math.min(...inFlight.map((j) => j.createdMs + j.durationMs - this.now()));
       const timeScale = this.config().limits.timeScale;
       throw new ApiError(
         this.config().tooManyJobsStatus,
@@ -56,12 +57,33 @@ export class Jobs {
       message: null,
       results: null,
       createdMs: this.now(),
+      durationMs: this.drawDuration(),
     };
     this.store().jobs.set(job.id, job);
     this.work.set(job.id, work);
-    this.schedule(this.config().jobDurationMs / 2);
-    this.schedule(this.config().jobDurationMs);
+    this.schedule(job.durationMs / 2);
+    this.schedule(job.durationMs);
     return job;
+  }
+
+  /** A fixed duration, or one drawn from the range of Zendesk time and scaled like the limit windows. */
+  private drawDuration(): number {
+    const c = this.config();
+    if (!c.jobDurationRangeMs) return c.jobDurationMs;
+    this.rand ??= mulberry32(c.faults.seed ^ 0x5eed);
+    const [min, max] = c.jobDurationRangeMs;
+    return (min + this.rand() * (max - min)) / c.limits.timeScale;
+  }
+
+  /** Jobs queued or working now: how many of the account's job slots are in use. */
+  inFlightCount(): number {
+    this.advance();
+    return this.inFlight().length;
+  }
+
+  /** Durations applied to the jobs created so far (real ms), oldest first: what the bench's ceiling uses. */
+  appliedDurations(): number[] {
+    return [...this.store().jobs.values()].map((j) => j.durationMs);
   }
 
   /** Headers that tell how many job slots are left (sent with a job answer when the limit is on). */
@@ -83,13 +105,12 @@ export class Jobs {
 
   /** Moves every job along the clock; runs the work of the ones that are due. Oldest first. */
   advance(): void {
-    const duration = this.config().jobDurationMs;
     const now = this.now();
     for (const job of this.store().jobs.values()) {
       if (job.status !== 'queued' && job.status !== 'working') continue;
       const elapsed = now - job.createdMs;
-      if (elapsed >= duration) this.complete(job);
-      else if (elapsed >= duration / 2) {
+      if (elapsed >= job.durationMs) this.complete(job);
+      else if (elapsed >= job.durationMs / 2) {
         job.status = 'working';
         job.message = `Working ${job.progress}/${job.total}`;
       }

@@ -97,6 +97,8 @@ export interface JobRec {
   message: string | null;
   results: JobResult[] | null;
   createdMs: number;
+  /** Real milliseconds from creation to completion, fixed when the job is created. */
+  durationMs: number;
 }
 
 export class Store {

@@ -44,6 +44,10 @@ export interface Sandbox {
   /** Events received more than once (same user, type, timestamp and properties). */
   duplicates(): DuplicateReport;
   requests(): RequestLogEntry[];
+  /** Real milliseconds each job created so far was given (a drawn duration when a range is set). */
+  jobDurations(): number[];
+  /** Jobs queued or working now (job slots in use). */
+  jobsInFlight(): number;
   clearRequests(): void;
   reset(): void;
   close(): Promise<void>;

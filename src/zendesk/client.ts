@@ -20,7 +20,8 @@ import type {
 } from './api.js';
 import { Authenticator, type IssuedToken } from './auth.js';
 import type { ZendeskClientOptions } from './client-options.js';
-import { BulkCalls, JobPollPacer } from './bulk.js';
+import { BulkCalls } from './bulk.js';
+import { JobPollPacer, JobWatcher } from './job-watch.js';
 import { ZendeskError } from './errors.js';
 import { userIdentities } from './identity.js';
 import { Requester, type Answer, type ClientLogger } from './requester.js';
@@ -104,18 +105,21 @@ export class ZendeskClient implements ZendeskApi {
       random: opts.random ?? Math.random,
       userAgent: 'zendesk-destination/0.1.0',
     });
+    const pacer = new JobPollPacer(
+      opts.jobPollInitialMs ?? 200,
+      opts.jobPollMinMs ?? 5,
+      opts.jobPollMaxMs ?? 5000,
+    );
+    const maxWaitMs = opts.jobMaxWaitMs ?? 600_000;
     this.bulk = new BulkCalls({
       exec: this.exec,
       slots: new Semaphore(opts.maxJobs ?? 30),
       now,
       sleep,
       hooks,
-      pacer: new JobPollPacer(
-        opts.jobPollInitialMs ?? 200,
-        opts.jobPollMinMs ?? 5,
-        opts.jobPollMaxMs ?? 5000,
-      ),
-      maxWaitMs: opts.jobMaxWaitMs ?? 600_000,
+      pacer,
+      maxWaitMs,
+      watcher: new JobWatcher({ exec: this.exec, now, sleep, pacer, maxWaitMs }),
     });
   }
 

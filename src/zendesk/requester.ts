@@ -40,6 +40,8 @@ export interface CallSpec {
   bulk?: boolean;
   /** Creates a job: waits behind TooManyJobs. */
   createsJob?: boolean;
+  /** Told the headers of a TooManyJobs answer (the account's free job slots) before it is waited out. */
+  onTooManyJobs?: (headers: Record<string, string>) => void;
   /** false for the OAuth token request itself. */
   auth?: boolean;
   /** The Events API: paced on its own per-minute budget, its 429s stop only Events API calls. */
@@ -127,6 +129,7 @@ export class Requester {
         json = body !== undefined;
         info = parseErrorBody(status, body, text);
         if (status === 429 || info.code === 'TooManyJobs') {
+          if (info.code === 'TooManyJobs') spec.onTooManyJobs?.(result.answer.headers);
           // A 429 is not an error: its wait does not count against the retry budget.
           const waitMs = this.on429(spec, result.answer, info);
           budget?.extend(waitMs);

@@ -13,7 +13,7 @@ export interface BatchingOptions {
   windowMs?: number;
   /** Items per bulk call (default 100, Zendesk's maximum). */
   maxItems?: number;
-  /** Bulk jobs of one kind running at once (default 24; the client also holds Zendesk's 30-job limit across kinds). */
+  /** Bulk jobs of one kind running at once (default 30: job slots are the scarce resource, and the client holds Zendesk's 30-job limit across kinds). */
   maxConcurrentJobs?: number;
   /** Look-up calls running at once (default 4). */
   maxConcurrentLookups?: number;
@@ -40,7 +40,7 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const timer = o.timer ?? realTimer;
   const windowMs = o.windowMs ?? 25;
   const maxItems = Math.min(100, o.maxItems ?? 100);
-  const jobs = { maxItems, windowMs, maxConcurrent: o.maxConcurrentJobs ?? 24, timer };
+  const jobs = { maxItems, windowMs, maxConcurrent: o.maxConcurrentJobs ?? 30, timer };
   const bulk = new BulkSwitch();
   const cache = new UserIdCache(o.userCacheSize);
   const users = new UserUpsertBatcher(api, bulk, jobs);

@@ -121,7 +121,7 @@ describe('Dockerfile', () => {
     expect(pkg.scripts.start).toBe(
       ['node', ...SERVICE_NODE_FLAGS, 'bin/zendesk-destination.js', 'run'].join(' '),
     );
-    expect(readRepoFile('bench/bench.ts')).toMatch(
+    expect(readRepoFile('bench/harness.ts')).toMatch(
       /\.\.\.SERVICE_NODE_FLAGS,\s*\.\.\.\(process\.env\.BENCH_NODE_ARGS/,
     );
     expect(execForm(of(runtime?.instructions, 'CMD').at(-1)?.args ?? '')).toEqual(['run']);

@@ -1,0 +1,146 @@
+/** The runs added for issue 15: identify at the ceiling, scale-out, skip-heavy next to decode-only. */
+import { spawn } from 'node:child_process';
+import { ENTERPRISE_LIMITS, type Sandbox } from '../src/sandbox/index.js';
+import type { SegmentEvent } from '../src/segment/event.js';
+import { identifyCeiling, resources, type IdentifyCeiling, type Resources } from './ceiling.js';
+import {
+  brokers,
+  dropTopic,
+  JOB_DURATION_RANGE_MS,
+  kafka,
+  limitedSandbox,
+  log,
+  makeTopic,
+  normalizedState,
+  registryUrl,
+  runService,
+  TIME_SCALE,
+  type RunResult,
+} from './harness.js';
+
+/**
+ * The ceiling runs use real Zendesk time (×1) unless told otherwise: at ×10 the ceiling (11,667 users/s)
+ * is far above what the in-process sandbox can serve (~60 ms of CPU per 100-user job), so the bench
+ * would measure the sandbox, not the service.
+ */
+export const CEILING_TIME_SCALE = Number(process.env.BENCH_CEILING_TIME_SCALE ?? 1);
+
+export interface CeilingRuns {
+  single: RunResult;
+  singleResources: Resources;
+  ceiling: IdentifyCeiling;
+  three: RunResult;
+  threeResources: Resources;
+  ratio: number;
+  deadLetters: number;
+  stateEqual: boolean;
+}
+
+async function deadLetters(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(`${topic}.dlq`);
+    return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * One instance, then three in one group, on the same topic (distinct users, one identify each) against
+ * a fresh sandbox account each: the account is the bottleneck, so three should do what one does.
+ */
+export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: number): Promise<CeilingRuns> {
+  const topic = await makeTopic(events, 'ceiling');
+  const oneSb = await limitedSandbox(CEILING_TIME_SCALE);
+  log(`ceiling: one instance on ${events.length} distinct users`);
+  const single = await runService({
+    label: 'ceiling',
+    mode: 'optimized',
+    topic,
+    sandbox: oneSb,
+    events: events.length,
+    timeoutMs,
+    env: { KAFKA_GROUP_ID: `${topic}-one` },
+  });
+  const singleResources = resources(single, CEILING_TIME_SCALE);
+  const ceiling = identifyCeiling(single, singleResources);
+  log(
+    `ceiling: ${single.eventsPerSec.toFixed(0)} users/s of ${ceiling.ceiling.toFixed(0)} (slots ${ceiling.bySlots.toFixed(0)}, budget ${ceiling.byBudget.toFixed(0)}) = ${ceiling.ratio.toFixed(2)}`,
+  );
+  const threeSb = await limitedSandbox(CEILING_TIME_SCALE);
+  log(`scale-out: three instances in one group`);
+  const three = await runService({
+    label: 'scaleout',
+    mode: 'optimized',
+    topic,
+    sandbox: threeSb,
+    events: events.length,
+    timeoutMs,
+    instances: 3,
+    env: { KAFKA_GROUP_ID: `${topic}-three` },
+  });
+  const threeResources = resources(three, CEILING_TIME_SCALE);
+  const stateEqual = normalizedState(oneSb) === normalizedState(threeSb);
+  await oneSb.close();
+  await threeSb.close();
+  const dead = await deadLetters(topic);
+  await dropTopic(topic);
+  return {
+    single,
+    singleResources,
+    ceiling,
+    three,
+    threeResources,
+    ratio: three.eventsPerSec / single.eventsPerSec,
+    deadLetters: dead,
+    stateEqual,
+  };
+}
+
+function decodeOnly(topic: string, count: number): Promise<{ eventsPerSec: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', 'bench/decode-consume.ts', topic, String(count)], {
+      env: { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+export interface SkipRun {
+  ours: RunResult;
+  decode: { eventsPerSec: number; seconds: number };
+  ratio: number;
+}
+
+/** Mostly skipped events, drained by the service (limits as usual) and by a decode-only consumer. */
+export async function skipHeavyRun(events: SegmentEvent[], timeoutMs: number): Promise<SkipRun> {
+  const topic = await makeTopic(events, 'skip');
+  log(`skip: decode-only consumer on ${events.length} events`);
+  const decode = await decodeOnly(topic, events.length);
+  const sb: Sandbox = await limitedSandbox();
+  log(`skip: optimized service`);
+  const ours = await runService({
+    label: 'skip',
+    mode: 'optimized',
+    topic,
+    sandbox: sb,
+    events: events.length,
+    timeoutMs,
+  });
+  await sb.close();
+  await dropTopic(topic);
+  return { ours, decode, ratio: ours.eventsPerSec / decode.eventsPerSec };
+}
+
+export const SANDBOX_DESCRIPTION = `Zendesk Enterprise limits (${ENTERPRISE_LIMITS.accountPerMinute} requests/min, ${ENTERPRISE_LIMITS.maxJobs} jobs, Events API ${ENTERPRISE_LIMITS.eventsPerMinute}/min) time-scaled ×${TIME_SCALE}, latency 50–150 ms, bulk jobs ${JOB_DURATION_RANGE_MS[0] / 1000}–${JOB_DURATION_RANGE_MS[1] / 1000} s of Zendesk time each`;

@@ -1,0 +1,228 @@
+/**
+ * Shared job polling. Every job costs at least the request that creates it; polling each job on its
+ * own costs one or more requests more, from the same account budget that creates jobs. Here all jobs
+ * in flight are looked at together: one `job_statuses/show_many` (≤100 ids) per tick whatever the
+ * number of jobs, so under load a job costs a fraction of a poll. A tick comes when the earliest job
+ * is due (its first poll as learnt by the pacer, then backing off), never sooner than a quarter of
+ * the learnt job duration after the previous tick — poll requests stay a small share of the budget
+ * while a finished job is seen within a fraction of its duration, which is what frees its slot.
+ */
+import type { BulkItemResult } from './api.js';
+import { mapJobResults } from './job-results.js';
+import { ZendeskError } from './errors.js';
+import type { Requester } from './requester.js';
+
+/**
+ * When to look at a job first. Zendesk says nothing about how long a job takes (seconds on a busy
+ * account, milliseconds on an idle one), so the first poll follows what recent jobs took: a job found
+ * finished at its first poll brings the next first poll earlier, one found finished later moves the
+ * estimate towards the time it finished. A first poll that came too soon is followed by one at half
+ * its delay, then by polls backing off ×1.5. On a steady account
+ * a job costs one or two polls instead of a fixed ladder, and a fast account is not kept waiting.
+ */
+export class JobPollPacer {
+  private estimateMs: number;
+
+  constructor(
+    initialMs: number,
+    private readonly minMs: number,
+    /** The longest wait before a poll, first or later. */
+    readonly maxMs: number,
+  ) {
+    this.estimateMs = Math.max(minMs, initialMs);
+  }
+
+  /** The wait before the first poll. */
+  first(): number {
+    return Math.round(this.estimateMs);
+  }
+
+  /**
+   * A job was seen finished at `polls` polls, `finishedBy` ms after its creation answered; at the
+   * poll before, `notYetAt` ms (0 when the first poll found it finished).
+   */
+  observe(polls: number, notYetAt: number, finishedBy: number): void {
+    const next =
+      polls <= 1
+        ? 0.7 * this.estimateMs // it may have finished long before: try earlier next time
+        : 0.7 * this.estimateMs + 0.3 * ((notYetAt + finishedBy) / 2); // it finished in between
+    this.estimateMs = Math.min(this.maxMs, Math.max(this.minMs, next));
+  }
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+const SHOW_MANY_MAX = 100;
+
+interface Watched {
+  id: string;
+  total: number;
+  startedAt: number;
+  dueAt: number;
+  interval: number;
+  polls: number;
+  notYetAt: number;
+  resolve: (r: BulkItemResult[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface JobWatcherOptions {
+  exec: Requester;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  pacer: JobPollPacer;
+  maxWaitMs: number;
+}
+
+export class JobWatcher {
+  private readonly jobs = new Set<Watched>();
+  private running = false;
+  private lastTick = -Infinity;
+  private wake: (() => void) | null = null;
+  readonly stats = { ticks: 0, polled: 0 };
+
+  constructor(private readonly o: JobWatcherOptions) {}
+
+  /** Resolves with the job's per-item results once it is completed (or failed / gone). */
+  wait(id: string, first: Record<string, unknown> | undefined, total: number): Promise<BulkItemResult[]> {
+    const done = settled(first, total);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const now = this.o.now();
+      const interval = this.o.pacer.first();
+      this.jobs.add({
+        id,
+        total,
+        startedAt: now,
+        dueAt: now + interval,
+        interval,
+        polls: 0,
+        notYetAt: 0,
+        resolve,
+        reject,
+      });
+      if (!this.running) void this.loop();
+      else this.wake?.();
+    });
+  }
+
+  get watching(): number {
+    return this.jobs.size;
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.jobs.size > 0) {
+        const due = Math.min(...[...this.jobs.values()].map((j) => j.dueAt));
+        const gap = Math.max(1, this.o.pacer.first() / 4);
+        const at = Math.max(due, this.lastTick + gap);
+        const wait = at - this.o.now();
+        if (wait > 0) {
+          // A job added meanwhile may be due sooner: wake up and look at the schedule again.
+          const woken = new Promise<void>((r) => (this.wake = r));
+          await Promise.race([this.o.sleep(wait), woken]);
+          this.wake = null;
+          if (this.o.now() < at) continue;
+        }
+        this.lastTick = this.o.now();
+        await this.tick();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const batch = [...this.jobs.values()].slice(0, SHOW_MANY_MAX);
+    this.stats.ticks++;
+    this.stats.polled += batch.length;
+    let statuses: Map<string, Record<string, unknown> | undefined>;
+    try {
+      statuses = await this.fetch(batch);
+    } catch (e) {
+      for (const j of batch) {
+        this.jobs.delete(j);
+        j.reject(e);
+      }
+      return;
+    }
+    const now = this.o.now();
+    for (const j of batch) {
+      const job = statuses.get(j.id);
+      j.polls++;
+      const at = now - j.startedAt;
+      const result = statuses.has(j.id)
+        ? settled(job, j.total)
+        : mapJobResults(j.total, [], { code: 'JobNotFound', message: 'The job status is gone' });
+      if (result) {
+        if (statuses.has(j.id)) this.o.pacer.observe(j.notYetAt > 0 ? 2 : 1, j.notYetAt, at);
+        this.jobs.delete(j);
+        j.resolve(result);
+        continue;
+      }
+      j.notYetAt = at;
+      if (at > this.o.maxWaitMs) {
+        this.jobs.delete(j);
+        j.reject(
+          new ZendeskError('outage', `A Zendesk job did not finish within ${this.o.maxWaitMs} ms`, {
+            endpoint: 'job_statuses/{id}',
+            code: 'JobTimeout',
+          }),
+        );
+        continue;
+      }
+      // After a first look that came too soon, look again at half that delay, then back off.
+      j.interval = Math.min(
+        this.o.pacer.maxMs,
+        Math.max(j.polls === 1 ? j.interval * 0.5 : j.interval * 1.5, 1),
+      );
+      j.dueAt = now + j.interval;
+    }
+  }
+
+  /** One job: `job_statuses/{id}` (a 404 means gone); several: one `show_many` (absent means gone). */
+  private async fetch(batch: Watched[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+    const out = new Map<string, Record<string, unknown> | undefined>();
+    const ids = [...new Set(batch.map((j) => j.id))];
+    if (ids.length === 1) {
+      const id = ids[0]!;
+      try {
+        const { body } = await this.o.exec.call({
+          method: 'GET',
+          path: `/api/v2/job_statuses/${encodeURIComponent(id)}`,
+          endpoint: 'job_statuses/{id}',
+        });
+        out.set(id, obj(obj(body)?.job_status));
+      } catch (e) {
+        // Job data is kept for a day; a job that vanished leaves its items unknown.
+        if (!(e instanceof ZendeskError && e.status === 404 && e.action === 'reject')) throw e;
+      }
+      return out;
+    }
+    const { body } = await this.o.exec.call({
+      method: 'GET',
+      path: `/api/v2/job_statuses/show_many?ids=${ids.map(encodeURIComponent).join(',')}`,
+      endpoint: 'job_statuses/show_many',
+    });
+    const list = obj(body)?.job_statuses;
+    for (const raw of Array.isArray(list) ? list : []) {
+      const s = obj(raw);
+      if (s && (typeof s.id === 'string' || typeof s.id === 'number')) out.set(String(s.id), s);
+    }
+    return out;
+  }
+}
+
+/** The job's results when it is over, else null. */
+function settled(job: Record<string, unknown> | undefined, total: number): BulkItemResult[] | null {
+  const status = job?.status;
+  if (status === 'completed') return mapJobResults(total, job?.results);
+  if (status === 'failed' || status === 'killed')
+    return mapJobResults(total, job?.results, {
+      code: 'JobFailed',
+      message: typeof job?.message === 'string' ? job.message : `The job ${String(status)}`,
+    });
+  return null;
+}
