@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, loadKafkaConfig } from './config.js';
+import { quietKnownWarnings } from './ops/warnings.js';
 import { VERSION } from './version.js';
 import { parseWhen } from './commands/when.js';
 
@@ -175,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+quietKnownWarnings();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
