@@ -508,4 +508,25 @@ describe('batch loop: skipped events in a lane', () => {
     ]);
     expect(f.resolved.at(-1)).toBe('6');
   });
+
+  it('skips take no lane: with one lane in flight, a user waiting on Zendesk does not hold up the skips of others', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const dest: Destination = {
+      process: async () => {
+        await slow;
+        return { kind: 'delivered' };
+      },
+      settledOutcome: (e) => (e.type === 'page' ? { kind: 'skipped', reason: 'unsupported_type' } : null),
+    };
+    const s = setup(dest, {}, { laneConcurrency: 1 });
+    const page = { type: 'page' as const, name: 'Home' };
+    const f = fakePayload([msg(0, 'a', {}), msg(1, 'b', page), msg(2, 'c', page), msg(3, 'd', page)]);
+    const done = runBatch(f.payload, s.ctx);
+    await vi.waitFor(() => expect(s.outcomes.size).toBe(3));
+    expect([...s.outcomes.keys()].sort()).toEqual(['1', '2', '3']);
+    release();
+    await done;
+    expect(f.resolved.at(-1)).toBe('3');
+  });
 });
