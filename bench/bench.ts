@@ -66,6 +66,12 @@ if (only === 'ceiling') {
   out(JSON.stringify(c.single.byEndpoint));
   out(JSON.stringify(c.single.waits));
   out(describeWaves('ceiling', waves(c.single)));
+  const refused: Record<string, number> = {};
+  for (const r of c.three.requestLog.filter((x) => x.status === 429)) {
+    const ep = r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}');
+    refused[ep] = (refused[ep] ?? 0) + 1;
+  }
+  out(`scale-out 429s by endpoint: ${JSON.stringify(refused)}`);
   process.exit(0);
 }
 if (only === 'skip') {

@@ -115,11 +115,14 @@ const median = (xs: number[]): number => {
  * as long as its slowest job, not its mean one. Jobs match the sandbox's applied durations in the
  * order they were created (one instance per account).
  */
-export function waves(run: RunResult, gapMs = 150): Waves {
+export function waves(run: RunResult): Waves {
   const creates = run.requestLog
     .filter((r) => r.status < 300 && /(create_or_update_many|create_many|update_many)$/.test(r.path))
     .map((r) => r.at);
   const d = run.jobDurations;
+  const meanJobMs = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
+  // A quiet gap of a quarter of a job separates rounds (a round's jobs are created within a window or two).
+  const gapMs = Math.max(50, meanJobMs / 4);
   const rounds: { start: number; durations: number[] }[] = [];
   creates.forEach((at, i) => {
     const last = rounds.at(-1);
@@ -138,7 +141,7 @@ export function waves(run: RunResult, gapMs = 150): Waves {
     jobsPerRound: median(rounds.map((r) => r.durations.length)),
     roundMs: median(full.map((r, i) => rounds[i + 1]!.start - r.start)),
     slowestJobMs: median(full.map((r) => Math.max(...r.durations))),
-    meanJobMs: d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0,
+    meanJobMs,
     slotsPerSecond,
   };
 }
