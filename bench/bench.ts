@@ -7,7 +7,7 @@
  * and one final line `BENCH {json}`; a full run rewrites the figures of docs/performance.md
  * (BENCH_WRITE_DOC=0 to keep it). Exits non-zero when Zendesk states differ.
  */
-import { mixedFloor, resources, type Resources } from './ceiling.js';
+import { describeWaves, mixedFloor, resources, waves, type Resources } from './ceiling.js';
 import { writePerformanceDoc } from './doc.js';
 import {
   compare,
@@ -65,6 +65,13 @@ if (only === 'ceiling') {
   );
   out(JSON.stringify(c.single.byEndpoint));
   out(JSON.stringify(c.single.waits));
+  out(describeWaves('ceiling', waves(c.single)));
+  const refused: Record<string, number> = {};
+  for (const r of c.three.requestLog.filter((x) => x.status === 429)) {
+    const ep = r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}');
+    refused[ep] = (refused[ep] ?? 0) + 1;
+  }
+  out(`scale-out 429s by endpoint: ${JSON.stringify(refused)}`);
   process.exit(0);
 }
 if (only === 'skip') {
@@ -73,6 +80,7 @@ if (only === 'skip') {
   out(
     `skip: ${fmt(s.ours.eventsPerSec, 0)} vs decode-only ${fmt(s.decode.eventsPerSec, 0)} = ${fmt(s.ratio, 2)}`,
   );
+  out(describeWaves('skip-heavy', waves(s.ours)));
   process.exit(0);
 }
 
@@ -111,6 +119,8 @@ const c = ceil.ceiling;
 say(
   `identify ceiling: ${fmt(ceil.single.eventsPerSec, 0)} users/s of min(${fmt(c.bySlots, 0)} by job slots, ${fmt(c.byBudget, 0)} by request budget) = ${fmt(c.ratio, 2)}; ${fmt(ceil.single.requestsPerEvent, 4)} requests/identify`,
 );
+say(describeWaves('ceiling', waves(ceil.single)));
+say(describeWaves('skip-heavy', waves(skip.ours)));
 say(
   `mixed floor: ${mix.optimized.requests} requests vs floor ${floor.floor} (${floor.tracks} Events API + ${floor.userWrites}/100 user writes + ${floor.organizationWrites}/100 organization writes + ${floor.polls} polls + ${floor.setup} field definitions) = ${fmt(floor.ratio, 2)}`,
 );

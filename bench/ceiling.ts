@@ -92,3 +92,59 @@ export function mixedFloor(events: SegmentEvent[], run: RunResult): MixedFloor {
     tracks + Math.ceil(userWrites / BULK_ITEMS) + Math.ceil(organizationWrites / BULK_ITEMS) + polls + setup;
   return { tracks, userWrites, organizationWrites, polls, setup, floor, ratio: run.requests / floor };
 }
+
+export interface Waves {
+  rounds: number;
+  jobsPerRound: number;
+  /** Medians over rounds: from one round's first job to the next round's, and its slowest job. */
+  roundMs: number;
+  slowestJobMs: number;
+  meanJobMs: number;
+  /** Job slots in use, mean of each second of the run. */
+  slotsPerSecond: number[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+};
+
+/**
+ * The evidence for fetch waves: jobs are created in bursts (a new burst after a quiet gap), and if
+ * KafkaJS fetches the next batches only once every batch of the last fetch is done, a round lasts
+ * as long as its slowest job, not its mean one. Jobs match the sandbox's applied durations in the
+ * order they were created (one instance per account).
+ */
+export function waves(run: RunResult): Waves {
+  const creates = run.requestLog
+    .filter((r) => r.status < 300 && /(create_or_update_many|create_many|update_many)$/.test(r.path))
+    .map((r) => r.at);
+  const d = run.jobDurations;
+  const meanJobMs = d.length ? d.reduce((a, b) => a + b, 0) / d.length : 0;
+  // A quiet gap of a quarter of a job separates rounds (a round's jobs are created within a window or two).
+  const gapMs = Math.max(50, meanJobMs / 4);
+  const rounds: { start: number; durations: number[] }[] = [];
+  creates.forEach((at, i) => {
+    const last = rounds.at(-1);
+    const prev = creates[i - 1];
+    if (!last || prev === undefined || at - prev > gapMs) rounds.push({ start: at, durations: [] });
+    rounds.at(-1)!.durations.push(d[i] ?? 0);
+  });
+  const full = rounds.slice(0, -1);
+  const slotsPerSecond: number[] = [];
+  for (let i = 0; i < run.slotSamples.length; i += 10) {
+    const s = run.slotSamples.slice(i, i + 10);
+    slotsPerSecond.push(Math.round(s.reduce((a, b) => a + b, 0) / s.length));
+  }
+  return {
+    rounds: rounds.length,
+    jobsPerRound: median(rounds.map((r) => r.durations.length)),
+    roundMs: median(full.map((r, i) => rounds[i + 1]!.start - r.start)),
+    slowestJobMs: median(full.map((r) => Math.max(...r.durations))),
+    meanJobMs,
+    slotsPerSecond,
+  };
+}
+
+export const describeWaves = (label: string, w: Waves): string =>
+  `${label} waves: ${w.rounds} rounds of jobs (median ${w.jobsPerRound} jobs each); a round lasts ${Math.round(w.roundMs)} ms (median) where its slowest job took ${Math.round(w.slowestJobMs)} ms and the mean job ${Math.round(w.meanJobMs)} ms; job slots in use, each second: ${w.slotsPerSecond.join(' ')}`;

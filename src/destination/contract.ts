@@ -18,6 +18,12 @@ export interface Destination {
   mergeKey?(event: SegmentEvent): string | null;
   /** One outcome per event, in order, as if each had been processed alone. */
   processRun?(events: SegmentEvent[]): Promise<Outcome[]>;
+  /**
+   * The outcome of an event that asks nothing of Zendesk (a skip), known without I/O; otherwise
+   * null. Pure and synchronous. Such an event has no place in its user's order, so it neither waits
+   * for that user's writes nor splits them (see nextRun).
+   */
+  settledOutcome?(event: SegmentEvent): Outcome | null;
 }
 
 /** True for an error that means "everything is unavailable; pause and try again" (KafkaJS's convention too). */

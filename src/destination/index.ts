@@ -45,6 +45,7 @@ export interface ZendeskDestination extends Destination {
   /** Always null in naive mode; never throws (an event that cannot be planned is not merged). */
   mergeKey(event: SegmentEvent): string | null;
   processRun(events: SegmentEvent[]): Promise<Outcome[]>;
+  settledOutcome(event: SegmentEvent): Outcome | null;
   /** The cached custom field definitions (exposed for metrics and tests). */
   readonly fields: FieldCatalogs;
   readonly mode: DestinationMode;
@@ -139,6 +140,16 @@ export function createDestination(opts: {
       if (mode === 'naive' || event.type !== 'identify') return null;
       try {
         return mergeKeyOf(planOf(event));
+      } catch {
+        return null; // process() meets the same failure and gives the event its outcome
+      }
+    },
+    settledOutcome(event) {
+      // Naive mode is the one-event-at-a-time baseline.
+      if (mode === 'naive') return null;
+      try {
+        const plan = planOf(event);
+        return plan.kind === 'final' && plan.outcome.kind === 'skipped' ? plan.outcome : null;
       } catch {
         return null; // process() meets the same failure and gives the event its outcome
       }

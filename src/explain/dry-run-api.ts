@@ -216,6 +216,29 @@ export class DryRunApi implements ZendeskApi {
     this.write({ method: 'DELETE', route: 'organizations/{id}', target: `organization ${id}` });
   }
 
+  // The bulk forms are shown as the single upserts they stand for.
+  async showManyOrganizations(externalIds: string[]): Promise<ZOrganization[]> {
+    const found = await Promise.all(externalIds.map((x) => this.searchOrganizations({ externalId: x })));
+    return found.flat();
+  }
+
+  createManyOrganizations(orgs: OrganizationInput[]): Promise<BulkItemResult[]> {
+    return this.organizationsOneByOne(orgs);
+  }
+
+  updateManyOrganizations(orgs: (OrganizationInput & { id: Id })[]): Promise<BulkItemResult[]> {
+    return this.organizationsOneByOne(orgs);
+  }
+
+  private async organizationsOneByOne(orgs: OrganizationInput[]): Promise<BulkItemResult[]> {
+    const out: BulkItemResult[] = [];
+    for (const [index, o] of orgs.entries()) {
+      const { organization, created } = await this.createOrUpdateOrganization(o);
+      out.push({ index, ok: true, id: organization.id, action: created ? 'create' : 'update' });
+    }
+    return out;
+  }
+
   async listUserMemberships(userId: Id): Promise<ZMembership[]> {
     this.read('users/{id}/organization_memberships');
     return userId < 0 ? [] : this.real.listUserMemberships(userId);

@@ -177,8 +177,12 @@ export class SegmentPipeline {
       this.o.coalesce && this.o.destination.mergeKey && this.o.destination.processRun
         ? this.o.destination.mergeKey.bind(this.o.destination)
         : undefined;
+    const settled =
+      this.o.coalesce && this.o.destination.settledOutcome
+        ? this.o.destination.settledOutcome.bind(this.o.destination)
+        : undefined;
     const ctx: BatchContext = {
-      decode: (messages) => decodeAll(messages, { codec: this.o.codec, mergeKey, log }),
+      decode: (messages) => decodeAll(messages, { codec: this.o.codec, mergeKey, settled, log }),
       destination: this.o.destination,
       reporter,
       partitions: this.partitions,

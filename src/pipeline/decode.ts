@@ -7,12 +7,14 @@ import type { KafkaMessage } from 'kafkajs';
 import type { SegmentCodec } from '../segment/codec.js';
 import { DecodeError } from '../segment/errors.js';
 import type { SegmentEvent } from '../segment/event.js';
-import { isRetriable, type Decoded, type Log } from './types.js';
+import { isRetriable, type Decoded, type Log, type Outcome } from './types.js';
 
 export interface DecodeStage {
   codec: Pick<SegmentCodec, 'decode' | 'decodeKnown'>;
   /** The destination's merge key, or undefined when runs are not merged. */
   mergeKey?: (event: SegmentEvent) => string | null;
+  /** The destination's outcome for an event that needs nothing from Zendesk (a skip), or null. */
+  settled?: (event: SegmentEvent) => Outcome | null;
   log: Log;
 }
 
@@ -31,11 +33,13 @@ function defect(m: KafkaMessage, e: unknown, where: string, log: Log): Decoded {
 }
 
 export async function decodeAll(messages: KafkaMessage[], s: DecodeStage): Promise<Decoded[]> {
-  const { codec, mergeKey, log } = s;
+  const { codec, mergeKey, settled, log } = s;
   const ok = (m: KafkaMessage, event: SegmentEvent): Decoded => {
-    if (!mergeKey) return { message: m, event, key: null };
+    if (!mergeKey && !settled) return { message: m, event, key: null };
     try {
-      return { message: m, event, key: mergeKey(event) };
+      const outcome = settled?.(event);
+      if (outcome) return { message: m, event, outcome, key: null };
+      return { message: m, event, key: mergeKey ? mergeKey(event) : null };
     } catch (e) {
       return defect(m, e, 'keying', log);
     }

@@ -42,7 +42,10 @@ export interface PipelineObserver {
 export interface Decoded {
   message: KafkaMessage;
   event?: SegmentEvent;
-  /** Set when the message's outcome is known before delivery (undecodable, a defect while decoding). */
+  /**
+   * Set when the message's outcome is known before delivery (undecodable, a defect while decoding,
+   * an event the destination settles without Zendesk: a skip).
+   */
   outcome?: Outcome;
   /** The destination's merge key (null: never merged), computed once. */
   key?: string | null;

@@ -155,6 +155,12 @@ export interface ZendeskApi {
   showOrganization(id: Id): Promise<ZOrganization | null>;
   searchOrganizations(q: { externalId: string } | { name: string }): Promise<ZOrganization[]>;
   deleteOrganization(id: Id): Promise<void>;
+  /** show_many by external ids (≤100 a call, case-insensitive); unknown ones are simply absent. */
+  showManyOrganizations(externalIds: string[]): Promise<ZOrganization[]>;
+  /** create_many (≤100 a job), waits for the job, results by input index. */
+  createManyOrganizations(orgs: OrganizationInput[]): Promise<BulkItemResult[]>;
+  /** update_many with an `organizations:[{id,…}]` body (≤100 a job); results in input order. */
+  updateManyOrganizations(orgs: (OrganizationInput & { id: Id })[]): Promise<BulkItemResult[]>;
 
   // memberships
   /** Resolves to the membership; `existed: true` when Zendesk said it already exists (422). */

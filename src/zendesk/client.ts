@@ -146,11 +146,11 @@ export class ZendeskClient implements ZendeskApi {
     return typeof expiresIn === 'number' ? { accessToken, expiresIn } : { accessToken };
   }
 
-  private async inChunks<T>(
-    items: T[],
-    run: (chunk: T[]) => Promise<BulkItemResult[]>,
-  ): Promise<BulkItemResult[]> {
-    const parts = await Promise.all(chunks(items, BULK_MAX).map((c) => run(c)));
+  /** Bulk jobs of ≤100 items each, through the shared job slots and polls; results by input index. */
+  private async bulkJobs(method: 'POST' | 'PUT', endpoint: string, key: string, items: unknown[]) {
+    const run = (c: unknown[]) =>
+      this.bulk.run({ method, path: `/api/v2/${endpoint}`, endpoint, body: { [key]: c } }, c.length);
+    const parts = await Promise.all(chunks(items, BULK_MAX).map(run));
     return parts.flatMap((results, i) => results.map((r) => ({ ...r, index: r.index + i * BULK_MAX })));
   }
 
@@ -168,18 +168,7 @@ export class ZendeskClient implements ZendeskApi {
   }
 
   createOrUpdateManyUsers(users: UserInput[]): Promise<BulkItemResult[]> {
-    if (users.length === 0) return Promise.resolve([]);
-    return this.inChunks(users, (chunk) =>
-      this.bulk.run(
-        {
-          method: 'POST',
-          path: '/api/v2/users/create_or_update_many',
-          endpoint: 'users/create_or_update_many',
-          body: { users: chunk },
-        },
-        chunk.length,
-      ),
-    );
+    return this.bulkJobs('POST', 'users/create_or_update_many', 'users', users);
   }
 
   /**
@@ -316,6 +305,28 @@ export class ZendeskClient implements ZendeskApi {
     });
   }
 
+  async showManyOrganizations(externalIds: string[]): Promise<ZOrganization[]> {
+    const pages = await Promise.all(
+      chunks(externalIds, BULK_MAX).map((c) =>
+        listOffset<ZOrganization>(this.exec, {
+          path: '/api/v2/organizations/show_many',
+          endpoint: 'organizations/show_many',
+          key: 'organizations',
+          query: { external_ids: c.join(',') },
+        }),
+      ),
+    );
+    return pages.flat();
+  }
+
+  createManyOrganizations(orgs: OrganizationInput[]): Promise<BulkItemResult[]> {
+    return this.bulkJobs('POST', 'organizations/create_many', 'organizations', orgs);
+  }
+
+  updateManyOrganizations(orgs: (OrganizationInput & { id: Id })[]): Promise<BulkItemResult[]> {
+    return this.bulkJobs('PUT', 'organizations/update_many', 'organizations', orgs);
+  }
+
   // ---- memberships
 
   /**
@@ -348,18 +359,7 @@ export class ZendeskClient implements ZendeskApi {
   }
 
   createManyMemberships(items: { user_id: Id; organization_id: Id }[]): Promise<BulkItemResult[]> {
-    if (items.length === 0) return Promise.resolve([]);
-    return this.inChunks(items, (chunk) =>
-      this.bulk.run(
-        {
-          method: 'POST',
-          path: '/api/v2/organization_memberships/create_many',
-          endpoint: 'organization_memberships/create_many',
-          body: { organization_memberships: chunk },
-        },
-        chunk.length,
-      ),
-    );
+    return this.bulkJobs('POST', 'organization_memberships/create_many', 'organization_memberships', items);
   }
 
   listUserMemberships(userId: Id): Promise<ZMembership[]> {

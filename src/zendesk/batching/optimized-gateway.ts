@@ -5,6 +5,7 @@ import { findUser } from '../lookup.js';
 import { MembershipLinker } from './membership-links.js';
 import { realTimer, type BatchTimer } from './micro-batcher.js';
 import { OrganizationUpserter } from './organization-upserts.js';
+import { OrganizationWriteBatcher } from './organization-writes.js';
 import { UserIdCache, UserLookupBatcher } from './user-lookups.js';
 import { UserUpsertBatcher } from './user-upserts.js';
 
@@ -19,6 +20,8 @@ export interface BatchingOptions {
   maxConcurrentLookups?: number;
   /** How long a finished organization upsert can be joined by an identical one (default = windowMs). */
   organizationReuseMs?: number;
+  /** Fewest organization upserts in one window that go out in bulk (default 5). */
+  organizationBulkFrom?: number;
   /** Remembered external_id → user id pairs (default 50,000). */
   userCacheSize?: number;
   timer?: BatchTimer;
@@ -31,6 +34,7 @@ export interface OptimizedGateway extends ZendeskGateway {
     lookups: UserLookupBatcher;
     cache: UserIdCache;
     organizations: OrganizationUpserter;
+    organizationWrites: OrganizationWriteBatcher;
     memberships: MembershipLinker;
   };
 }
@@ -45,10 +49,14 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const cache = new UserIdCache(o.userCacheSize);
   const users = new UserUpsertBatcher(api, bulk, jobs);
   const lookups = new UserLookupBatcher(api, cache, { ...jobs, maxConcurrent: o.maxConcurrentLookups ?? 4 });
-  const organizations = new OrganizationUpserter(api, o.organizationReuseMs ?? windowMs, timer);
+  const bulkFrom = o.organizationBulkFrom ?? 5;
+  const organizationWrites = new OrganizationWriteBatcher(api, bulk, { ...jobs, bulkFrom });
+  const organizations = new OrganizationUpserter(api, o.organizationReuseMs ?? windowMs, timer, (input) =>
+    organizationWrites.write(input),
+  );
   const memberships = new MembershipLinker(api, bulk, jobs);
   return {
-    parts: { bulk, users, lookups, cache, organizations, memberships },
+    parts: { bulk, users, lookups, cache, organizations, organizationWrites, memberships },
     async upsertUser(input) {
       const id = await users.upsert(input);
       if (input.external_id) cache.learn(input.external_id, id);

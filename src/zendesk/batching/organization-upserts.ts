@@ -9,8 +9,8 @@ interface Tail {
 }
 
 /**
- * Organization upserts (Zendesk has no bulk create_or_update for organizations), one chain per
- * organization so they reach Zendesk in the order they were asked. Many group events of one
+ * Organization upserts, one chain per organization so they reach Zendesk in the order they were
+ * asked (and a bulk batch never holds one organization twice: organization-writes.ts). Many group events of one
  * organization usually carry the same traits: an upsert identical to the last one asked for that
  * organization, still in flight or finished less than `reuseMs` ago, joins it instead of calling
  * again. Zendesk ends up holding the same thing, because nothing of ours wrote to that
@@ -24,6 +24,9 @@ export class OrganizationUpserter {
     private readonly api: ZendeskApi,
     private readonly reuseMs: number,
     private readonly timer: BatchTimer = realTimer,
+    /** How one upsert reaches Zendesk: a single create_or_update unless a batcher is given. */
+    private readonly write: (input: OrganizationInput) => Promise<Id> = async (input) =>
+      (await api.createOrUpdateOrganization(input)).organization.id,
   ) {}
 
   upsert(input: OrganizationInput): Promise<Id> {
@@ -61,7 +64,7 @@ export class OrganizationUpserter {
 
   private async call(input: OrganizationInput): Promise<Id> {
     this.stats.calls++;
-    return (await this.api.createOrUpdateOrganization(input)).organization.id;
+    return this.write(input);
   }
 }
 

@@ -241,4 +241,33 @@ describe('the endpoints, end to end (strict sandbox: nothing undocumented is sen
     expect(sb.requests().filter((r) => r.status === 400 && !r.path.endsWith('/events'))).toHaveLength(0);
     expect(sb.requests().filter((r) => r.path === '/oauth/tokens')).toHaveLength(1);
   }, 60_000);
+
+  it('organizations in bulk: show_many by external ids, create_many by index, update_many results in input order', async () => {
+    const c = client();
+    const { organization: a } = await c.createOrUpdateOrganization({ name: 'A', external_id: 'org-a' });
+    const { organization: b } = await c.createOrUpdateOrganization({ name: 'B', external_id: 'org-b' });
+    const found = await c.showManyOrganizations(['ORG-B', 'org-a', 'org-none']);
+    expect(found.map((o) => o.id).sort()).toEqual([a.id, b.id].sort());
+
+    const created = await c.createManyOrganizations([
+      { name: 'C', external_id: 'org-c' },
+      { name: 'A', external_id: 'org-dup-name' },
+    ]);
+    expect(created[0]).toMatchObject({ index: 0, ok: true, action: 'create' });
+    expect(created[1]).toMatchObject({ index: 1, ok: false });
+
+    // Zendesk's update results carry no index: they are taken in input order.
+    const updated = await c.updateManyOrganizations([
+      { id: b.id, name: 'B2', external_id: 'org-b' },
+      { id: a.id, name: 'A2', external_id: 'org-a', tags: ['x'] },
+    ]);
+    expect(updated).toEqual([
+      { index: 0, ok: true, id: b.id, action: 'update' },
+      { index: 1, ok: true, id: a.id, action: 'update' },
+    ]);
+    expect((await c.showOrganization(a.id))?.name).toBe('A2');
+    expect((await c.showOrganization(b.id))?.name).toBe('B2');
+    // Strict mode would have answered 400 to any undocumented key or parameter.
+    expect(sb.requests().filter((r) => r.status === 400)).toHaveLength(0);
+  }, 60_000);
 });

@@ -221,6 +221,12 @@ export class FakeZendeskApi implements ZendeskApi {
     input: OrganizationInput,
   ): Promise<{ organization: ZOrganization; created: boolean }> {
     this.record('createOrUpdateOrganization', input);
+    return this.writeOrganization(input);
+  }
+
+  private async writeOrganization(
+    input: OrganizationInput,
+  ): Promise<{ organization: ZOrganization; created: boolean }> {
     this.checkValues('organization', input.organization_fields);
     const existing = this.organizations.find((o) => eq(o.external_id, input.external_id));
     if (
@@ -238,6 +244,53 @@ export class FakeZendeskApi implements ZendeskApi {
     }
     if (!input.name) throw invalid({ name: [{ description: "Name: can't be blank", error: 'BlankValue' }] });
     return { organization: this.addOrganization({ ...input, name: input.name }), created: true };
+  }
+
+  async showManyOrganizations(externalIds: string[]): Promise<ZOrganization[]> {
+    this.record('showManyOrganizations', externalIds);
+    return this.organizations.filter((o) => externalIds.some((x) => eq(o.external_id, x)));
+  }
+
+  /** Each item as Zendesk's job applies it: created (or, for update_many, changed) or failed alone. */
+  private async organizationJob(
+    method: string,
+    orgs: OrganizationInput[],
+    write: (o: OrganizationInput) => Promise<ZOrganization>,
+  ): Promise<BulkItemResult[]> {
+    this.record(method, orgs);
+    const out: BulkItemResult[] = [];
+    for (const [index, o] of orgs.entries())
+      try {
+        const org = await write(o);
+        out.push({
+          index,
+          ok: true,
+          id: org.id,
+          action: method === 'createManyOrganizations' ? 'create' : 'update',
+        });
+      } catch (e) {
+        const z = e as ZendeskError;
+        const error = { code: z.code ?? 'Failed', message: z.message, details: z.details };
+        out.push({ index, ok: false, error });
+      }
+    return out;
+  }
+
+  createManyOrganizations(orgs: OrganizationInput[]): Promise<BulkItemResult[]> {
+    return this.organizationJob('createManyOrganizations', orgs, async (o) => {
+      if (this.organizations.some((x) => eq(x.external_id, o.external_id) || eq(x.name, o.name)))
+        throw new ZendeskError('reject', 'has already been taken', { status: 422, code: 'DuplicateValue' });
+      return (await this.writeOrganization(o)).organization;
+    });
+  }
+
+  updateManyOrganizations(orgs: (OrganizationInput & { id: Id })[]): Promise<BulkItemResult[]> {
+    return this.organizationJob('updateManyOrganizations', orgs, async (o) => {
+      const { id, ...rest } = o;
+      if (!this.organizations.some((x) => x.id === id))
+        throw new ZendeskError('reject', 'Not found', { status: 404, code: 'RecordNotFound' });
+      return (await this.writeOrganization(rest)).organization;
+    });
   }
 
   async showOrganization(id: Id): Promise<ZOrganization | null> {

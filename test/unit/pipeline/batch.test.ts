@@ -101,8 +101,9 @@ function setup(
   s.partitions = newPartitions();
   s.partitions.attach({ pause: (_t, p) => void s.paused.push(p), resume: (_t, p) => void s.resumed.push(p) });
   const mergeKey = destination.mergeKey?.bind(destination);
+  const settled = destination.settledOutcome?.bind(destination);
   s.ctx = {
-    decode: (m) => decodeAll(m, { codec, mergeKey, log }),
+    decode: (m) => decodeAll(m, { codec, mergeKey, settled, log }),
     destination,
     reporter,
     partitions: s.partitions,
@@ -465,5 +466,67 @@ describe('an outage that never heals', () => {
     expect(s.partitions.stalledCount).toBe(0);
     expect(fatal).not.toHaveBeenCalled();
     s.partitions.stop();
+  });
+});
+
+describe('batch loop: skipped events in a lane', () => {
+  it("skips between one user's identifies neither wait for them nor split them: one run, one delivery", async () => {
+    const deliveries: string[][] = [];
+    const dest: Destination = {
+      process: async (e) => {
+        deliveries.push([e.type]);
+        return e.type === 'page' ? { kind: 'skipped', reason: 'unsupported_type' } : { kind: 'delivered' };
+      },
+      processRun: async (evs) => {
+        deliveries.push(evs.map((e) => e.type));
+        return evs.map(() => ({ kind: 'delivered' }) as Outcome);
+      },
+      mergeKey: (e) => (e.type === 'identify' ? `id:${e.userId}` : null),
+      settledOutcome: (e) => (e.type === 'page' ? { kind: 'skipped', reason: 'unsupported_type' } : null),
+    };
+    const s = setup(dest);
+    const page = { type: 'page' as const, name: 'Home' };
+    const f = fakePayload([
+      msg(0, 'a', {}),
+      msg(1, 'a', page),
+      msg(2, 'a', {}),
+      msg(3, 'a', page),
+      msg(4, 'a', page),
+      msg(5, 'a', {}),
+      msg(6, 'a', page),
+    ]);
+    await runBatch(f.payload, s.ctx);
+    expect(deliveries).toEqual([['identify', 'identify', 'identify']]);
+    expect([...s.outcomes].sort().map(([o, out]) => `${o}:${out.kind}`)).toEqual([
+      '0:delivered',
+      '1:skipped',
+      '2:delivered',
+      '3:skipped',
+      '4:skipped',
+      '5:delivered',
+      '6:skipped',
+    ]);
+    expect(f.resolved.at(-1)).toBe('6');
+  });
+
+  it('skips take no lane: with one lane in flight, a user waiting on Zendesk does not hold up the skips of others', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const dest: Destination = {
+      process: async () => {
+        await slow;
+        return { kind: 'delivered' };
+      },
+      settledOutcome: (e) => (e.type === 'page' ? { kind: 'skipped', reason: 'unsupported_type' } : null),
+    };
+    const s = setup(dest, {}, { laneConcurrency: 1 });
+    const page = { type: 'page' as const, name: 'Home' };
+    const f = fakePayload([msg(0, 'a', {}), msg(1, 'b', page), msg(2, 'c', page), msg(3, 'd', page)]);
+    const done = runBatch(f.payload, s.ctx);
+    await vi.waitFor(() => expect(s.outcomes.size).toBe(3));
+    expect([...s.outcomes.keys()].sort()).toEqual(['1', '2', '3']);
+    release();
+    await done;
+    expect(f.resolved.at(-1)).toBe('3');
   });
 });

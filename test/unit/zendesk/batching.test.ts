@@ -411,3 +411,61 @@ describe('memberships and organizations', () => {
     expect(org?.name).toBe('Uno');
   });
 });
+
+describe('organization writes in bulk', () => {
+  const write = (api: FakeZendeskApi, timer: FakeTimer, bulkFrom = 5) =>
+    optimizedGateway(api, { timer, organizationBulkFrom: bulkFrom });
+
+  it('many organizations in one window cost a show_many and one job of each kind, not a call each', async () => {
+    const timer = new FakeTimer();
+    const api = new FakeZendeskApi();
+    for (let i = 0; i < 20; i++) api.addOrganization({ name: `Old ${i}`, external_id: `g${i}` });
+    const g = write(api, timer);
+    const ids = Promise.all(
+      Array.from({ length: 50 }, (_, i) => g.upsertOrganization({ external_id: `G${i}`, name: `Org ${i}` })),
+    );
+    await settle();
+    await timer.advance(25);
+    const got = await ids;
+    expect(api.methods()).toEqual([
+      'showManyOrganizations',
+      'createManyOrganizations',
+      'updateManyOrganizations',
+    ]);
+    // Same state and ids as 50 create_or_update calls: the 20 known ones renamed in place, 30 new.
+    expect(got.slice(0, 20)).toEqual(api.organizations.slice(0, 20).map((o) => o.id));
+    expect(api.organizations.map((o) => o.name)).toEqual(Array.from({ length: 50 }, (_, i) => `Org ${i}`));
+    expect(new Set(got).size).toBe(50);
+  });
+
+  it('a few organizations go as single create_or_update calls (latency)', async () => {
+    const timer = new FakeTimer();
+    const api = new FakeZendeskApi();
+    const g = write(api, timer);
+    const ids = Promise.all(
+      [1, 2, 3].map((i) => g.upsertOrganization({ external_id: `g${i}`, name: `O${i}` })),
+    );
+    await settle();
+    await timer.advance(25);
+    await ids;
+    expect(api.methods()).toEqual(Array(3).fill('createOrUpdateOrganization'));
+  });
+
+  it('an item the job refuses is re-run alone and gets the single call’s answer', async () => {
+    const timer = new FakeTimer();
+    const api = new FakeZendeskApi();
+    api.addOrganization({ name: 'Taken', external_id: 'other' });
+    const g = write(api, timer, 2);
+    const ok = g.upsertOrganization({ external_id: 'a', name: 'A' });
+    const clash = g.upsertOrganization({ external_id: 'b', name: 'Taken' });
+    await settle();
+    await timer.advance(25);
+    await expect(ok).resolves.toBeTypeOf('number');
+    await expect(clash).rejects.toMatchObject({ code: 'RecordInvalid' });
+    expect(api.methods()).toEqual([
+      'showManyOrganizations',
+      'createManyOrganizations',
+      'createOrUpdateOrganization',
+    ]);
+  });
+});
