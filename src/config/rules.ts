@@ -3,20 +3,15 @@
  * and URL, Kafka SASL, the registry's basic auth, the dead-letter topic), with the warnings an
  * operator should see once at start-up. Never a value in a message or warning.
  */
+import type { RegistrySettings as RegistryClientSettings } from '../segment/codec.js';
 import { credentialWarnings, type ZendeskAuth } from '../zendesk/auth.js';
 import { readKafkaTls, readRegistryCa, type TlsFiles } from '../tls-settings.js';
 import type { Problems, ReadFile } from './read.js';
 import type { Parsed, SaslMechanism } from './settings.js';
 
 export type Sasl = { mechanism: SaslMechanism; username: string; password: string };
-/** `ca`: PEM content of SCHEMA_REGISTRY_CA_FILE (whose path is `caFile`). */
-export type RegistrySettings = {
-  url: string;
-  username?: string;
-  password?: string;
-  ca?: string;
-  caFile?: string;
-};
+/** The registry client's settings, and the path of SCHEMA_REGISTRY_CA_FILE (`ca` holds its PEM content). */
+export type RegistrySettings = RegistryClientSettings & { caFile?: string };
 /** PEM contents of KAFKA_SSL_CA_FILE / _CERT_FILE / _KEY_FILE (never logged), and their paths. */
 export type KafkaTls = TlsFiles & { files: { ca?: string; cert?: string; key?: string } };
 
@@ -137,7 +132,7 @@ export function pickKafkaTls(p: Parsed, readFile: ReadFile, problems: Problems):
 
 export function pickRegistry(p: Parsed, readFile: ReadFile, problems: Problems): RegistrySettings {
   const { SCHEMA_REGISTRY_USERNAME: username, SCHEMA_REGISTRY_PASSWORD: password } = p;
-  const reg: RegistrySettings = { url: p.SCHEMA_REGISTRY_URL ?? '' };
+  const reg: RegistrySettings = { url: p.SCHEMA_REGISTRY_URL ?? '', timeoutMs: p.SCHEMA_REGISTRY_TIMEOUT_MS };
   if (username && !password)
     problems.rule('SCHEMA_REGISTRY_PASSWORD', 'required with SCHEMA_REGISTRY_USERNAME');
   if (password && !username)

@@ -169,6 +169,11 @@ export const TABLE = {
     description: "PEM file of the CA that signed an https registry's certificate",
     parse: nonEmpty,
   }),
+  SCHEMA_REGISTRY_TIMEOUT_MS: entry({
+    default: '10000',
+    description: 'Timeout of one schema registry request, milliseconds (then retried as an outage)',
+    parse: int(100, 600_000),
+  }),
   ZENDESK_SUBDOMAIN: entry({
     default: null,
     description: 'Zendesk account, without .zendesk.com (required unless ZENDESK_URL)',

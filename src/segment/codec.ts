@@ -22,7 +22,25 @@ export interface RegistrySettings {
   password?: string;
   /** PEM CA for an https registry behind a private CA (SCHEMA_REGISTRY_CA_FILE). */
   ca?: string;
+  /** One registry request's timeout (SCHEMA_REGISTRY_TIMEOUT_MS); REGISTRY_TIMEOUT_MS unless set. */
+  timeoutMs?: number;
 }
+
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
+type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/**
+ * mappersmith, the registry client's HTTP layer, sets no timeout unless a request asks for one, and
+ * the client never asks: a registry that takes the connection and never answers (a frozen process, a
+ * proxy without its upstream) would hold a schema look-up, and with it a partition, forever. Every
+ * request gets one; a look-up that times out is retried by the client, then reported as an outage.
+ */
+const requestTimeout =
+  (ms: number): Middleware =>
+  () => ({
+    prepareRequest: (next) => next().then((request) => request.enhance({ timeout: ms })),
+  });
 
 export function createRegistry(s: RegistrySettings): SchemaRegistry {
   return new SchemaRegistry({
@@ -30,6 +48,7 @@ export function createRegistry(s: RegistrySettings): SchemaRegistry {
     clientId: 'zendesk-destination',
     ...(s.username ? { auth: { username: s.username, password: s.password ?? '' } } : {}),
     retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+    middlewares: [requestTimeout(s.timeoutMs ?? REGISTRY_TIMEOUT_MS)],
     ...(s.ca ? { agent: new Agent({ ca: s.ca, keepAlive: true }) } : {}),
   });
 }

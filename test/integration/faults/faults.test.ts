@@ -240,7 +240,12 @@ async function openCase(o: CaseOptions) {
     name: o.name,
     topic,
     kafka,
-    produce,
+    /** Produces, and marks it on the case's trail (so a case stuck producing says so). */
+    produce: async (batch: SegmentEvent[]) => {
+      const sent = await produce(batch);
+      mark(`produced ${batch.length} events`);
+      return sent;
+    },
     sandbox,
     groupId,
     mark,

@@ -45,7 +45,7 @@ describe('defaults (SPEC section 6)', () => {
       createTopics: false,
       clientId: 'zendesk-destination',
     });
-    expect(c.schemaRegistry).toEqual({ url: 'http://127.0.0.1:8081' });
+    expect(c.schemaRegistry).toEqual({ url: 'http://127.0.0.1:8081', timeoutMs: 10_000 });
     expect(c.zendesk).toEqual({
       baseUrl: 'https://acme.zendesk.com',
       auth: { kind: 'bearer', token: 'oauth-token-123' },
@@ -456,6 +456,7 @@ describe('Kafka SASL and schema registry credentials', () => {
       load({ ...MIN, SCHEMA_REGISTRY_USERNAME: 'u', SCHEMA_REGISTRY_PASSWORD: 'regpw' }).schemaRegistry,
     ).toEqual({
       url: 'http://127.0.0.1:8081',
+      timeoutMs: 10_000,
       username: 'u',
       password: 'regpw',
     });
