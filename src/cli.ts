@@ -50,6 +50,12 @@ function buildProgram(done: (code: number) => void): Command {
     });
 
   const dlq = program.command('dlq').description('the dead-letter topic: list, show, replay');
+  // `list` is the default: without this, `dlq foo` would read as `dlq list foo` ("too many arguments").
+  dlq.hook('preSubcommand', (cmd) => {
+    const [action] = cmd.args;
+    if (action !== undefined && !action.startsWith('-') && !dlq.commands.some((c) => c.name() === action))
+      throw new UsageError(`error: unknown dlq action '${action}' (list, show, replay)`);
+  });
   dlq
     .command('list', { isDefault: true })
     .description('dead letters by reason, oldest and newest')

@@ -97,6 +97,8 @@ describe('the installed executable', () => {
     [['bogus'], /unknown command 'bogus'/],
     [['run', '--nope'], /unknown option '--nope'/],
     [['run', 'extra'], /too many arguments/],
+    [['dlq', 'foo'], /unknown dlq action 'foo' \(list, show, replay\)/],
+    [['dlq', 'list', 'extra'], /too many arguments for 'list'/],
     [['dlq', 'show', '--limit', '0'], /--limit.*positive integer/],
     [['dlq', 'replay', '--since', 'yesterday'], /--since.*ISO 8601/],
     [['dlq', 'replay', '--since', '2026-11-02', '--until', '2026-11-01'], /--since must be before --until/],
