@@ -199,12 +199,12 @@ registry_up() {
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + ${STACK_TIMEOUT_SECONDS:-120})) what="$1"
+  local deadline=$((SECONDS + ${STACK_TIMEOUT_SECONDS:-300})) what="$1"
   log "waiting until ready: $what"
   until READY_WHAT="$what" node "$ROOT/scripts/stack/ready.mjs" 2>"$STACK_DIR/ready.err"; do
     [[ "$what" == registry ]] || pid_alive "$STACK_DIR/kafka.pid" || { tail -30 "$STACK_DIR/kafka/stdout.log" "$STACK_DIR/kafka/server.log" 2>/dev/null >&2; die "kafka exited"; }
     [[ "$what" == kafka ]] || pid_alive "$STACK_DIR/registry.pid" || { tail -30 "$STACK_DIR/registry/stdout.log" >&2; die "registry exited"; }
-    ((SECONDS < deadline)) || { cat "$STACK_DIR/ready.err" >&2; die "stack not ready after ${STACK_TIMEOUT_SECONDS:-120}s"; }
+    ((SECONDS < deadline)) || { cat "$STACK_DIR/ready.err" >&2; die "stack not ready after ${STACK_TIMEOUT_SECONDS:-300}s"; }
     sleep 1
   done
 }

@@ -30,12 +30,6 @@ npm run --silent lint || { echo "lint failed" >&2; exit 1; }
 npm run --silent format:check || { echo "formatting (prettier --check .) failed: npm run format" >&2; exit 1; }
 stack_rc=0
 wait "$stack_pid" || stack_rc=$?
-# On a failure, what the broker and the registry said last (a failing case may come from either).
-if [[ $rc -ne 0 ]]; then
-  for f in "$ROOT/.stack/registry/stdout.log" "$ROOT/.stack/kafka/server.log"; do
-    [[ -f "$f" ]] && { echo "--- tail of ${f#"$ROOT"/}" >&2; tail -40 "$f" >&2; }
-  done
-fi
 stack_pid=
 cat "$STACK_LOG" >&2
 [[ $stack_rc -eq 0 ]] || { echo "the local stack did not start" >&2; exit 1; }
@@ -44,6 +38,12 @@ export KAFKA_BROKERS SCHEMA_REGISTRY_URL
 
 npx vitest run --reporter=default --reporter=json --outputFile.json="$REPORT" "$@"
 rc=$?
+# On a failure, what the broker and the registry said last (a failing case may come from either).
+if [[ $rc -ne 0 ]]; then
+  for f in "$ROOT/.stack/registry/stdout.log" "$ROOT/.stack/kafka/server.log"; do
+    [[ -f "$f" ]] && { echo "--- tail of ${f#"$ROOT"/}" >&2; tail -40 "$f" >&2; }
+  done
+fi
 
 if [[ ! -s "$REPORT" ]]; then echo "vitest wrote no JSON report" >&2; echo "0 passed, 1 failed"; exit 1; fi
 read -r passed failed total < <(node -e '

@@ -121,7 +121,13 @@ export function pickKafkaTls(p: Parsed, readFile: ReadFile, problems: Problems):
   const files = { ca: p.KAFKA_SSL_CA_FILE, cert: p.KAFKA_SSL_CERT_FILE, key: p.KAFKA_SSL_KEY_FILE };
   if (p.KAFKA_SSL === undefined) return undefined;
   const r = readKafkaTls(
-    { ssl: p.KAFKA_SSL, caFile: files.ca, certFile: files.cert, keyFile: files.key },
+    {
+      ssl: p.KAFKA_SSL,
+      caFile: files.ca,
+      certFile: files.cert,
+      keyFile: files.key,
+      keyPassword: p.KAFKA_SSL_KEY_PASSWORD,
+    },
     readFile,
   );
   for (const x of r.problems) problems.rule(x.variable, x.problem);

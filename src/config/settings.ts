@@ -110,7 +110,13 @@ export const TABLE = {
   }),
   KAFKA_SSL_KEY_FILE: entry({
     default: null,
-    description: 'PEM unencrypted private key of KAFKA_SSL_CERT_FILE',
+    description: 'PEM private key of KAFKA_SSL_CERT_FILE (encrypted: with KAFKA_SSL_KEY_PASSWORD)',
+    parse: nonEmpty,
+  }),
+  KAFKA_SSL_KEY_PASSWORD: entry({
+    default: null,
+    description: 'Passphrase of an encrypted KAFKA_SSL_KEY_FILE',
+    secret: true,
     parse: nonEmpty,
   }),
   KAFKA_SASL_MECHANISM: entry({

@@ -119,6 +119,7 @@ describe('defaults (SPEC section 6)', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const s of SETTINGS) expect(s.description.length).toBeGreaterThan(10);
     expect(SETTINGS.filter((s) => s.secret).map((s) => s.name)).toEqual([
+      'KAFKA_SSL_KEY_PASSWORD',
       'KAFKA_SASL_PASSWORD',
       'SCHEMA_REGISTRY_PASSWORD',
       'ZENDESK_OAUTH_TOKEN',

@@ -1,4 +1,5 @@
 /** The TLS file settings: read and checked at start-up, one problem per setting, contents never echoed. */
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadKafkaConfig } from '../../../src/config.js';
 import { explainTlsError } from '../../../src/tls-settings.js';
@@ -11,6 +12,18 @@ const FILES: Record<string, string> = {
   '/client.key': KEY,
   '/enc.key': '-----BEGIN ENCRYPTED PRIVATE KEY-----\nX\n-----END ENCRYPTED PRIVATE KEY-----\n',
   '/notes.txt': 'hello',
+};
+/** A real key encrypted with a passphrase (PKCS#8, AES-256-CBC), as `openssl pkcs8 -topk8 -v2 aes256` writes. */
+const ENCRYPTED = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+}).privateKey;
+FILES['/real-enc.key'] = ENCRYPTED;
+const MTLS_ENC = {
+  KAFKA_SSL: 'true',
+  KAFKA_SSL_CERT_FILE: '/client.pem',
+  KAFKA_SSL_KEY_FILE: '/real-enc.key',
 };
 const readFile = (path: string) => {
   const f = FILES[path];
@@ -65,12 +78,35 @@ describe('KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE', () => {
     ],
     [
       { KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/enc.key' },
-      'KAFKA_SSL_KEY_FILE: the private key is encrypted',
+      'KAFKA_SSL_KEY_FILE: the private key is encrypted; set KAFKA_SSL_KEY_PASSWORD',
+    ],
+    [
+      { ...MTLS_ENC, KAFKA_SSL_KEY_PASSWORD: 'wrong' },
+      'KAFKA_SSL_KEY_PASSWORD: does not decrypt KAFKA_SSL_KEY_FILE',
+    ],
+    [
+      { ...MTLS_ENC, KAFKA_SSL_KEY_FILE: '/client.key', KAFKA_SSL_KEY_PASSWORD: 'open sesame' },
+      'KAFKA_SSL_KEY_PASSWORD: set, but KAFKA_SSL_KEY_FILE is not encrypted',
+    ],
+    [
+      { KAFKA_SSL: 'true', KAFKA_SSL_KEY_PASSWORD: 'open sesame' },
+      'KAFKA_SSL_KEY_PASSWORD: requires KAFKA_SSL_KEY_FILE',
     ],
   ])('%j stops start-up: %s', (env, expected) => {
     const message = problemOf(env);
     expect(message).toContain(expected);
     expect(message).not.toContain('SECRETKEYBYTES');
+    expect(message).not.toContain('open sesame');
+    expect(message).not.toContain('ENCRYPTED PRIVATE KEY');
+  });
+
+  it('an encrypted key with its passphrase (KAFKA_SSL_KEY_PASSWORD): both go to TLS; the passphrase is masked when described', () => {
+    const c = load({ ...MTLS_ENC, KAFKA_SSL_KEY_PASSWORD: 'open sesame' });
+    expect(c.kafka.tls).toMatchObject({ key: ENCRYPTED, passphrase: 'open sesame' });
+    const described = JSON.stringify(
+      describeConfig({ ...c, zendesk: { auth: { kind: 'bearer', token: 't' } } } as never),
+    );
+    expect(described).not.toContain('open sesame');
   });
 
   it('the described config names the files, never the key', () => {
