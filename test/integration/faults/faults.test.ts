@@ -142,6 +142,16 @@ async function setupTopic(brokers: string, registry: string, o: TopicOptions = {
   });
   await admin.disconnect();
   const codec = new SegmentCodec(createRegistry({ url: registry }), SegmentCodec.subjectFor(topic));
+  // The case's producer, not the service under test: a registration the registry leaves unanswered
+  // (its request times out, SCHEMA_REGISTRY_TIMEOUT_MS) is asked again, up to three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await codec.register();
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
   const produce = async (batch: SegmentEvent[]): Promise<RecordMetadata[]> => {
     const producer: Producer = kafka.producer();
     await producer.connect();
