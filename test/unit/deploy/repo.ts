@@ -32,6 +32,9 @@ function jsYaml(): JsYaml {
 /** Parses one YAML document of the repository (anchors and `<<` merge keys resolved). */
 export const readYaml = (p: string): unknown => jsYaml().load(readRepoFile(p), { filename: p });
 
+/** Parses YAML text (an inline kustomize patch). */
+export const parseYaml = (text: string): unknown => jsYaml().load(text);
+
 /** Every YAML document of a repository file (Kubernetes manifests may hold several, `---`-separated). */
 export const readYamlDocuments = (p: string): unknown[] =>
   jsYaml()
