@@ -239,6 +239,18 @@ describe('PrometheusRule', () => {
     expect(
       uses(METRIC_NAMES.pausedPartitions).some((r) => /^\d+m$/.test(r.for ?? '') && parseInt(r.for!) >= 15),
     ).toBe(true);
+    // A partition paused by an outage is resumed after each pause (backoff up to 60 s) and tries again for
+    // up to the retry budget before the next pause: the gauge reads 0 meanwhile. The paused-long alert
+    // must look across those gaps (max_over_time over a window longer than backoff + budget), or an
+    // outage that never heals restarts its `for` at each try and never alerts.
+    const gapMs = 60_000 + Number(SETTING.get('ZENDESK_MAX_RETRY_TIME_MS')!.default);
+    for (const r of uses(METRIC_NAMES.pausedPartitions).filter((x) => /paused/i.test(x.alert))) {
+      const m = new RegExp(
+        `max_over_time\\(${METRIC_NAMES.pausedPartitions}(?:\\{[^}]*\\})?\\[(\\d+)m\\]\\)`,
+      ).exec(r.expr);
+      expect(m, `${r.alert} reads the paused gauge through max_over_time`).not.toBeNull();
+      expect(Number(m![1]) * 60_000, r.alert).toBeGreaterThan(gapMs);
+    }
     expect(uses(METRIC_NAMES.zendeskRequests).some((r) => /status=~"401\|403"/.test(r.expr))).toBe(true);
     // The status label is the one the request counter has.
     expect(createMetrics({ defaultMetrics: false }).zendeskRequests.labels('e', 'GET', '401')).toBeDefined();
