@@ -8,7 +8,7 @@ import type { BadInputRow, FaultCaseResult } from './reliability-types.js';
 
 const faults: FaultCaseResult[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
 for (const f of faults)
-  if (typeof f.stalled !== 'number')
+  if (typeof f.stalled !== 'number' && !(f.stalled === null && f.stalledNote))
     throw new Error(`${f.name}: no stalled figure (an older run?); run the fault suite again`);
 const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
@@ -48,7 +48,7 @@ the kill; the README's "Duplicates" section explains each figure.
 
 | case | fault | events in | delivered | dead-lettered | lost | stalled | duplicates | recovery (s) | what the case saw |
 |---|---|---:|---:|---:|---:|---:|---:|---:|---|
-${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | **${f.stalled}** | ${duplicates(f)} | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
+${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | ${f.stalled === null ? f.stalledNote : `**${f.stalled}**`} | ${duplicates(f)} | ${f.recoverSeconds?.toFixed(1) ?? 'n/a'} | ${f.observed} |`).join('\n')}
 
 ## Bad input
 

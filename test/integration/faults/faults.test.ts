@@ -46,6 +46,11 @@ let faultStackUp = false;
 /** Printed by the CLI when a handle keeps the process alive after the command returned: a leak. */
 const LEAK_LINE = 'process still running 3 s after the command ended; exiting';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** The stack broker's TLS listener and the CA material scripts/stack.sh makes (an unrelated CA included). */
+const SSL_BROKERS = process.env.STACK_SSL_BROKERS ?? '127.0.0.1:9095';
+const TLS_DIR = process.env.STACK_TLS_DIR ?? `${ROOT}/.stack/lib/tls`;
+/** Spawn to exit of a service that trusts the wrong CA: tsx start-up, the check, the exit line. */
+const WRONG_CA_EXIT_BOUND_MS = 20_000;
 
 afterEach(async () => {
   await Promise.all(services.splice(0).map((s) => s.stop('SIGKILL')));
@@ -281,6 +286,33 @@ async function openCase(o: CaseOptions) {
     },
   };
   return c;
+}
+
+/** Status codes of `path` on the service, polled every 200 ms until it exits (0: no answer). */
+async function pollWhileRunning(svc: Service, path: string): Promise<number[]> {
+  const out: number[] = [];
+  while (svc.child.exitCode === null && svc.child.signalCode === null) {
+    out.push(
+      await fetch(`http://127.0.0.1:${svc.port}${path}`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return out;
+}
+
+/** Partitions of the topic with a committed offset for the group. */
+async function committedPartitions(kafka: Kafka, topic: string, groupId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return t!.partitions.filter((p) => Number(p.offset) >= 0).length;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Exit code of a service that ends by itself within `ms`, or 'running'. */
@@ -798,6 +830,66 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
         'the DLQ topic does not exist when the service starts; created afterwards, the service restarted',
     });
   }, 180_000);
+
+  // A fault that never heals: the service must not retry it for ever looking alive. It exits 1 with one
+  // line naming the setting, and /healthz never says healthy meanwhile. Nothing is consumed or committed,
+  // so every event waits in the topic for an instance given the right CA (lost 0).
+  it('wrong TLS CA for good: exit 1 naming KAFKA_SSL_CA_FILE, never healthy', async () => {
+    const c = await openCase({ name: 'wrong-tls-ca' });
+    const evs = events(c.name);
+    await c.produce(evs);
+    const t0 = Date.now();
+    const svc = await c.start({
+      KAFKA_BROKERS: SSL_BROKERS,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: `${TLS_DIR}/other-ca.pem`,
+    });
+    const healthz = pollWhileRunning(svc, '/healthz');
+    const code = await exitWithin(svc, WRONG_CA_EXIT_BOUND_MS);
+    const took = (Date.now() - t0) / 1000;
+    if (code === 'running') await svc.stop('SIGKILL'); // ends the poll too
+    const statuses = await healthz;
+    c.mark(`service: ${code} after ${took} s; /healthz ${JSON.stringify(statuses)}`);
+    const errors = svc
+      .logs()
+      .split('\n')
+      .filter((l) => /"level":"(error|fatal)"/.test(l));
+    c.claim(
+      `exit ${code} after ${took.toFixed(1)} s from the spawn (at most ${WRONG_CA_EXIT_BOUND_MS / 1000} s)`,
+      code === 1,
+      svc.logs().slice(-3000),
+    );
+    c.claim(
+      'one error line, naming KAFKA_SSL_CA_FILE',
+      errors.length === 1 && errors[0]!.includes('KAFKA_SSL_CA_FILE'),
+      JSON.stringify(errors),
+    );
+    c.claim(
+      `/healthz never answered 200 (${statuses.length} polls: ${[...new Set(statuses)].join(', ')})`,
+      !statuses.includes(200),
+    );
+    const st = await stalledPartitions(c.kafka, c.topic, c.groupId);
+    const dls = await deadLettersOf(c.kafka, c.topic);
+    const committed = await committedPartitions(c.kafka, c.topic, c.groupId);
+    c.claim(
+      'nothing delivered, dead-lettered or committed: every event is still there for the next start',
+      delivered(c.sandbox).size === 0 && dls.length === 0 && committed === 0,
+      JSON.stringify({ delivered: delivered(c.sandbox).size, dls: dls.length, committed }),
+    );
+    results.push({
+      name: c.name,
+      fault: 'the service trusts an unrelated CA (KAFKA_SSL_CA_FILE) on the TLS listener; never heals',
+      eventsIn: withTracks(evs).length,
+      delivered: 0,
+      deadLettered: 0,
+      lost: 0,
+      duplicates: 0,
+      stalled: null,
+      stalledNote: `n/a: exited 1 (${st.stalled} partitions wait, uncommitted)`,
+      recoverSeconds: null,
+      observed: c.claims.join('; '),
+    });
+  }, 120_000);
 
   describe('with a private broker and registry', () => {
     beforeAll(async () => {
