@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKafkaConfig, type Env } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
-import { ensureTopics, registryProblem } from '../../../src/pipeline/preflight.js';
+import { brokerTlsProblem, ensureTopics, registryProblem } from '../../../src/pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
 import { REGISTRY_URL, uniqueName } from '../../helpers/stack.js';
 
@@ -107,6 +107,24 @@ describe('Kafka over TLS (the stack broker TLS listeners)', () => {
     expect(e.message).not.toMatch(/\n/);
     expect(e.message).toMatch(/not signed by a trusted CA .*set KAFKA_SSL_CA_FILE/);
     expect(e.message).toContain(SSL);
+  });
+
+  it("run's start-up TLS check names KAFKA_SSL_CA_FILE at once (no KafkaJS retries), passes with the CA", async () => {
+    const settings = (env: Env) => loadKafkaConfig({ KAFKA_SSL: 'true', ...env }).kafka;
+    const started = Date.now();
+    const wrong = await brokerTlsProblem(
+      settings({ KAFKA_BROKERS: SSL, KAFKA_SSL_CA_FILE: file('other-ca.pem') }),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(wrong).not.toMatch(/\n/);
+    expect(wrong).toMatch(/not signed by a trusted CA .*set KAFKA_SSL_CA_FILE/);
+    expect(wrong).toContain(SSL);
+    expect(await brokerTlsProblem(settings({ KAFKA_BROKERS: SSL }))).toMatch(/set KAFKA_SSL_CA_FILE/);
+    expect(
+      await brokerTlsProblem(settings({ KAFKA_BROKERS: SSL, KAFKA_SSL_CA_FILE: file('ca.pem') })),
+    ).toBeUndefined();
+    // not a certificate problem (nothing listening): left to KafkaJS's retries, as an outage
+    expect(await brokerTlsProblem(settings({ KAFKA_BROKERS: '127.0.0.1:1' }))).toBeUndefined();
   });
 
   it('KAFKA_SSL=true alone (the system CAs) is refused the same way', async () => {
