@@ -33,9 +33,17 @@ const env = {
   KAFKA_PARTITIONS: '3',
 };
 
+/**
+ * `more`: extra settings of scripts/stack.sh for this start (e.g. STACK_KAFKA_OFFSET_METADATA_MAX_BYTES);
+ * the broker's configuration is written anew at each start, so the next start without them undoes them.
+ */
 export async function faultStack(
   action: 'up' | 'down',
   what: 'all' | 'kafka' | 'registry' = 'all',
+  more: Record<string, string> = {},
 ): Promise<void> {
-  await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], { env, timeout: 120_000 });
+  await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], {
+    env: { ...env, ...more },
+    timeout: 120_000,
+  });
 }

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Kafka, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
 import {
   NO_LIMITS,
@@ -42,6 +42,8 @@ const services: Service[] = [];
 const sandboxes: Sandbox[] = [];
 const closers: (() => Promise<void>)[] = [];
 let faultStackUp = false;
+/** The private broker runs with a tiny offset.metadata.max.bytes (the commit-metadata case). */
+let metadataLimited = false;
 
 /** Printed by the CLI when a handle keeps the process alive after the command returned: a leak. */
 const LEAK_LINE = 'process still running 3 s after the command ended; exiting';
@@ -896,6 +898,14 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
       await faultStack('up');
       faultStackUp = true;
     }, 240_000);
+    // The commit-metadata case leaves the broker refusing commit metadata (it comes last, so this costs
+    // nothing in a full run); a case after it, or run again, gets the broker as configured by default.
+    beforeEach(async () => {
+      if (!metadataLimited) return;
+      await faultStack('down', 'kafka');
+      await faultStack('up', 'kafka');
+      metadataLimited = false;
+    }, 240_000);
 
     for (let rep = 0; rep < Number(process.env.FAULT_REPEAT ?? 1); rep++)
       it(`broker stopped and restarted mid-stream${rep ? ` #${rep}` : ''}`, async () => {
@@ -1024,5 +1034,43 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
           "the service's SASL/SCRAM credential is deleted and the broker restarted (its reconnect is refused); then the credential is restored and the service started again",
       });
     }, 360_000);
+
+    // SPEC 1a for commits: a broker that keeps less commit metadata than the service writes refuses it
+    // (OFFSET_METADATA_TOO_LARGE), for good. Commits must go on with the watermark alone, to the end.
+    it('broker refuses commit metadata for good: the watermark alone is committed, to the end', async () => {
+      await runCase({
+        name: 'commit-metadata-refused',
+        fault:
+          'the broker keeps at most 3 bytes of commit metadata (offset.metadata.max.bytes), less than any the service writes; never heals',
+        faultStack: true,
+        before: true,
+        holdMs: 0,
+        inject: async () => {
+          metadataLimited = true;
+          await faultStack('down', 'kafka');
+          await faultStack('up', 'kafka', { STACK_KAFKA_OFFSET_METADATA_MAX_BYTES: '3' });
+        },
+        heal: async () => undefined,
+        check: async (c) => {
+          const refused = c
+            .svc!.logs()
+            .split('\n')
+            .filter((l) => l.includes('the broker refused the commit metadata')).length;
+          c.claim(
+            `the broker refused the commit metadata of ${refused} partitions ("committing the watermark alone" logged once each)`,
+            refused > 0,
+            c.svc!.logs().slice(-3000),
+          );
+          const admin = c.kafka.admin();
+          await admin.connect();
+          const [t] = await admin
+            .fetchOffsets({ groupId: c.groupId, topics: [c.topic] })
+            .finally(() => admin.disconnect());
+          const metadata = t!.partitions.map((p) => p.metadata).filter((m) => m);
+          c.claim('the broker holds no commit metadata', metadata.length === 0, JSON.stringify(metadata));
+        },
+        duplicates: (c, n) => c.claim(`${n} track events reached Zendesk twice`, n === 0),
+      });
+    }, 300_000);
   });
 });
