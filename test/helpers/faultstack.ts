@@ -31,6 +31,8 @@ const env = {
   SCHEMA_REGISTRY_URL: FAULT_STACK.registry,
   KAFKA_TOPIC: 'fault-events',
   KAFKA_PARTITIONS: '3',
+  // stack.sh's own wait for readiness, within the start's 230 s
+  STACK_TIMEOUT_SECONDS: '200',
 };
 
 /**
@@ -44,6 +46,7 @@ export async function faultStack(
 ): Promise<void> {
   await run('bash', [`${ROOT}/scripts/stack.sh`, action, what], {
     env: { ...env, ...more },
-    timeout: 120_000,
+    // a first start on a busy 2-core machine (format, two JVMs, the registry's topic) can take minutes
+    timeout: action === 'up' ? 230_000 : 120_000,
   });
 }

@@ -895,8 +895,9 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
 
   describe('with a private broker and registry', () => {
     beforeAll(async () => {
-      await faultStack('up');
+      // Set first: a start that times out may have left a JVM running, which afterAll must stop.
       faultStackUp = true;
+      await faultStack('up');
     }, 240_000);
     // The commit-metadata case leaves the broker refusing commit metadata (it comes last, so this costs
     // nothing in a full run); a case after it, or run again, gets the broker as configured by default.
