@@ -14,7 +14,7 @@ import { loadKafkaConfig, type Env } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
 import { brokerTlsProblem, ensureTopics, registryProblem } from '../../../src/pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
-import { REGISTRY_URL, uniqueName } from '../../helpers/stack.js';
+import { REGISTRY_URL, roundTrip as roundTripWith, uniqueName } from '../../helpers/stack.js';
 
 const TLS_DIR = process.env.STACK_TLS_DIR ?? `${process.cwd()}/.stack/lib/tls`;
 const SSL = process.env.STACK_SSL_BROKERS ?? '127.0.0.1:9095';
@@ -29,27 +29,9 @@ function kafkaFor(env: Env) {
   return createKafka({ ...kafka, clientId: 'tls-test' });
 }
 
-/** Creates a topic, produces one record and reads the high watermark back: the whole round trip. */
-async function roundTrip(env: Env): Promise<string> {
-  const kafka = kafkaFor(env);
-  const admin = kafka.admin({ retry: { retries: 1 } });
-  await admin.connect();
-  const topic = uniqueName('tls');
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
-    await producer.disconnect();
-    return (await admin.fetchTopicOffsets(topic))[0]!.high;
-  } finally {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
-}
+/** The whole round trip (create a topic, produce, read the high watermark) over TLS. */
+const roundTrip = (env: Env): Promise<string> =>
+  roundTripWith(kafkaFor(env), 'tls', { retry: { retries: 1 } });
 
 /** The error the start-up check (ensureTopics, the first thing `run` does with Kafka) ends with. */
 async function startupError(env: Env): Promise<Error> {
