@@ -8,7 +8,7 @@ import type { BadInputRow, FaultCaseResult } from './reliability-types.js';
 
 const faults: FaultCaseResult[] = JSON.parse(readFileSync('.stack/reliability.json', 'utf8'));
 for (const f of faults)
-  if (typeof f.stalled !== 'number')
+  if (typeof f.stalled !== 'number' && !(f.stalled === null && f.stalledNote))
     throw new Error(`${f.name}: no stalled figure (an older run?); run the fault suite again`);
 const bad: BadInputRow[] = JSON.parse(readFileSync('.stack/bad-input.json', 'utf8'));
 const date = new Date().toISOString().slice(0, 10);
@@ -32,7 +32,10 @@ them all.
 Each case produces 240 identify events (one per user), each plain one followed by a track event of the
 same user (${faults[0]?.eventsIn ?? 480} events in all), and injects its fault: most
 once some events are delivered, held a few seconds and then healed; some never heal (a poison event, an
-oversized dead letter) and some stop the service, which is then started again. Every case then checks
+oversized dead letter, a 403 on field creation, a broker that refuses commit metadata, the broker down
+through a SIGTERM, a wrong TLS CA) and some stop the service, which is then started again. A service
+that must not start (the wrong CA) is asserted to exit 1 with one line naming the setting, never healthy
+meanwhile, with nothing consumed or committed: its row has no stalled figure or recovery. Every case then checks
 that every event is delivered or dead-lettered with its expected reason (lost = 0); that every partition
 of the consumer group committed up to its end offset, within 90 s while the last instance still ran and
 again after it stopped on SIGTERM (exit 0): a partition short of its end stopped committing while its
@@ -48,7 +51,7 @@ the kill; the README's "Duplicates" section explains each figure.
 
 | case | fault | events in | delivered | dead-lettered | lost | stalled | duplicates | recovery (s) | what the case saw |
 |---|---|---:|---:|---:|---:|---:|---:|---:|---|
-${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | **${f.stalled}** | ${duplicates(f)} | ${f.recoverSeconds.toFixed(1)} | ${f.observed} |`).join('\n')}
+${faults.map((f) => `| ${f.name} | ${f.fault} | ${f.eventsIn} | ${f.delivered} | ${f.deadLettered} | **${f.lost}** | ${f.stalled === null ? f.stalledNote : `**${f.stalled}**`} | ${duplicates(f)} | ${f.recoverSeconds?.toFixed(1) ?? 'n/a'} | ${f.observed} |`).join('\n')}
 
 ## Bad input
 

@@ -28,6 +28,9 @@ KAFKA_MTLS_PORT="${STACK_KAFKA_MTLS_PORT:-9096}"
 KAFKA_SASL_SSL_PORT="${STACK_KAFKA_SASL_SSL_PORT:-9097}"
 TLS_PASSWORD="zd-stack-tls"
 REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
+# The most commit metadata the broker keeps per partition (Kafka's default 4096 when unset): the fault
+# suite starts its private broker with a tiny one, to have the service's commit metadata refused.
+OFFSET_METADATA_MAX_BYTES="${STACK_KAFKA_OFFSET_METADATA_MAX_BYTES:-}"
 # Jars are shared by every stack instance (a second instance, e.g. for fault tests, sets STACK_DIR and ports).
 STACK_LIB_DIR="${STACK_LIB_DIR:-$ROOT/.stack/lib}"
 # So is the TLS material (it names 127.0.0.1 and localhost, not ports): keytool is ~13 JVM starts, most
@@ -138,6 +141,7 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 log.retention.hours=168
 PROPS
+  [[ -z "$OFFSET_METADATA_MAX_BYTES" ]] || echo "offset.metadata.max.bytes=$OFFSET_METADATA_MAX_BYTES" >>"$dir/config/server.properties"
   cat >"$dir/config/log4j2.properties" <<'L4J'
 status = warn
 appender.file.type = File

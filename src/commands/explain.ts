@@ -18,10 +18,13 @@ export interface ExplainArgs {
 
 const DEAD_LETTER = /^(\d+):(\d+)$/;
 
+/** The topic's current Avro type, read and compiled once (`explain -` converts every line with it). */
+let currentType: avro.Type | undefined;
+
 /** A JSON event as `run` would see it: through the topic's Avro schema, as the producer writes it. */
 export function eventFromJson(text: string): SegmentEvent {
   const { record } = toRecord(JSON.parse(text));
-  const type = avro.Type.forSchema(loadCurrentSchema());
+  const type = (currentType ??= avro.Type.forSchema(loadCurrentSchema()));
   return fromRecord(type.fromBuffer(type.toBuffer(record)));
 }
 

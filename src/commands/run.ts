@@ -7,7 +7,7 @@ import { createMetrics, setEventsApiAllowance } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
-import { ensureTopics, PreflightError, registryProblem } from '../pipeline/preflight.js';
+import { brokerTlsProblem, ensureTopics, PreflightError, registryProblem } from '../pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
 import { ZendeskClient } from '../zendesk/client.js';
 import { AccountCheckError, checkAccount } from '../zendesk/preflight.js';
@@ -25,6 +25,13 @@ export async function runCommand(config: Config): Promise<number> {
   });
   log.info('starting zendesk-destination', { config: describeConfig(config) });
   for (const w of config.warnings) log.warn(w);
+  // A broker certificate this client refuses stops start-up at once, before /healthz can answer: no
+  // retry heals it, and a process retrying it must not look alive.
+  const tlsRefused = await brokerTlsProblem(config.kafka);
+  if (tlsRefused) {
+    log.error(tlsRefused);
+    return 1;
+  }
 
   // A fatal error (KafkaJS stopped for good, a partition stalled for good) stops the service and
   // exits 1, so the orchestrator restarts it; commits made so far are safe.

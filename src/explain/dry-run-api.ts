@@ -13,6 +13,7 @@ import type {
   ZUser,
   ZendeskApi,
 } from '../zendesk/api.js';
+import { newZOrganization, newZUser } from '../zendesk/api.js';
 
 /** One field a write would change: what Zendesk holds now (undefined: nothing) and what it would hold. */
 export interface Change {
@@ -133,23 +134,16 @@ export class DryRunApi implements ZendeskApi {
   }
 
   private remember(existing: ZUser | null, input: UserInput): ZUser {
-    const now = new Date(0).toISOString();
-    const user: ZUser = {
-      name: '',
-      email: null,
-      external_id: null,
-      organization_id: null,
-      phone: null,
-      time_zone: null,
-      verified: false,
-      role: 'end-user',
-      created_at: now,
-      updated_at: now,
-      ...existing,
-      ...input,
-      id: existing?.id ?? this.nextId--,
-      user_fields: { ...existing?.user_fields, ...input.user_fields },
-    };
+    const user = newZUser(
+      {
+        name: '',
+        ...existing,
+        ...input,
+        id: existing?.id ?? this.nextId--,
+        user_fields: { ...existing?.user_fields, ...input.user_fields },
+      },
+      new Date(0).toISOString(),
+    );
     this.users.unshift(user);
     return user;
   }
@@ -195,19 +189,16 @@ export class DryRunApi implements ZendeskApi {
       target: existing ? `organization ${existing.id}` : 'a new organization',
       changes: changesOf(existing, org as Record<string, unknown>),
     });
-    const now = new Date(0).toISOString();
-    const organization: ZOrganization = {
-      name: '',
-      external_id: null,
-      domain_names: [],
-      tags: [],
-      created_at: now,
-      updated_at: now,
-      ...existing,
-      ...org,
-      id: existing?.id ?? this.nextId--,
-      organization_fields: { ...existing?.organization_fields, ...org.organization_fields },
-    };
+    const organization = newZOrganization(
+      {
+        name: '',
+        ...existing,
+        ...org,
+        id: existing?.id ?? this.nextId--,
+        organization_fields: { ...existing?.organization_fields, ...org.organization_fields },
+      },
+      new Date(0).toISOString(),
+    );
     this.organizations.unshift(organization);
     return { organization, created: existing === null };
   }

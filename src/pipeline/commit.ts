@@ -87,9 +87,11 @@ export class PartitionCommitter {
         partition: this.st.partition,
         dropped,
       });
+    this.st.unacknowledgedCommit ??= 'no answer from the broker';
     try {
       await this.o.send(s.offset, metadata);
       this.st.lastCommit = key;
+      this.st.unacknowledgedCommit = undefined;
     } catch (e) {
       if (metadata !== null && kafkaErrorType(e) === 'OFFSET_METADATA_TOO_LARGE') {
         // A broker with a smaller offset.metadata.max.bytes: the watermark alone, as without metadata.
@@ -101,11 +103,9 @@ export class PartitionCommitter {
         return this.commitOnce();
       }
       // Not committed: the next commit carries it (an error here is a rebalance or the broker away).
-      this.o.log.debug('commit failed', {
-        topic: this.st.topic,
-        partition: this.st.partition,
-        error: e instanceof Error ? e.message : String(e),
-      });
+      const error = e instanceof Error ? e.message : String(e);
+      this.st.unacknowledgedCommit = error;
+      this.o.log.debug('commit failed', { topic: this.st.topic, partition: this.st.partition, error });
     }
   }
 }

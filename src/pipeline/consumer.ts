@@ -271,6 +271,14 @@ export class SegmentPipeline {
       this.consumer?.disconnect(),
       Math.max(1000, deadline - Date.now()),
     );
+    // A broker away at the end (the batch's last commits unanswered or refused): said once, with why.
+    const unacknowledged = this.partitions.unacknowledgedCommits();
+    if (unacknowledged.length)
+      log.warn(
+        `shutdown: the last commits did not reach the broker (${unacknowledged[0]!.unacknowledgedCommit}): ` +
+          'the outcomes since the last commit that did are delivered again after a restart (at least once)',
+        { partitions: unacknowledged.map((st) => `${st.topic}/${st.partition}`) },
+      );
     await bounded('closing the producer', this.producer?.disconnect(), Math.max(1000, deadline - Date.now()));
     await bounded(
       'closing the admin client',

@@ -39,10 +39,7 @@ const openSockets = new WeakMap<Kafka, Set<net.Socket>>();
 function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
     const socket = ssl
-      ? tls.connect(
-          Object.assign({ host, port }, !net.isIP(host) ? { servername: host } : {}, ssl),
-          onConnect,
-        )
+      ? tls.connect(tlsOptions(host, port, ssl), onConnect)
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     // KafkaJS reports a failed handshake as "Connection error: <Node's message>", which names no
@@ -57,6 +54,15 @@ function trackingSocketFactory(sockets: Set<net.Socket>): ISocketFactory {
     socket.once('close', () => sockets.delete(socket));
     return socket;
   };
+}
+
+/** KafkaJS's TLS connection options for one broker (`ssl`: true, or the CA and client certificate). */
+export function tlsOptions(
+  host: string,
+  port: number,
+  ssl: tls.ConnectionOptions | true,
+): tls.ConnectionOptions {
+  return Object.assign({ host, port }, !net.isIP(host) ? { servername: host } : {}, ssl === true ? {} : ssl);
 }
 
 /**

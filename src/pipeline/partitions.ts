@@ -17,6 +17,11 @@ export interface PartitionState {
   lastCommit?: string;
   /** The broker refused our commit metadata (a smaller offset.metadata.max.bytes): the watermark alone. */
   metadataRefused?: boolean;
+  /**
+   * A commit of this partition the broker has not acknowledged: why (its error, or no answer yet).
+   * Until one lands, the outcomes since the last commit that did are delivered again by a next owner.
+   */
+  unacknowledgedCommit?: string;
   outages: number;
   pausedUntil?: number;
   pauseReason?: string;
@@ -168,6 +173,7 @@ export class Partitions {
         st.done = new Set();
         st.restored = false;
         st.lastCommit = undefined;
+        st.unacknowledgedCommit = undefined;
         st.lastProgressAt = this.now();
         this.clearStall(st);
         continue;
@@ -179,6 +185,11 @@ export class Partitions {
     }
     for (const { topic, partitions } of kafkaPaused)
       for (const p of partitions) if (!this.isPaused(topic, p)) this.safeResume(topic, p);
+  }
+
+  /** Partitions whose last commit the broker has not acknowledged (see `unacknowledgedCommit`). */
+  unacknowledgedCommits(): PartitionState[] {
+    return [...this.states.values()].filter((st) => st.unacknowledgedCommit !== undefined);
   }
 
   private safeResume(topic: string, partition: number): void {

@@ -2,9 +2,11 @@
  * Start-up checks that name a problem in one line instead of a stall or a cryptic KafkaJS error later:
  * the source and dead-letter topics exist (created only when asked), the schema registry answers.
  */
+import tls from 'node:tls';
 import type { Kafka } from 'kafkajs';
 import { Agent, fetch } from 'undici';
 import { explainTlsError } from '../tls-settings.js';
+import { tlsOptions, type KafkaSettings } from './kafka.js';
 
 export class PreflightError extends Error {
   override readonly name = 'PreflightError';
@@ -79,4 +81,39 @@ export async function registryProblem(
   } finally {
     await dispatcher?.close();
   }
+}
+
+/**
+ * A broker whose TLS certificate this client refuses (the wrong KAFKA_SSL_CA_FILE, a certificate for
+ * another name or out of date), in one line naming the setting; undefined otherwise. KafkaJS takes a
+ * refused certificate for a connection error and retries it like an outage (about 40 s of retries at
+ * start-up, looking alive) though no retry can change the answer: one handshake per bootstrap broker,
+ * before anything starts, tells it at once. A broker that does not answer is left to KafkaJS's retries.
+ */
+export async function brokerTlsProblem(
+  s: Pick<KafkaSettings, 'brokers' | 'ssl' | 'tls'>,
+  timeoutMs = 5000,
+): Promise<string | undefined> {
+  if (!s.ssl) return undefined;
+  const problems = await Promise.all(
+    s.brokers.map(
+      (broker) =>
+        new Promise<string | undefined>((resolve) => {
+          const at = broker.lastIndexOf(':');
+          const host = broker.slice(0, at);
+          const socket = tls.connect(tlsOptions(host, Number(broker.slice(at + 1)), s.tls ?? true));
+          const done = (problem?: string) => {
+            socket.destroy();
+            resolve(problem);
+          };
+          socket.setTimeout(timeoutMs, () => done());
+          socket.once('secureConnect', () => done());
+          socket.once('error', (e: NodeJS.ErrnoException) => {
+            const why = explainTlsError(e.code, 'KAFKA_SSL_CA_FILE');
+            done(why && `TLS to broker ${broker}: ${why}`);
+          });
+        }),
+    ),
+  );
+  return problems.find((p) => p !== undefined);
 }

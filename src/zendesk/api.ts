@@ -26,6 +26,24 @@ export interface ZUser {
   [k: string]: unknown;
 }
 
+/**
+ * A user record with Zendesk's values for whatever is not given, as in-memory stand-ins for Zendesk
+ * make them (explain's dry run, the executor's test double); `at`: its created_at and updated_at.
+ */
+export const newZUser = (u: Partial<ZUser> & Pick<ZUser, 'id' | 'name'>, at: string): ZUser => ({
+  email: null,
+  external_id: null,
+  organization_id: null,
+  phone: null,
+  time_zone: null,
+  verified: false,
+  role: 'end-user',
+  user_fields: {},
+  created_at: at,
+  updated_at: at,
+  ...u,
+});
+
 /** What we send to create_or_update / PUT users/{id}. Absent keys leave Zendesk's value as it is. */
 export interface UserInput {
   name?: string;
@@ -50,6 +68,20 @@ export interface ZOrganization {
   updated_at: string;
   [k: string]: unknown;
 }
+
+/** An organization record with Zendesk's values for whatever is not given (see `newZUser`). */
+export const newZOrganization = (
+  o: Partial<ZOrganization> & Pick<ZOrganization, 'id' | 'name'>,
+  at: string,
+): ZOrganization => ({
+  external_id: null,
+  domain_names: [],
+  tags: [],
+  organization_fields: {},
+  created_at: at,
+  updated_at: at,
+  ...o,
+});
 
 export interface OrganizationInput {
   id?: Id;

@@ -3,7 +3,7 @@
  * real schema registry. Each test file works on its own topics and groups, so files can run in parallel.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type AdminConfig, type Consumer, type KafkaMessage } from 'kafkajs';
 
 export const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
@@ -74,4 +74,28 @@ export async function readAll(
     await consumer.disconnect();
   }
   return out;
+}
+
+/**
+ * Creates a topic, produces one record and reads the high watermark back ('1'): the whole round trip
+ * through a client (a security listener's, say); the topic is deleted again.
+ */
+export async function roundTrip(kafka: Kafka, prefix: string, adminConfig?: AdminConfig): Promise<string> {
+  const admin = kafka.admin(adminConfig);
+  await admin.connect();
+  const topic = uniqueName(prefix);
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
+    await producer.disconnect();
+    return (await admin.fetchTopicOffsets(topic))[0]!.high;
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
 }

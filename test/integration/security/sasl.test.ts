@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadKafkaConfig } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
-import { uniqueName } from '../../helpers/stack.js';
+import { roundTrip } from '../../helpers/stack.js';
 
 const brokers = process.env.STACK_SASL_BROKERS ?? '127.0.0.1:9094';
 const user = process.env.STACK_SASL_USER ?? 'zd-test';
@@ -25,25 +25,7 @@ describe('SASL against a broker listener that requires it', () => {
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
     '%s: authenticates, creates a topic, produces and reads back',
     async (mechanism) => {
-      const kafka = kafkaFor(mechanism);
-      const admin = kafka.admin();
-      await admin.connect();
-      const topic = uniqueName(`sasl-${mechanism}`);
-      try {
-        await admin.createTopics({
-          topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-          waitForLeaders: true,
-        });
-        const producer = kafka.producer();
-        await producer.connect();
-        await producer.send({ topic, messages: [{ key: 'k', value: mechanism }] });
-        await producer.disconnect();
-        const offsets = await admin.fetchTopicOffsets(topic);
-        expect(offsets[0]!.high).toBe('1');
-      } finally {
-        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-        await admin.disconnect();
-      }
+      expect(await roundTrip(kafkaFor(mechanism), `sasl-${mechanism}`)).toBe('1');
     },
   );
 

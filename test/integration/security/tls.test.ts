@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKafkaConfig, type Env } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
-import { ensureTopics, registryProblem } from '../../../src/pipeline/preflight.js';
+import { brokerTlsProblem, ensureTopics, registryProblem } from '../../../src/pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../../../src/segment/codec.js';
-import { REGISTRY_URL, uniqueName } from '../../helpers/stack.js';
+import { REGISTRY_URL, roundTrip as roundTripWith, uniqueName } from '../../helpers/stack.js';
 
 const TLS_DIR = process.env.STACK_TLS_DIR ?? `${process.cwd()}/.stack/lib/tls`;
 const SSL = process.env.STACK_SSL_BROKERS ?? '127.0.0.1:9095';
@@ -29,27 +29,9 @@ function kafkaFor(env: Env) {
   return createKafka({ ...kafka, clientId: 'tls-test' });
 }
 
-/** Creates a topic, produces one record and reads the high watermark back: the whole round trip. */
-async function roundTrip(env: Env): Promise<string> {
-  const kafka = kafkaFor(env);
-  const admin = kafka.admin({ retry: { retries: 1 } });
-  await admin.connect();
-  const topic = uniqueName('tls');
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
-    await producer.disconnect();
-    return (await admin.fetchTopicOffsets(topic))[0]!.high;
-  } finally {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  }
-}
+/** The whole round trip (create a topic, produce, read the high watermark) over TLS. */
+const roundTrip = (env: Env): Promise<string> =>
+  roundTripWith(kafkaFor(env), 'tls', { retry: { retries: 1 } });
 
 /** The error the start-up check (ensureTopics, the first thing `run` does with Kafka) ends with. */
 async function startupError(env: Env): Promise<Error> {
@@ -107,6 +89,24 @@ describe('Kafka over TLS (the stack broker TLS listeners)', () => {
     expect(e.message).not.toMatch(/\n/);
     expect(e.message).toMatch(/not signed by a trusted CA .*set KAFKA_SSL_CA_FILE/);
     expect(e.message).toContain(SSL);
+  });
+
+  it("run's start-up TLS check names KAFKA_SSL_CA_FILE at once (no KafkaJS retries), passes with the CA", async () => {
+    const settings = (env: Env) => loadKafkaConfig({ KAFKA_SSL: 'true', ...env }).kafka;
+    const started = Date.now();
+    const wrong = await brokerTlsProblem(
+      settings({ KAFKA_BROKERS: SSL, KAFKA_SSL_CA_FILE: file('other-ca.pem') }),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(wrong).not.toMatch(/\n/);
+    expect(wrong).toMatch(/not signed by a trusted CA .*set KAFKA_SSL_CA_FILE/);
+    expect(wrong).toContain(SSL);
+    expect(await brokerTlsProblem(settings({ KAFKA_BROKERS: SSL }))).toMatch(/set KAFKA_SSL_CA_FILE/);
+    expect(
+      await brokerTlsProblem(settings({ KAFKA_BROKERS: SSL, KAFKA_SSL_CA_FILE: file('ca.pem') })),
+    ).toBeUndefined();
+    // not a certificate problem (nothing listening): left to KafkaJS's retries, as an outage
+    expect(await brokerTlsProblem(settings({ KAFKA_BROKERS: '127.0.0.1:1' }))).toBeUndefined();
   });
 
   it('KAFKA_SSL=true alone (the system CAs) is refused the same way', async () => {

@@ -19,6 +19,7 @@ import type {
   ZUser,
   ZendeskApi,
 } from '../../../src/zendesk/api.js';
+import { newZOrganization, newZUser } from '../../../src/zendesk/api.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 
 export interface Call {
@@ -75,35 +76,13 @@ export class FakeZendeskApi implements ZendeskApi {
   }
 
   addUser(u: Partial<ZUser> & { name: string }): ZUser {
-    const user: ZUser = {
-      id: this.nextId++,
-      email: null,
-      external_id: null,
-      organization_id: null,
-      phone: null,
-      time_zone: null,
-      verified: false,
-      role: 'end-user',
-      user_fields: {},
-      created_at: T,
-      updated_at: T,
-      ...u,
-    };
+    const user = newZUser({ id: this.nextId++, ...u }, T);
     this.users.push(user);
     return user;
   }
 
   addOrganization(o: Partial<ZOrganization> & { name: string }): ZOrganization {
-    const org: ZOrganization = {
-      id: this.nextId++,
-      external_id: null,
-      domain_names: [],
-      tags: [],
-      organization_fields: {},
-      created_at: T,
-      updated_at: T,
-      ...o,
-    };
+    const org = newZOrganization({ id: this.nextId++, ...o }, T);
     this.organizations.push(org);
     return org;
   }

@@ -43,6 +43,22 @@ function setup(over: { fail?: (metadata: string | null) => unknown } = {}) {
 }
 
 describe('PartitionCommitter', () => {
+  it('a commit the broker has not acknowledged is marked on the partition (why), until one lands', async () => {
+    let down = true;
+    const s = setup({ fail: () => (down ? new Error('Connection error: connect ECONNREFUSED') : undefined) });
+    expect(s.st.unacknowledgedCommit).toBeUndefined();
+    s.hold(true);
+    await s.c.urgent();
+    expect(s.st.unacknowledgedCommit).toBe('Connection error: connect ECONNREFUSED');
+    down = false;
+    const inFlight = s.c.urgent();
+    await Promise.resolve();
+    expect(s.st.unacknowledgedCommit).toBe('Connection error: connect ECONNREFUSED'); // sent, no answer yet
+    s.release();
+    await inFlight;
+    expect(s.st.unacknowledgedCommit).toBeUndefined();
+  });
+
   it('commits urgently with the done offsets as metadata, and not again when nothing changed', async () => {
     const s = setup();
     await s.c.urgent();
