@@ -73,6 +73,7 @@ if (only === 'ceiling') {
   }
   out(`scale-out 429s by endpoint: ${JSON.stringify(refused)}`);
   out(`scale-out retries by endpoint and reason: ${JSON.stringify(c.three.retries)}`);
+  out(describeWaves('scale-out', waves(c.three)));
   out(`scale-out waits (s): ${JSON.stringify(c.three.waits)}`);
   const part = {
     time_scale: TIME_SCALE,

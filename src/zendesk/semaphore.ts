@@ -12,13 +12,17 @@
  * - **Alone** (Zendesk counts no job that is not ours: T − R ≤ what we hold, or no header at all),
  *   the share grows by one per job created up to T: it starts small, so several instances starting
  *   together do not each take all 30 at once, and one instance reaches 30 within a few answers.
- * - **Shared** (Zendesk counts jobs of others), every client sees the same R, so a client that
- *   took all of it would collide with the others doing the same. The share grows by 1/share per
- *   job created (about one slot per round of jobs), only while R says a slot is free beyond the
- *   one just taken, and never beyond what we hold plus `freeShare` of R.
+ * - **Shared** (Zendesk counts jobs of others, within the last `memory` answers): every client sees
+ *   the same R, and some of it is about to be taken again by clients whose jobs just finished, so
+ *   a client that took all of it would collide with the others. The share grows only while every
+ *   recent answer (about a round of our jobs) left more than a margin (10 % of T) free, by
+ *   max(1/share, room/T) per answer: clients answered once a slot each per round together fill
+ *   about the room in a round, and a lone client after the others are done regrows quickly.
+ *   Besides, what we hold never goes past the latest answer's held + R − margin (an allowance
+ *   that is not learnt: a moment of few free slots does not shrink the share).
  * - **TooManyJobs**: the refused create gives its permit back (the job does not exist) and the
  *   share is cut to `cut` × what we hold, once per congestion: refusals of creates sent before the
- *   cut are the same congestion and do not cut again.
+ *   cut are the same congestion and do not cut again. Until the next answer we hold no more.
  */
 export class JobShare {
   private share: number;
@@ -27,6 +31,8 @@ export class JobShare {
   private sinceOthers = Infinity;
   /** Free slots told by the latest answers while shared (about a round of our jobs). */
   private recent: number[] = [];
+  /** While shared: what the latest answer said we may hold (ours + free − margin); not learnt. */
+  private allowance = Infinity;
 
   constructor(
     private readonly most: number,
@@ -37,7 +43,7 @@ export class JobShare {
 
   /** Permits this client may hold now (at least one). */
   get limit(): number {
-    return Math.max(1, Math.floor(this.share + 1e-9));
+    return Math.max(1, Math.floor(Math.min(this.share, this.allowance) + 1e-9));
   }
 
   /** Bumped at every cut: a refusal of a create sent at an older epoch is the same congestion. */
@@ -63,6 +69,7 @@ export class JobShare {
     // Zendesk counts at most `held` of ours (some may have finished unseen): the rest is others'.
     this.sinceOthers = total - remaining > held ? 0 : this.sinceOthers + 1;
     if (!this.shared) {
+      this.allowance = Infinity;
       this.share = Math.max(1, Math.min(most, this.share + 1, held + remaining));
       return;
     }
@@ -75,7 +82,8 @@ export class JobShare {
     while (this.recent.length > Math.max(4, this.limit)) this.recent.shift();
     const room = Math.min(...this.recent) - margin;
     if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);
-    this.share = Math.max(1, Math.min(this.share, most, held + Math.max(0, remaining - margin)));
+    this.share = Math.min(this.share, most);
+    this.allowance = held + Math.max(0, remaining - margin);
   }
 
   /**
@@ -84,6 +92,7 @@ export class JobShare {
    */
   refused(held: number, sentAtEpoch: number): boolean {
     this.sinceOthers = 0;
+    this.allowance = held;
     if (sentAtEpoch !== this.cuts) return false;
     this.cuts++;
     this.share = Math.max(1, Math.min(this.share, held) * this.o.cut);

@@ -68,6 +68,16 @@ describe('JobShare next to other clients', () => {
     expect(s.limit).toBe(4);
   });
 
+  it('a moment of few free slots holds us back without shrinking the learnt share', () => {
+    const s = sharedAt(7);
+    expect(s.limit).toBe(7);
+    s.created(3, 1, 30); // a busy moment: we hold 3, only 1 free
+    expect(s.limit).toBe(3);
+    // The next answer finds room again (others' jobs finished): back to the share at once.
+    s.created(3, 12, 30);
+    expect(s.limit).toBe(7);
+  });
+
   it('grows again slowly once slots are free: about one per round of its own jobs', () => {
     const s = sharedAt(4);
     expect(s.limit).toBe(4);
