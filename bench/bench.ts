@@ -72,7 +72,21 @@ if (only === 'ceiling') {
     refused[ep] = (refused[ep] ?? 0) + 1;
   }
   out(`scale-out 429s by endpoint: ${JSON.stringify(refused)}`);
-  process.exit(0);
+  out(`scale-out retries by endpoint and reason: ${JSON.stringify(c.three.retries)}`);
+  out(describeWaves('scale-out', waves(c.three)));
+  out(`scale-out waits (s): ${JSON.stringify(c.three.waits)}`);
+  const part = {
+    time_scale: TIME_SCALE,
+    'identify.ceiling_ratio': c.ceiling.ratio,
+    'identify.ceiling_run_users_per_sec': c.single.eventsPerSec,
+    'scaleout.ratio': c.ratio,
+    'scaleout.share_429': c.threeResources.share429,
+    'scaleout.dead_letters': c.deadLetters,
+    state_equal: c.stateEqual,
+    bench_seconds: (Date.now() - t0) / 1000,
+  };
+  out(`BENCH ${JSON.stringify(part)}`);
+  process.exit(c.stateEqual ? 0 : 1);
 }
 if (only === 'skip') {
   const s = await skipHeavyRun(skipHeavy(SKIP_N), 300_000);

@@ -45,6 +45,8 @@ export interface RunResult {
   /** Seconds waited per rate-limit scope, and seconds spent in Zendesk requests per endpoint. */
   waits: Record<string, number>;
   outcomes: Record<string, number>;
+  /** Zendesk requests retried, by `endpoint reason` (429, too_many_jobs, 5xx …), summed over instances. */
+  retries: Record<string, number>;
   /** CPU of the bench process, where the sandbox serves every request (it is Zendesk here). */
   sandboxCpuSeconds: number;
   /** Job slots in use, every 100 ms of the run. */
@@ -265,6 +267,11 @@ export async function runService(opts: {
     const k = `${/outcome="([^"]+)"/.exec(labels)?.[1]}:${/reason="([^"]+)"/.exec(labels)?.[1]}`;
     byOutcome[k] = (byOutcome[k] ?? 0) + value;
   }
+  const retries: Record<string, number> = {};
+  for (const { labels, value } of metricValues(text, 'zendesk_destination_zendesk_retries_total')) {
+    const k = `${/endpoint="([^"]+)"/.exec(labels)?.[1]} ${/reason="([^"]+)"/.exec(labels)?.[1]}`;
+    retries[k] = (retries[k] ?? 0) + value;
+  }
   return {
     label: opts.label,
     mode: opts.mode,
@@ -280,6 +287,7 @@ export async function runService(opts: {
     peakRssMb: stats.rssPeakMb,
     cpuSeconds: stats.cpuSeconds,
     outcomes: byOutcome,
+    retries,
     slotSamples,
     sandboxCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
     jobDurations: opts.sandbox.jobDurations(),

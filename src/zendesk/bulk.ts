@@ -30,21 +30,26 @@ export async function runJob(
   create: CallSpec,
   total: number,
 ): Promise<BulkItemResult[]> {
-  const waitedFrom = o.now();
-  if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
+  const acquire = async () => {
+    const waitedFrom = o.now();
+    if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
+    return o.slots.epoch;
+  };
+  let epoch = await acquire();
   try {
-    // Other clients of the account hold job slots too: our share follows what Zendesk says is free.
-    const learn = (headers: Record<string, string>) => {
-      const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
-      if (slots.remaining !== undefined) o.slots.learn(slots.remaining, slots.total);
-    };
+    // Other clients of the account hold job slots too: our share follows what Zendesk says is free
+    // (semaphore.ts). A refused create gives its permit back, and waits for one again before retrying.
     const { body, headers } = await o.exec.call({
       ...create,
       bulk: true,
       createsJob: true,
-      onTooManyJobs: learn,
+      onTooManyJobs: async () => {
+        o.slots.refused(epoch);
+        epoch = await acquire();
+      },
     });
-    learn(headers);
+    const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
+    o.slots.created(slots.remaining, slots.total);
     const job = asObject(asObject(body)?.job_status);
     const id = job?.id;
     if (typeof id !== 'string' && typeof id !== 'number')

@@ -40,8 +40,11 @@ export interface CallSpec {
   bulk?: boolean;
   /** Creates a job: waits behind TooManyJobs. */
   createsJob?: boolean;
-  /** Told the headers of a TooManyJobs answer (the account's free job slots) before it is waited out. */
-  onTooManyJobs?: (headers: Record<string, string>) => void;
+  /**
+   * Called on a TooManyJobs answer, after its Retry-After gate is set and before the create is sent
+   * again; the retry waits for it (the job semaphore gives its permit back and takes one again).
+   */
+  onTooManyJobs?: (headers: Record<string, string>) => Promise<void> | void;
   /** false for the OAuth token request itself. */
   auth?: boolean;
   /** The Events API: paced on its own per-minute budget, its 429s stop only Events API calls. */
@@ -129,10 +132,14 @@ export class Requester {
         json = body !== undefined;
         info = parseErrorBody(status, body, text);
         if (status === 429 || info.code === 'TooManyJobs') {
-          if (info.code === 'TooManyJobs') spec.onTooManyJobs?.(result.answer.headers);
           // A 429 is not an error: its wait does not count against the retry budget.
           const waitMs = this.on429(spec, result.answer, info);
           budget?.extend(waitMs);
+          if (info.code === 'TooManyJobs' && spec.onTooManyJobs) {
+            const from = this.o.now();
+            await spec.onTooManyJobs(result.answer.headers);
+            budget?.extend(this.o.now() - from);
+          }
           this.hook('onRetry', {
             endpoint: spec.endpoint,
             reason: info.code === 'TooManyJobs' ? 'too_many_jobs' : '429',

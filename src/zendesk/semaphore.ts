@@ -1,32 +1,129 @@
 /**
  * The 30-job limit as a counting semaphore: a slot is taken before a bulk job is created and
- * given back when the job has finished (or was never created).
+ * given back when the job has finished (or was never created). How many slots this client may hold
+ * at once (its share of the account's) is decided by `JobShare`.
  */
-export class Semaphore {
-  private waiters: (() => void)[] = [];
-  private taken = 0;
-  private permits: number;
 
-  constructor(private readonly most: number) {
-    this.permits = most;
+/**
+ * This client's share of the account's job slots, learnt the way TCP learns a window (AIMD), from
+ * what Zendesk says: `zendesk-ratelimit-inflight-jobs: total=T; remaining=R` on every job created,
+ * and TooManyJobs when a create found no free slot. Pure: no clock, no I/O.
+ *
+ * - **Alone** (Zendesk counts no job that is not ours: T − R ≤ what we hold, or no header at all),
+ *   the share grows by one per job created up to T: it starts small, so several instances starting
+ *   together do not each take all 30 at once, and one instance reaches 30 within a few answers.
+ * - **Shared** (Zendesk counts jobs of others, within the last `memory` answers): every client sees
+ *   the same R, and some of it is about to be taken again by clients whose jobs just finished, so
+ *   a client that took all of it would collide with the others. The share grows only while every
+ *   recent answer (about a round of our jobs) left more than a margin (10 % of T) free, by
+ *   max(1/share, room/T) per answer: clients answered once a slot each per round together fill
+ *   about the room in a round, and a lone client after the others are done regrows quickly.
+ *   Besides, what we hold never goes past the latest answer's held + R − margin (an allowance
+ *   that is not learnt: a moment of few free slots does not shrink the share).
+ * - **TooManyJobs**: the refused create gives its permit back (the job does not exist) and the
+ *   share is cut to `cut` × what we hold, once per congestion: refusals of creates sent before the
+ *   cut are the same congestion and do not cut again. Until the next answer we hold no more.
+ */
+export class JobShare {
+  private share: number;
+  private cuts = 0;
+  /** Job answers since one last showed jobs of other clients (Infinity: never). */
+  private sinceOthers = Infinity;
+  /** Free slots told by the latest answers while shared (about a round of our jobs). */
+  private recent: number[] = [];
+  /** While shared: what the latest answer said we may hold (ours + free − margin); not learnt. */
+  private allowance = Infinity;
+
+  constructor(
+    private readonly most: number,
+    private readonly o: JobShareOptions = JOB_SHARE_DEFAULTS,
+  ) {
+    this.share = Math.max(1, Math.min(most, o.initial));
   }
 
+  /** Permits this client may hold now (at least one). */
   get limit(): number {
-    return this.permits;
+    return Math.max(1, Math.floor(Math.min(this.share, this.allowance) + 1e-9));
+  }
+
+  /** Bumped at every cut: a refusal of a create sent at an older epoch is the same congestion. */
+  get epoch(): number {
+    return this.cuts;
+  }
+
+  /** Whether recent answers showed other clients holding job slots of this account. */
+  get shared(): boolean {
+    return this.sinceOthers < this.o.memory;
   }
 
   /**
-   * What Zendesk says is free (`zendesk-ratelimit-inflight-jobs` on a job answer): our share is what
-   * we hold plus what nobody holds, so instances sharing one account divide its 30 slots between them
-   * instead of each counting on all 30 and meeting TooManyJobs.
+   * A job was created; `held` permits are held (this job's included). `remaining`/`total` are the
+   * answer's inflight-jobs header, when it had one.
    */
-  learn(remaining: number, total?: number): void {
+  created(held: number, remaining?: number, total?: number): void {
     const most = Math.min(this.most, total ?? this.most);
-    this.permits = Math.max(1, Math.min(most, this.taken + remaining));
-    while (this.taken < this.permits && this.waiters.length > 0) {
-      this.taken++;
-      this.waiters.shift()!();
+    if (remaining === undefined || total === undefined) {
+      this.share = Math.min(most, this.share + 1);
+      return;
     }
+    // Zendesk counts at most `held` of ours (some may have finished unseen): the rest is others'.
+    this.sinceOthers = total - remaining > held ? 0 : this.sinceOthers + 1;
+    if (!this.shared) {
+      this.allowance = Infinity;
+      this.share = Math.max(1, Math.min(most, this.share + 1, held + remaining));
+      return;
+    }
+    // Shared: the free slots Zendesk reports are seen by every client at once, and some are about
+    // to be taken again by the client whose job just finished. Grow only while more than a margin
+    // is free, by that room ÷ total per answer (clients answered once a slot each per round of
+    // jobs together fill about the room in a round), never beyond what is free past the margin.
+    const margin = Math.max(1, Math.ceil(total * this.o.margin));
+    this.recent.push(remaining);
+    while (this.recent.length > Math.max(4, this.limit)) this.recent.shift();
+    const room = Math.min(...this.recent) - margin;
+    if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);
+    this.share = Math.min(this.share, most);
+    this.allowance = held + Math.max(0, remaining - margin);
+  }
+
+  /**
+   * A create was refused (TooManyJobs) while `held` permits are held (its own no longer counted).
+   * Returns true when this cut the share.
+   */
+  refused(held: number, sentAtEpoch: number): boolean {
+    this.sinceOthers = 0;
+    this.allowance = held;
+    if (sentAtEpoch !== this.cuts) return false;
+    this.cuts++;
+    this.share = Math.max(1, Math.min(this.share, held) * this.o.cut);
+    return true;
+  }
+}
+
+export interface JobShareOptions {
+  /** The share before any answer. */
+  initial: number;
+  /** Free slots left to others (a share of the account's total) before growing while shared. */
+  margin: number;
+  /** A refusal cuts the share to this much of what is held. */
+  cut: number;
+  /** Job answers without a sign of other clients before the share is treated as this client's alone. */
+  memory: number;
+}
+
+export const JOB_SHARE_DEFAULTS: JobShareOptions = { initial: 2, margin: 0.1, cut: 0.7, memory: 100 };
+
+export class Semaphore {
+  private waiters: (() => void)[] = [];
+  private taken = 0;
+  readonly share: JobShare;
+
+  constructor(most: number, share?: JobShare) {
+    this.share = share ?? new JobShare(most);
+  }
+
+  get limit(): number {
+    return this.share.limit;
   }
 
   get inUse(): number {
@@ -37,9 +134,28 @@ export class Semaphore {
     return this.waiters.length;
   }
 
+  get epoch(): number {
+    return this.share.epoch;
+  }
+
+  /** A job was created: its answer's free slots (`zendesk-ratelimit-inflight-jobs`), if it said. */
+  created(remaining?: number, total?: number): void {
+    this.share.created(this.taken, remaining, total);
+    this.drain();
+  }
+
+  /**
+   * TooManyJobs: the refused create gives its permit back and the share is cut (once per
+   * congestion); the caller acquires again before it retries.
+   */
+  refused(sentAtEpoch: number): void {
+    this.share.refused(this.taken - 1, sentAtEpoch);
+    this.release();
+  }
+
   /** Resolves once a permit is held; true when it had to wait. */
   acquire(): Promise<boolean> {
-    if (this.taken < this.permits) {
+    if (this.taken < this.limit && this.waiters.length === 0) {
       this.taken++;
       return Promise.resolve(false);
     }
@@ -47,10 +163,14 @@ export class Semaphore {
   }
 
   release(): void {
-    // The permit passes straight to the next waiter, so `taken` does not change — unless the share
-    // learnt from Zendesk shrank below what is held.
-    const next = this.taken <= this.permits ? this.waiters.shift() : undefined;
-    if (next) next();
-    else this.taken = Math.max(0, this.taken - 1);
+    this.taken = Math.max(0, this.taken - 1);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (this.taken < this.limit && this.waiters.length > 0) {
+      this.taken++;
+      this.waiters.shift()!();
+    }
   }
 }

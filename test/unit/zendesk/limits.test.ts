@@ -4,7 +4,6 @@ import {
   AccountBudget,
   KeyedWindows,
   Limits,
-  Semaphore,
   SlidingWindow,
   parseBucketHeader,
   parseRetryAfter,
@@ -185,62 +184,6 @@ describe('Limits', () => {
     l.block({ scope: 'jobs' }, 100, 2000);
     expect(l.check({ createsJob: true }, 2000)?.ms).toBe(100);
     expect(l.check({}, 2000)).toBeNull();
-  });
-});
-
-describe('Semaphore (the 30-job limit)', () => {
-  it('hands permits out in order and back on release', async () => {
-    const s = new Semaphore(2);
-    expect(await s.acquire()).toBe(false);
-    expect(await s.acquire()).toBe(false);
-    const order: number[] = [];
-    const third = s.acquire().then((waited) => order.push(waited ? 3 : -3));
-    const fourth = s.acquire().then((waited) => order.push(waited ? 4 : -4));
-    expect(s.waiting).toBe(2);
-    s.release();
-    await third;
-    expect(order).toEqual([3]);
-    expect(s.inUse).toBe(2);
-    s.release();
-    await fourth;
-    s.release();
-    s.release();
-    expect(s.inUse).toBe(0);
-    expect(order).toEqual([3, 4]);
-  });
-});
-
-describe('Semaphore shares the account job slots with other clients', () => {
-  it('learns its share from the free slots Zendesk reports: holds plus free, at least one, at most its own limit', async () => {
-    const s = new Semaphore(30);
-    for (let i = 0; i < 10; i++) await s.acquire();
-    // Two other instances hold 18 of the 30 slots: 2 free, so our share is 12.
-    s.learn(2, 30);
-    expect(s.limit).toBe(12);
-    await s.acquire();
-    await s.acquire();
-    let thirteenth = false;
-    const waiting = s.acquire().then(() => (thirteenth = true));
-    await Promise.resolve();
-    expect(thirteenth).toBe(false);
-    // One of ours finished: its permit goes to the waiter, the share is unchanged.
-    s.release();
-    await waiting;
-    expect(s.inUse).toBe(12);
-    // Everything freed elsewhere: back to the full 30, never beyond.
-    s.learn(25, 30);
-    expect(s.limit).toBe(30);
-    // A share that shrank below what is held: releases give permits back instead of passing them on.
-    s.learn(0, 30);
-    s.learn(0, 10);
-    expect(s.limit).toBe(10);
-    const later = s.acquire();
-    s.release();
-    s.release();
-    expect(s.inUse).toBe(10);
-    s.release();
-    await later;
-    expect(s.inUse).toBe(10);
   });
 });
 

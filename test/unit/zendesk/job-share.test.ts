@@ -1,0 +1,156 @@
+/**
+ * The job-slot share (semaphore.ts) as pure rules: numbers in, share out, no clock and no I/O.
+ * `created(held, remaining, total)` is one job answer with its `zendesk-ratelimit-inflight-jobs`
+ * header; `refused(held, epoch)` is a TooManyJobs answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { JobShare, Semaphore } from '../../../src/zendesk/semaphore.js';
+
+describe('JobShare alone on the account', () => {
+  it('starts small and reaches all 30 slots within a few answers, then keeps them', () => {
+    const s = new JobShare(30);
+    expect(s.limit).toBeLessThanOrEqual(2);
+    let answers = 0;
+    // Every slot we hold is a job of ours; Zendesk counts nothing else.
+    while (s.limit < 30 && answers < 100) {
+      const held = s.limit;
+      s.created(held, 30 - held, 30);
+      answers++;
+    }
+    expect(s.limit).toBe(30);
+    expect(answers).toBeLessThanOrEqual(30);
+    // Fewer in flight for a while (a quiet moment between fetches): the share stays.
+    for (let i = 0; i < 50; i++) s.created(3, 27, 30);
+    expect(s.limit).toBe(30);
+    expect(s.shared).toBe(false);
+  });
+
+  it('without the header grows one slot per job up to its own limit', () => {
+    const s = new JobShare(5);
+    for (let i = 0; i < 10; i++) s.created(1);
+    expect(s.limit).toBe(5);
+  });
+});
+
+describe('JobShare next to other clients', () => {
+  /** A share that has seen others, grown to `n` permits. */
+  function sharedAt(n: number): JobShare {
+    const s = new JobShare(30);
+    // Others hold 20; we hold what we may, and 30 − 20 − held are free.
+    for (let i = 0; i < 200 && s.limit < n; i++) s.created(s.limit, Math.max(0, 10 - s.limit), 30);
+    return s;
+  }
+
+  it('does not take every free slot at once: never beyond held + free − margin, about one slot a round', () => {
+    const s = new JobShare(30);
+    s.created(1, 9, 30); // others hold 20 of 30
+    expect(s.shared).toBe(true);
+    // 9 free: the old rule took held + free = 10 at once; here the share grows gradually.
+    expect(s.limit).toBeLessThanOrEqual(2);
+    const limits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const held = s.limit;
+      s.created(held, 10 - held, 30);
+      limits.push(s.limit);
+    }
+    // Up by at most one slot per answer, and never past 10 − margin (3 of 30) = 7.
+    for (let i = 1; i < limits.length; i++) expect(limits[i]! - limits[i - 1]!).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 100; i++) s.created(s.limit, 10 - s.limit, 30);
+    expect(s.limit).toBe(7);
+  });
+
+  it('stops growing while few slots are free, and shrinks to what it holds when none are', () => {
+    const s = sharedAt(6);
+    const before = s.limit;
+    for (let i = 0; i < 20; i++) s.created(before, 2, 30); // 2 free ≤ margin of 3
+    expect(s.limit).toBe(before);
+    s.created(4, 0, 30);
+    expect(s.limit).toBe(4);
+  });
+
+  it('a moment of few free slots holds us back without shrinking the learnt share', () => {
+    const s = sharedAt(7);
+    expect(s.limit).toBe(7);
+    s.created(3, 1, 30); // a busy moment: we hold 3, only 1 free
+    expect(s.limit).toBe(3);
+    // The next answer finds room again (others' jobs finished): back to the share at once.
+    s.created(3, 12, 30);
+    expect(s.limit).toBe(7);
+  });
+
+  it('grows again slowly once slots are free: about one per round of its own jobs', () => {
+    const s = sharedAt(4);
+    expect(s.limit).toBe(4);
+    // 20 free, but every client sees them: four answers (a round of 4 jobs) give about one slot.
+    for (let i = 0; i < 4; i++) s.created(s.limit, 20, 30);
+    expect(s.limit).toBeGreaterThanOrEqual(5);
+    expect(s.limit).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('JobShare on TooManyJobs', () => {
+  it('cuts the share multiplicatively, once per congestion', () => {
+    const s = new JobShare(30);
+    for (let i = 0; i < 40; i++) s.created(s.limit, 30 - s.limit, 30);
+    expect(s.limit).toBe(30);
+    const epoch = s.epoch;
+    // Three creates sent together are refused: one cut, not three.
+    expect(s.refused(29, epoch)).toBe(true);
+    const cut = s.limit;
+    expect(cut).toBeLessThan(29);
+    expect(cut).toBeGreaterThanOrEqual(Math.floor(29 * 0.5));
+    expect(s.refused(28, epoch)).toBe(false);
+    expect(s.refused(27, epoch)).toBe(false);
+    expect(s.limit).toBe(cut);
+    // A create sent after the cut and refused again is new congestion.
+    expect(s.refused(cut, s.epoch)).toBe(true);
+    expect(s.limit).toBeLessThan(cut);
+    // Never below one slot: a client holding nothing may still try one job.
+    for (let i = 0; i < 20; i++) s.refused(0, s.epoch);
+    expect(s.limit).toBe(1);
+    // A refusal is the sign of other clients: growth is gradual from here.
+    expect(s.shared).toBe(true);
+  });
+});
+
+describe('Semaphore with a learnt share', () => {
+  it('a refused create gives its permit back, and the next job waits for one of ours to finish', async () => {
+    const s = new Semaphore(30);
+    for (let i = 0; i < 40; i++) s.created(30, 30); // no other client seen: all 30
+    for (let i = 0; i < 10; i++) await s.acquire();
+    // Another client took the rest: our 10th create is refused.
+    s.refused(s.epoch);
+    expect(s.inUse).toBe(9);
+    expect(s.limit).toBe(6);
+    let got = false;
+    const again = s.acquire().then(() => (got = true));
+    await Promise.resolve();
+    expect(got).toBe(false);
+    expect(s.waiting).toBe(1);
+    // Our jobs finish one by one; the retry goes once we hold fewer than the share.
+    for (let i = 0; i < 3; i++) s.release();
+    await Promise.resolve();
+    expect(got).toBe(false);
+    s.release();
+    await again;
+    expect(s.inUse).toBe(6);
+  });
+
+  it('hands permits out in order and back on release', async () => {
+    const s = new Semaphore(2, new JobShare(2, { initial: 2, margin: 0.1, cut: 0.5, memory: 10 }));
+    expect(await s.acquire()).toBe(false);
+    expect(await s.acquire()).toBe(false);
+    const order: number[] = [];
+    const third = s.acquire().then((waited) => order.push(waited ? 3 : -3));
+    const fourth = s.acquire().then((waited) => order.push(waited ? 4 : -4));
+    expect(s.waiting).toBe(2);
+    s.release();
+    await third;
+    s.release();
+    await fourth;
+    expect(order).toEqual([3, 4]);
+    s.release();
+    s.release();
+    expect(s.inUse).toBe(0);
+  });
+});
