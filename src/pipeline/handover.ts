@@ -1,0 +1,225 @@
+/**
+ * Stage 2 with fetching ahead: `eachBatch` returns once its events are handed over to their partition's
+ * lanes (flow.ts), so KafkaJS fetches the next batches while Zendesk calls are still in flight instead
+ * of waiting, round after round, for the slowest event of every partition. What is handed over and not
+ * settled is bounded by events and bytes, per partition and in total (inflight.ts): a partition at its
+ * bound takes what fits, is paused in KafkaJS and resumed once its events settle below three quarters
+ * of the bound. Offsets are committed as events settle (commit.ts, through the flow).
+ *
+ * A rebalance heard by KafkaJS starts no new run; runs in flight go on, and what they settle is
+ * committed at once while this generation may still commit. When the new assignment is known, the
+ * partitions still ours go on; the flows of partitions revoked are abandoned (nothing more committed;
+ * their next owner delivers what they had not settled). A shutdown drains every flow (bounded) and
+ * commits before the consumer leaves the group.
+ */
+import type { EachBatchPayload, KafkaMessage, OffsetsByTopicPartition } from 'kafkajs';
+import { deliver } from './batch.js';
+import { restoreDone, type GroupCommit } from './commit.js';
+import { PartitionFlow, type FlowContext } from './flow.js';
+import { InFlightBudget, messageBytes, type InFlightLimits } from './inflight.js';
+import type { PartitionControl } from './partitions.js';
+import { isRetriable, partitionKey, type Decoded } from './types.js';
+
+export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
+  decode(messages: KafkaMessage[]): Promise<Decoded[]>;
+  isStopping(): boolean;
+  readCommit?(topic: string, partition: number): Promise<GroupCommit | undefined>;
+  limits: InFlightLimits;
+  /** KafkaJS's pause and resume, for partitions at their in-flight bound. */
+  control: PartitionControl;
+};
+
+/** A partition paused at its bound resumes once its use and the total are below this share of the bound. */
+const RESUME_BELOW = 0.75;
+
+export class Handover {
+  readonly budget: InFlightBudget;
+  private readonly flows = new Map<string, PartitionFlow>();
+  /** Partitions paused in KafkaJS because they reached their in-flight bound. */
+  private readonly full = new Map<string, { topic: string; partition: number }>();
+  private readonly ctx: FlowContext;
+  private memberId?: string;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly o: HandoverContext) {
+    this.budget = new InFlightBudget(o.limits);
+    this.ctx = { ...o, budget: this.budget, onRoom: () => this.onRoom() };
+    // Commits after outcomes that repeat harmlessly wait for the commit interval; this sends them when
+    // no further outcome comes to do it.
+    this.timer = setInterval(() => {
+      for (const f of this.flows.values()) f.commitLazily();
+    }, 1000);
+    this.timer.unref();
+  }
+
+  /** Events handed over and not settled, in total. */
+  get inFlight(): { events: number; bytes: number } {
+    return this.budget.total;
+  }
+
+  /** KafkaJS's `eachBatch`: hands the batch over (as much as the bound allows) and returns. */
+  async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, isRunning, isStale } = p;
+    const { topic, partition } = batch;
+    if (!batch.messages.length) return;
+    const parts = this.o.partitions;
+    const st = parts.get(topic, partition);
+    if (parts.isPaused(topic, partition)) {
+      // A consumer KafkaJS restarted forgot our pause: keep it paused until its timer resumes it.
+      parts.repause(st);
+      return;
+    }
+    const mustStop = () => this.o.isStopping() || !isRunning() || isStale();
+    if (mustStop()) return;
+    const key = partitionKey(topic, partition);
+    let flow = this.flows.get(key);
+    if (flow && flow.st !== st) {
+      flow.abandon();
+      flow = undefined;
+    }
+    if (!flow) {
+      if (!st.restored) await restoreDone(st, this.o.readCommit, this.o.log);
+      flow = new PartitionFlow(st, this.ctx, batch.messages[0]!.offset);
+      this.flows.set(key, flow);
+    }
+    if (flow.state !== 'open' || flow.outage !== null) {
+      // Runs of this partition met an outage (it is paused once they end) or a rebalance is under way.
+      if (flow.outage !== null) parts.repause(st);
+      return;
+    }
+    // KafkaJS passes each partition's metadata through to OffsetCommit; its types only omit it.
+    flow.send = (offset, metadata) => {
+      const partitions = [{ partition, offset, metadata }];
+      return p.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] } as OffsetsByTopicPartition);
+    };
+    flow.highWatermark = BigInt(batch.highWatermark);
+    const above = flow.window.highest;
+    const fresh = above === null ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) > above);
+    if (fresh.length === 0) {
+      // Fetched again from the group's commit after a rejoin: all of it was handed over already.
+      resolveOffset(batch.messages.at(-1)!.offset);
+      return;
+    }
+    const n = this.budget.admit(key, fresh.map(messageBytes));
+    if (n < fresh.length) this.pauseFull(topic, partition, key);
+    if (n === 0) return;
+    const take = fresh.slice(0, n);
+    const known = take.filter((m) => st.done.has(m.offset)).map((m) => m.offset);
+    let decoded: Decoded[];
+    try {
+      decoded = await this.o.decode(take.filter((m) => !st.done.has(m.offset)));
+    } catch (e) {
+      return this.outage(p, e);
+    }
+    if (flow.state !== 'open' || mustStop()) return;
+    // Skips ask nothing of Zendesk and have no place in a user's order: reported together, at once.
+    const skips = decoded.filter((d) => d.outcome?.kind === 'skipped');
+    if (skips.length > 0) {
+      try {
+        await deliver(this.ctx, topic, partition, skips);
+      } catch (e) {
+        return this.outage(p, e);
+      }
+      parts.progressed(st);
+      if (flow.state !== 'open' || mustStop()) return;
+    }
+    flow.handOver(
+      take.map((m) => m.offset),
+      skips.length ? decoded.filter((d) => d.outcome?.kind !== 'skipped') : decoded,
+      [...known, ...skips.map((d) => d.message.offset)],
+    );
+    resolveOffset(take.at(-1)!.offset);
+    if (flow.window.pending === 0) flow.commitLazily();
+  }
+
+  /** Decoding or dead-lettering met an outage before anything was handed over: pause, fetch again later. */
+  private outage(p: EachBatchPayload, e: unknown): void {
+    if (this.o.isStopping() || !p.isRunning() || p.isStale()) return;
+    if (!isRetriable(e))
+      this.o.log.error('a non-retriable error reached the batch loop; pausing', { error: String(e) });
+    this.o.counts.outages++;
+    this.o.partitions.pause(p.batch.topic, p.batch.partition, e);
+  }
+
+  private pauseFull(topic: string, partition: number, key: string): void {
+    if (this.full.has(key)) return;
+    this.full.set(key, { topic, partition });
+    this.o.control.pause(topic, partition);
+  }
+
+  private onRoom(): void {
+    for (const [key, tp] of this.full) {
+      if (!this.budget.hasRoom(key, RESUME_BELOW)) continue;
+      this.full.delete(key);
+      if (this.o.partitions.isPaused(tp.topic, tp.partition)) continue;
+      try {
+        this.o.control.resume(tp.topic, tp.partition);
+      } catch {
+        // not assigned any more
+      }
+    }
+  }
+
+  /** A partition's outage pause ended: its flow's lanes go on. */
+  resumed(topic: string, partition: number): void {
+    this.flows.get(partitionKey(topic, partition))?.resumed();
+  }
+
+  /** KafkaJS heard of a rebalance: no new runs; what the runs in flight settle is committed at once. */
+  rebalancing(drainMs: number): void {
+    for (const f of this.flows.values()) if (f.state === 'open') void f.drain(drainMs);
+  }
+
+  /**
+   * The group's new assignment. Flows of partitions no longer ours are abandoned (as are all of them
+   * when this member rejoined under a new member id: another may have had its partitions meanwhile);
+   * the others go on.
+   */
+  joined(memberId: string, assignment: Record<string, number[]>): void {
+    const mine = new Set<string>();
+    for (const [topic, ps] of Object.entries(assignment))
+      for (const p of ps) mine.add(partitionKey(topic, p));
+    const anew = this.memberId !== undefined && this.memberId !== memberId;
+    this.memberId = memberId;
+    for (const [key, flow] of this.flows) {
+      if (mine.has(key) && !anew) {
+        flow.reopen();
+        continue;
+      }
+      this.flows.delete(key);
+      this.full.delete(key);
+      const unsettled = flow.abandon();
+      if (unsettled > 0)
+        this.o.log.info('partition revoked with events in flight: its next owner delivers them again', {
+          topic: flow.st.topic,
+          partition: flow.st.partition,
+          unsettled,
+        });
+    }
+    // The assignment resumed what KafkaJS held paused and no outage did: those still at their bound stay paused.
+    for (const { topic, partition } of this.full.values()) this.o.control.pause(topic, partition);
+  }
+
+  /** Shutdown: no new runs, the runs in flight get `ms`, what is done is committed; then nothing more. */
+  async drainAll(ms: number): Promise<void> {
+    const flows = [...this.flows.values()];
+    await Promise.all(flows.map((f) => f.drain(ms)));
+    for (const f of flows) {
+      const left = f.runsInFlight;
+      const unsettled = f.abandon();
+      if (left > 0)
+        this.o.log.warn('stopped with runs still in flight; their events will be delivered again', {
+          topic: f.st.topic,
+          partition: f.st.partition,
+          runsInFlight: left,
+          unsettled,
+        });
+    }
+    this.flows.clear();
+    clearInterval(this.timer);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
