@@ -94,8 +94,8 @@ export class PartitionFlow {
 
   /**
    * Takes over messages fetched in offset order, all above what was handed over before: `decoded` are
-   * those to deliver (skips and offsets done before already reported or known), `settled` the offsets
-   * that already have an outcome.
+   * those to deliver (their budget already reserved by the caller), `settled` the offsets that already
+   * have an outcome (skips reported, offsets done before).
    */
   handOver(offsets: string[], decoded: Decoded[], settled: Iterable<string>): void {
     for (const o of offsets) this.window.add(o);
@@ -104,7 +104,6 @@ export class PartitionFlow {
       const size = messageBytes(d.message);
       this.events++;
       this.bytes += size;
-      this.ctx.budget.add(this.key, 1, size);
       const k = d.message.key ? d.message.key.toString('latin1') : `\u0000${d.message.offset}`;
       let lane = this.lanes.get(k);
       if (!lane) {

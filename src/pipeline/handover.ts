@@ -100,33 +100,49 @@ export class Handover {
       resolveOffset(batch.messages.at(-1)!.offset);
       return;
     }
-    const n = this.budget.admit(key, fresh.map(messageBytes));
+    const sizes = fresh.map(messageBytes);
+    const n = this.budget.admit(key, sizes);
     if (n < fresh.length) this.pauseFull(topic, partition, key);
     if (n === 0) return;
     const take = fresh.slice(0, n);
-    const known = take.filter((m) => st.done.has(m.offset)).map((m) => m.offset);
+    // Reserved now (other partitions' batches are admitted while this one decodes); what does not go
+    // to the lanes is given back.
+    let reserved = { events: n, bytes: sizes.slice(0, n).reduce((a, b) => a + b, 0) };
+    this.budget.add(key, reserved.events, reserved.bytes);
+    const giveBack = (ds: { message: KafkaMessage }[] | 'all') => {
+      const events = ds === 'all' ? reserved.events : ds.length;
+      const bytes = ds === 'all' ? reserved.bytes : ds.reduce((a, d) => a + messageBytes(d.message), 0);
+      this.budget.release(key, events, bytes);
+      reserved = { events: reserved.events - events, bytes: reserved.bytes - bytes };
+      this.onRoom();
+    };
+    const known = take.filter((m) => st.done.has(m.offset));
+    giveBack(known.map((message) => ({ message })));
     let decoded: Decoded[];
     try {
       decoded = await this.o.decode(take.filter((m) => !st.done.has(m.offset)));
     } catch (e) {
+      giveBack('all');
       return this.outage(p, e);
     }
-    if (flow.state !== 'open' || mustStop()) return;
+    if (flow.state !== 'open' || mustStop()) return giveBack('all');
     // Skips ask nothing of Zendesk and have no place in a user's order: reported together, at once.
     const skips = decoded.filter((d) => d.outcome?.kind === 'skipped');
     if (skips.length > 0) {
+      giveBack(skips);
       try {
         await deliver(this.ctx, topic, partition, skips);
       } catch (e) {
+        giveBack('all');
         return this.outage(p, e);
       }
       parts.progressed(st);
-      if (flow.state !== 'open' || mustStop()) return;
+      if (flow.state !== 'open' || mustStop()) return giveBack('all');
     }
     flow.handOver(
       take.map((m) => m.offset),
       skips.length ? decoded.filter((d) => d.outcome?.kind !== 'skipped') : decoded,
-      [...known, ...skips.map((d) => d.message.offset)],
+      [...known.map((m) => m.offset), ...skips.map((d) => d.message.offset)],
     );
     resolveOffset(take.at(-1)!.offset);
     if (flow.window.pending === 0) flow.commitLazily();
