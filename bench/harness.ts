@@ -74,6 +74,7 @@ export async function makeTopic(events: SegmentEvent[], label: string): Promise<
       numPartitions: PARTITIONS,
       replicationFactor: 1,
     })),
+    waitForLeaders: false,
   });
   // KafkaJS's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a
   // moment after creating a topic: wait for the leaders here instead.

@@ -18,9 +18,11 @@ import { restoreDone, type GroupCommit } from './commit.js';
 import { PartitionFlow, type FlowContext } from './flow.js';
 import { InFlightBudget, messageBytes, type InFlightLimits } from './inflight.js';
 import type { PartitionControl } from './partitions.js';
-import { isRetriable, partitionKey, type Decoded } from './types.js';
+import { isRetriable, kafkaErrorType, partitionKey, type Decoded } from './types.js';
 
 export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
+  /** How long a rebalance or a shutdown waits for the runs in flight. */
+  drainMs: number;
   decode(messages: KafkaMessage[]): Promise<Decoded[]>;
   isStopping(): boolean;
   readCommit?(topic: string, partition: number): Promise<GroupCommit | undefined>;
@@ -28,6 +30,15 @@ export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
   /** KafkaJS's pause and resume, for partitions at their in-flight bound. */
   control: PartitionControl;
 };
+
+/** Heartbeat answers that mean this member must rejoin the group. */
+const REJOIN = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+]);
 
 /** A partition paused at its bound resumes once its use and the total are below this share of the bound. */
 const RESUME_BELOW = 0.75;
@@ -40,14 +51,20 @@ export class Handover {
   private readonly ctx: FlowContext;
   private memberId?: string;
   private readonly timer: NodeJS.Timeout;
+  /** The latest batch's heartbeat (KafkaJS's runner heartbeat; sent at most once per heartbeat interval). */
+  private heartbeat?: () => Promise<void>;
+  /** A rebalance heard by our heartbeat: the drain that holds KafkaJS's rejoin until it ends. */
+  private holding: Promise<void> | null = null;
 
   constructor(private readonly o: HandoverContext) {
     this.budget = new InFlightBudget(o.limits);
     this.ctx = { ...o, budget: this.budget, onRoom: () => this.onRoom() };
     // Commits after outcomes that repeat harmlessly wait for the commit interval; this sends them when
     // no further outcome comes to do it.
+    // It also heartbeats, so that a rebalance is heard here first while KafkaJS idles in a fetch.
     this.timer = setInterval(() => {
       for (const f of this.flows.values()) f.commitLazily();
+      if (this.heartbeat && !this.o.isStopping()) void this.beat(this.heartbeat);
     }, 1000);
     this.timer.unref();
   }
@@ -71,6 +88,8 @@ export class Handover {
     }
     const mustStop = () => this.o.isStopping() || !isRunning() || isStale();
     if (mustStop()) return;
+    this.heartbeat = p.heartbeat;
+    if (this.holding) return this.holding;
     const key = partitionKey(topic, partition);
     let flow = this.flows.get(key);
     if (flow && flow.st !== st) {
@@ -146,6 +165,34 @@ export class Handover {
     );
     resolveOffset(take.at(-1)!.offset);
     if (flow.window.pending === 0) flow.commitLazily();
+    // Before KafkaJS's own heartbeat after this batch: a rebalance heard here holds the fetch round
+    // (KafkaJS rejoins only once every batch of it has returned) while the runs in flight finish.
+    await this.beat(p.heartbeat);
+  }
+
+  /**
+   * Heartbeats; when the group is rebalancing, drains every flow (no new runs, the runs in flight get
+   * `drainMs`, what is done is committed while this generation still may) and resolves when that is
+   * done: awaited inside eachBatch, it keeps KafkaJS from rejoining before.
+   */
+  private async beat(heartbeat: () => Promise<void>): Promise<void> {
+    if (this.holding) return this.holding;
+    try {
+      await heartbeat();
+      return;
+    } catch (e) {
+      const type = kafkaErrorType(e);
+      if (!type || !REJOIN.has(type)) return;
+      if (this.holding) return this.holding;
+      this.o.log.info('rebalance heard: no new runs, the runs in flight finish and are committed', {
+        error: type,
+        runsInFlight: [...this.flows.values()].reduce((n, f) => n + f.runsInFlight, 0),
+      });
+      this.holding = Promise.all([...this.flows.values()].map((f) => f.drain(this.o.drainMs))).then(
+        () => undefined,
+      );
+    }
+    return this.holding;
   }
 
   /** Decoding or dead-lettering met an outage before anything was handed over: pause, fetch again later. */
@@ -192,6 +239,7 @@ export class Handover {
    * the others go on.
    */
   joined(memberId: string, assignment: Record<string, number[]>): void {
+    this.holding = null;
     const mine = new Set<string>();
     for (const [topic, ps] of Object.entries(assignment))
       for (const p of ps) mine.add(partitionKey(topic, p));
