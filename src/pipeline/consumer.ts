@@ -30,7 +30,7 @@ export const inFlightLimits = (totalEvents: number, totalBytes: number): InFligh
  * What may be handed over and not settled by default: enough users for 30 bulk jobs of 100 and the next
  * ones waiting, and a bound on the memory a backlog holds (events in flight and the fetches behind them).
  */
-export const DEFAULT_IN_FLIGHT_LIMITS: InFlightLimits = inFlightLimits(8000, 16 * 1024 * 1024);
+export const DEFAULT_IN_FLIGHT_LIMITS: InFlightLimits = inFlightLimits(4000, 8 * 1024 * 1024);
 
 export interface PipelineOptions {
   kafka: Kafka;

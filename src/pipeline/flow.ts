@@ -14,7 +14,7 @@
 import pLimit from 'p-limit';
 import { deliver, nextRun, type BatchContext } from './batch.js';
 import { PartitionCommitter } from './commit.js';
-import { messageBytes, OffsetWindow, type InFlightBudget } from './inflight.js';
+import { messageBytes, OffsetWindow, ownBytes, type InFlightBudget } from './inflight.js';
 import type { PartitionState } from './partitions.js';
 import type { Decoded } from './types.js';
 
@@ -101,6 +101,7 @@ export class PartitionFlow {
     for (const o of offsets) this.window.add(o);
     for (const o of settled) this.window.markDone(o);
     for (const d of decoded) {
+      d.message = ownBytes(d.message);
       const size = messageBytes(d.message);
       this.events++;
       this.bytes += size;

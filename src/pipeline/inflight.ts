@@ -21,6 +21,27 @@ interface Use {
 export const messageBytes = (m: { value: Buffer | null; key?: Buffer | null }): number =>
   (m.value?.length ?? 0) + (m.key?.length ?? 0);
 
+/**
+ * A message with its own copies of its bytes. KafkaJS's messages are slices of the fetch response: one
+ * event kept in flight keeps its whole response (up to the fetch's max bytes) in memory, so in a stream
+ * that is mostly skips a few events in flight per batch would hold every batch they came in.
+ */
+export function ownBytes<M extends { value: Buffer | null; key?: Buffer | null; headers?: unknown }>(
+  m: M,
+): M {
+  const copy = (b: Buffer | null | undefined) => (Buffer.isBuffer(b) ? Buffer.from(b) : b);
+  const headers =
+    m.headers && typeof m.headers === 'object'
+      ? Object.fromEntries(
+          Object.entries(m.headers as Record<string, unknown>).map(([k, v]) => [
+            k,
+            Array.isArray(v) ? v.map((x) => copy(x as Buffer)) : copy(v as Buffer),
+          ]),
+        )
+      : m.headers;
+  return { ...m, key: copy(m.key), value: copy(m.value), headers };
+}
+
 export class InFlightBudget {
   private readonly per = new Map<string, Use>();
   private totalEvents = 0;

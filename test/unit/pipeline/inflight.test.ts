@@ -1,6 +1,6 @@
 /** In-flight accounting (pure): the bound by events and bytes, per partition and in total; the offset window. */
 import { describe, expect, it } from 'vitest';
-import { InFlightBudget, OffsetWindow, messageBytes } from '../../../src/pipeline/inflight.js';
+import { InFlightBudget, OffsetWindow, messageBytes, ownBytes } from '../../../src/pipeline/inflight.js';
 
 const limits = { partitionEvents: 5, partitionBytes: 1000, totalEvents: 8, totalBytes: 1500 };
 
@@ -51,6 +51,26 @@ describe('InFlightBudget', () => {
     expect(b.total).toEqual({ events: 0, bytes: 0 });
     b.release('z', 1, 1); // unknown partition: nothing
     expect(b.total).toEqual({ events: 0, bytes: 0 });
+  });
+
+  it('gives a message kept in flight its own bytes, so it does not keep its fetch response in memory', () => {
+    const response = Buffer.alloc(10, 'kkkvvvvvhh'); // not from the pool: its own ArrayBuffer, like a fetch response
+    const m = {
+      offset: '1',
+      key: response.subarray(0, 3),
+      value: response.subarray(3, 8),
+      headers: { h: response.subarray(8), many: [response.subarray(8, 9)] },
+    };
+    const own = ownBytes(m);
+    expect(own.value!.buffer).not.toBe(response.buffer);
+    expect(own.key!.buffer).not.toBe(response.buffer);
+    expect((own.headers.h as Buffer).buffer).not.toBe(response.buffer);
+    expect(String(own.value)).toBe('vvvvv');
+    expect(String(own.key)).toBe('kkk');
+    expect(String(own.headers.h)).toBe('hh');
+    expect(String((own.headers.many as Buffer[])[0])).toBe('h');
+    expect(own.offset).toBe('1');
+    expect(ownBytes({ value: null, key: null }).value).toBeNull();
   });
 
   it('measures a message by its value and key', () => {
