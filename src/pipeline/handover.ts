@@ -55,6 +55,8 @@ export class Handover {
   private heartbeat?: () => Promise<void>;
   /** A rebalance heard by our heartbeat: the drain that holds KafkaJS's rejoin until it ends. */
   private holding: Promise<void> | null = null;
+  /** The holding drain has ended: the next heartbeat that succeeds ends the hold (no rejoin came). */
+  private held = false;
 
   constructor(private readonly o: HandoverContext) {
     this.budget = new InFlightBudget(o.limits);
@@ -89,7 +91,10 @@ export class Handover {
     const mustStop = () => this.o.isStopping() || !isRunning() || isStale();
     if (mustStop()) return;
     this.heartbeat = p.heartbeat;
-    if (this.holding) return this.holding;
+    if (this.holding) {
+      await this.beat(p.heartbeat);
+      if (this.isHolding()) return;
+    }
     const key = partitionKey(topic, partition);
     let flow = this.flows.get(key);
     if (flow && flow.st !== st) {
@@ -176,9 +181,12 @@ export class Handover {
    * done: awaited inside eachBatch, it keeps KafkaJS from rejoining before.
    */
   private async beat(heartbeat: () => Promise<void>): Promise<void> {
-    if (this.holding) return this.holding;
+    if (this.holding && !this.held) return this.holding;
     try {
       await heartbeat();
+      // The group answers: a hold whose drain ended and that no rejoin followed (a late answer to a
+      // heartbeat sent before a rejoin, a coordinator found again) ends here.
+      if (this.holding && this.held) this.release();
       return;
     } catch (e) {
       const type = kafkaErrorType(e);
@@ -188,9 +196,10 @@ export class Handover {
         error: type,
         runsInFlight: [...this.flows.values()].reduce((n, f) => n + f.runsInFlight, 0),
       });
-      this.holding = Promise.all([...this.flows.values()].map((f) => f.drain(this.o.drainMs))).then(
-        () => undefined,
-      );
+      this.held = false;
+      this.holding = Promise.all([...this.flows.values()].map((f) => f.drain(this.o.drainMs))).then(() => {
+        this.held = true;
+      });
     }
     return this.holding;
   }
@@ -223,6 +232,16 @@ export class Handover {
     }
   }
 
+  private isHolding(): boolean {
+    return this.holding !== null;
+  }
+
+  private release(): void {
+    this.holding = null;
+    this.held = false;
+    for (const f of this.flows.values()) f.reopen();
+  }
+
   /** A partition's outage pause ended: its flow's lanes go on. */
   resumed(topic: string, partition: number): void {
     this.flows.get(partitionKey(topic, partition))?.resumed();
@@ -240,6 +259,7 @@ export class Handover {
    */
   joined(memberId: string, assignment: Record<string, number[]>): void {
     this.holding = null;
+    this.held = false;
     const mine = new Set<string>();
     for (const [topic, ps] of Object.entries(assignment))
       for (const p of ps) mine.add(partitionKey(topic, p));

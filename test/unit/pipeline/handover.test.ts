@@ -199,4 +199,19 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
     expect(commits.at(-1)).toMatchObject({ offset: '2', metadata: null });
     await s.h.drainAll(100);
   });
+
+  it('a hold that no rejoin follows (a late answer to an earlier heartbeat) ends at the next heartbeat that succeeds', async () => {
+    const s = setup({ process: async () => ({ kind: 'delivered' }) });
+    const commits: { offset: string; metadata: string | null }[] = [];
+    const notCoordinator = Object.assign(new Error('not the coordinator'), {
+      type: 'NOT_COORDINATOR_FOR_GROUP',
+    });
+    await s.h.eachBatch(fakePayload([msg(0, 'a')], commits, () => Promise.reject(notCoordinator)).payload);
+    // no GROUP_JOIN comes; the next batch's heartbeat succeeds: it is handed over and delivered
+    const g = fakePayload([msg(1, 'b')], commits);
+    await s.h.eachBatch(g.payload);
+    expect(g.resolved).toEqual(['1']);
+    await vi.waitFor(() => expect(s.outcomes).toContain('1'));
+    await s.h.drainAll(100);
+  });
 });
