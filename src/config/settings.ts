@@ -336,7 +336,7 @@ export const TABLE = {
     at: 'pipeline.lanesPerPartition',
   }),
   KAFKA_FETCH_MAX_BYTES_PER_PARTITION: entry({
-    default: '262144',
+    default: '524288',
     description:
       'Largest fetch per partition (bytes): bounds what a backlog holds in memory, and how many users one batch can put in flight',
     parse: int(16_384, 64 * 1024 * 1024),

@@ -48,7 +48,7 @@ export interface PipelineOptions {
   partitionsConcurrently?: number;
   /** Lanes (distinct keys) in flight per partition (default 256): cheap waiting promises; Zendesk calls are limited by the client, and bulk calls fill up only when many lanes wait together. */
   laneConcurrency?: number;
-  /** Largest fetch per partition in bytes (default 256 KB). */
+  /** Largest fetch per partition in bytes (default 512 KB). */
   maxBytesPerPartition?: number;
   /** Merge runs of consecutive mergeable events in a lane (default true; the naive baseline turns it off). */
   coalesce?: boolean;
@@ -159,11 +159,10 @@ export class SegmentPipeline {
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
-      // A bound on what a backlog holds in memory: at most 256 KB per partition per fetch (KafkaJS
-      // default 1 MB) and 2 MB per fetch. Fetching ahead (handover.ts), bulk calls fill from several
-      // batches: a batch need not hold thousands of events.
-      maxBytesPerPartition: this.o.maxBytesPerPartition ?? 256 * 1024,
-      maxBytes: Math.max(2 * 1024 * 1024, 2 * (this.o.maxBytesPerPartition ?? 0)),
+      // A bound on what a backlog holds in memory: at most 512 KB per partition per fetch (KafkaJS
+      // default 1 MB) and 4 MB per fetch; a batch of a few thousand events still fills bulk calls.
+      maxBytesPerPartition: this.o.maxBytesPerPartition ?? 512 * 1024,
+      maxBytes: Math.max(4 * 1024 * 1024, 2 * (this.o.maxBytesPerPartition ?? 0)),
     });
     this.consumer = consumer;
     // Reads the group's commits with their metadata when a partition is assigned (KafkaJS's consumer
