@@ -76,8 +76,21 @@ export async function makeTopic(events: SegmentEvent[], label: string): Promise<
       numPartitions: PARTITIONS,
       replicationFactor: 1,
     })),
-    waitForLeaders: true,
+    waitForLeaders: false,
   });
+  // KafkaJS's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a
+  // moment after creating a topic: wait for the leaders here instead.
+  for (const deadline = Date.now() + 60_000; ;) {
+    const ready = await admin
+      .fetchTopicMetadata({ topics: [topic, `${topic}.dlq`] })
+      .then((m) =>
+        m.topics.every((t) => t.partitions.length === PARTITIONS && t.partitions.every((x) => x.leader >= 0)),
+      )
+      .catch(() => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: no leaders after 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await admin.disconnect();
   const codec = new SegmentCodec(createRegistry({ url: registryUrl }), SegmentCodec.subjectFor(topic));
   await codec.register();

@@ -5,7 +5,7 @@ import { defaultDestinationSettings } from '../destination/settings.js';
 import { createLogger } from '../ops/logger.js';
 import { createMetrics, setEventsApiAllowance } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
-import { SegmentPipeline } from '../pipeline/consumer.js';
+import { inFlightLimits, SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
 import { brokerTlsProblem, ensureTopics, PreflightError, registryProblem } from '../pipeline/preflight.js';
 import { createRegistry, SegmentCodec } from '../segment/codec.js';
@@ -85,6 +85,7 @@ export async function runCommand(config: Config): Promise<number> {
     partitionsConcurrently: config.pipeline.partitionsConcurrently,
     laneConcurrency: config.pipeline.lanesPerPartition,
     maxBytesPerPartition: config.pipeline.fetchMaxBytesPerPartition,
+    inFlightLimits: inFlightLimits(config.pipeline.maxInFlightEvents, config.pipeline.maxInFlightBytes),
     // KafkaJS stopped for good: exit non-zero so the orchestrator restarts us (commits are safe).
     onFatal: (error) => fatal(error),
     // The naive baseline of the benchmark: one event at a time per partition, no coalescing.

@@ -219,6 +219,19 @@ export const TABLE = {
     parse: int(16_384, 64 * 1024 * 1024),
     at: 'pipeline.fetchMaxBytesPerPartition',
   }),
+  PIPELINE_MAX_IN_FLIGHT_EVENTS: entry({
+    default: '4000',
+    description:
+      'Events fetched ahead of Zendesk and not yet settled; fetching pauses there (half per partition)',
+    parse: int(2, 10_000_000),
+    at: 'pipeline.maxInFlightEvents',
+  }),
+  PIPELINE_MAX_IN_FLIGHT_BYTES: entry({
+    default: '8388608',
+    description: 'Bytes (Kafka keys and values) fetched ahead and not yet settled (half per partition)',
+    parse: int(32_768, 2 ** 32),
+    at: 'pipeline.maxInFlightBytes',
+  }),
   SHUTDOWN_TIMEOUT_MS: entry({
     default: '30000',
     description: 'How long SIGTERM/SIGINT may drain in-flight work before exiting',

@@ -257,7 +257,12 @@ export function nextRun(lane: Decoded[], from: number, maxRun: number): Decoded[
  * A run of messages to one outcome each, reported. Rejects only with an outage (the destination's
  * retriable error, or a dead-letter topic that cannot be written).
  */
-async function deliver(ctx: BatchContext, topic: string, partition: number, run: Decoded[]): Promise<void> {
+export async function deliver(
+  ctx: Pick<BatchContext, 'destination' | 'observer' | 'counts' | 'inFlight' | 'log' | 'reporter'>,
+  topic: string,
+  partition: number,
+  run: Decoded[],
+): Promise<void> {
   const { destination, observer } = ctx;
   ctx.counts.consumed += run.length;
   for (let k = 0; k < run.length; k++) observer?.consumed?.(topic, partition);

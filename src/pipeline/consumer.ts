@@ -8,6 +8,8 @@ import { runBatch, type BatchContext } from './batch.js';
 import { decodeAll } from './decode.js';
 import { DEFAULT_METADATA_MAX_BYTES } from './offset-metadata.js';
 import { DeadLetterWriter } from './dlq.js';
+import { Handover } from './handover.js';
+import type { InFlightLimits } from './inflight.js';
 import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { Partitions } from './partitions.js';
 import { newCounts, Reporter, type Counts } from './report.js';
@@ -15,6 +17,20 @@ import type { Destination, Log, PipelineObserver } from './types.js';
 
 export type { Destination, Log, PipelineObserver } from './types.js';
 export { OutageError } from './types.js';
+
+/** The bound from its two totals: a partition may hold half of each (so one partition never holds it all). */
+export const inFlightLimits = (totalEvents: number, totalBytes: number): InFlightLimits => ({
+  totalEvents,
+  totalBytes,
+  partitionEvents: Math.max(1, Math.floor(totalEvents / 2)),
+  partitionBytes: Math.max(1, Math.floor(totalBytes / 2)),
+});
+
+/**
+ * What may be handed over and not settled by default: enough users for 30 bulk jobs of 100 and the next
+ * ones waiting, and a bound on the memory a backlog holds (events in flight and the fetches behind them).
+ */
+export const DEFAULT_IN_FLIGHT_LIMITS: InFlightLimits = inFlightLimits(4000, 8 * 1024 * 1024);
 
 export interface PipelineOptions {
   kafka: Kafka;
@@ -52,6 +68,13 @@ export interface PipelineOptions {
   offsetMetadataMaxBytes?: number;
   /** Commits after outcomes that repeat harmlessly (upserts) wait this long after the previous one (default 5 s); track outcomes are committed at once. */
   commitIntervalMs?: number;
+  /**
+   * `eachBatch` returns once its events are handed over to the lanes, so the next batches are fetched
+   * while Zendesk calls are in flight (default true); false: each batch is processed to its end first.
+   */
+  fetchAhead?: boolean;
+  /** Events and bytes handed over and not settled, per partition and in total (fetchAhead only). */
+  inFlightLimits?: Partial<InFlightLimits>;
   /** KafkaJS gave up and will not restart the consumer by itself, or a partition stalled for good. */
   onFatal?: (error: Error) => void;
 }
@@ -70,6 +93,7 @@ export class SegmentPipeline {
   private joined = false;
   private crashed?: Error;
   private inFlight = 0;
+  private handover?: Handover;
   private watchdog?: NodeJS.Timeout;
   private readonly o: PipelineOptions &
     Required<
@@ -107,6 +131,7 @@ export class SegmentPipeline {
       stallAfterMs: opts.stallAfterMs ?? 2 * this.o.sessionTimeoutMs,
       stallExitMs: opts.stallExitMs ?? 5 * 60_000,
       onFatal: (e) => this.fatal(e),
+      onResume: (topic, partition) => this.handover?.resumed(topic, partition),
     });
   }
 
@@ -145,13 +170,15 @@ export class SegmentPipeline {
     const admin = kafka.admin();
     this.admin = admin;
     await admin.connect();
-    this.partitions.attach({
-      pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
-      resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
-    });
+    const control = {
+      pause: (topic: string, partition: number) => consumer.pause([{ topic, partitions: [partition] }]),
+      resume: (topic: string, partition: number) => consumer.resume([{ topic, partitions: [partition] }]),
+    };
+    this.partitions.attach(control);
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
       this.partitions.assigned(e.payload.memberAssignment, consumer.paused());
+      this.handover?.joined(e.payload.memberId, e.payload.memberAssignment);
       log.info('joined consumer group', {
         groupId: this.o.groupId,
         memberId: e.payload.memberId,
@@ -159,9 +186,10 @@ export class SegmentPipeline {
         assignment: e.payload.memberAssignment,
       });
     });
-    consumer.on(consumer.events.REBALANCING, () =>
-      log.info('consumer group rebalancing', { groupId: this.o.groupId }),
-    );
+    consumer.on(consumer.events.REBALANCING, () => {
+      log.info('consumer group rebalancing', { groupId: this.o.groupId });
+      this.handover?.rebalancing(this.o.drainMs);
+    });
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
       for (const t of e.payload.topics)
         for (const p of t.partitions) this.o.observer?.committed?.(t.topic, Number(p.partition), p.offset);
@@ -209,6 +237,12 @@ export class SegmentPipeline {
         this.o.observer?.inFlight?.(d);
       },
     };
+    if (this.o.fetchAhead ?? true)
+      this.handover = new Handover({
+        ...ctx,
+        control,
+        limits: { ...DEFAULT_IN_FLIGHT_LIMITS, ...this.o.inFlightLimits },
+      });
     await consumer.connect();
     await consumer.subscribe({
       topics: this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic],
@@ -219,7 +253,7 @@ export class SegmentPipeline {
       // Every commit is runBatch's (commit.ts): KafkaJS's would overwrite the metadata with none.
       autoCommit: false,
       partitionsConsumedConcurrently: this.o.partitionsConcurrently,
-      eachBatch: (payload) => runBatch(payload, ctx),
+      eachBatch: (payload) => (this.handover ? this.handover.eachBatch(payload) : runBatch(payload, ctx)),
     });
     this.watchdog = setInterval(() => this.partitions.checkStalls(), 5000);
     this.watchdog.unref();
@@ -266,6 +300,12 @@ export class SegmentPipeline {
         log.warn(`shutdown: ${what} failed`, { error: (how as Error)?.message ?? String(how) });
     };
     const deadline = Date.now() + this.o.shutdownTimeoutMs;
+    // Fetching ahead: events handed over finish (bounded) and are committed before the group is left.
+    await bounded(
+      'draining the events in flight',
+      this.handover?.drainAll(Math.min(this.o.drainMs, Math.max(0, deadline - Date.now() - 1000))),
+      Math.max(1000, deadline - Date.now()),
+    );
     await bounded(
       'leaving the consumer group',
       this.consumer?.disconnect(),

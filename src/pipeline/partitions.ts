@@ -50,6 +50,8 @@ export interface PartitionsOptions {
   /** Stalled for this long: the process gives up (onFatal) so the orchestrator restarts it. */
   stallExitMs: number;
   onFatal?: (error: Error) => void;
+  /** A partition's outage pause ended (after KafkaJS resumed it). */
+  onResume?: (topic: string, partition: number) => void;
   now?: () => number;
 }
 
@@ -131,6 +133,7 @@ export class Partitions {
       this.control?.resume(st.topic, st.partition);
       this.o.log.info('partition resumed', { topic: st.topic, partition: st.partition });
       this.o.observer?.resumed?.(st.topic, st.partition);
+      this.o.onResume?.(st.topic, st.partition);
     } catch (e) {
       this.o.log.warn('could not resume partition', {
         topic: st.topic,

@@ -1,0 +1,189 @@
+/**
+ * In-flight accounting, pure: what the consumer has handed over to its lanes and not yet settled, by
+ * events and bytes, per partition and in total (the bound that keeps a backlog's memory in check while
+ * fetching runs ahead of Zendesk), and the window of a partition's handed-over offsets whose done prefix
+ * is the offset that may be committed.
+ */
+
+export interface InFlightLimits {
+  partitionEvents: number;
+  partitionBytes: number;
+  totalEvents: number;
+  totalBytes: number;
+}
+
+interface Use {
+  events: number;
+  bytes: number;
+}
+
+/** The bytes a message holds while in flight: its value and its key. */
+export const messageBytes = (m: { value: Buffer | null; key?: Buffer | null }): number =>
+  (m.value?.length ?? 0) + (m.key?.length ?? 0);
+
+/**
+ * A message with its own copies of its bytes. KafkaJS's messages are slices of the fetch response: one
+ * event kept in flight keeps its whole response (up to the fetch's max bytes) in memory, so in a stream
+ * that is mostly skips a few events in flight per batch would hold every batch they came in.
+ */
+export function ownBytes<M extends { value: Buffer | null; key?: Buffer | null; headers?: unknown }>(
+  m: M,
+): M {
+  const copy = (b: Buffer | null | undefined) => (Buffer.isBuffer(b) ? Buffer.from(b) : b);
+  const headers =
+    m.headers && typeof m.headers === 'object'
+      ? Object.fromEntries(
+          Object.entries(m.headers as Record<string, unknown>).map(([k, v]) => [
+            k,
+            Array.isArray(v) ? v.map((x) => copy(x as Buffer)) : copy(v as Buffer),
+          ]),
+        )
+      : m.headers;
+  return { ...m, key: copy(m.key), value: copy(m.value), headers };
+}
+
+export class InFlightBudget {
+  private readonly per = new Map<string, Use>();
+  private totalEvents = 0;
+  private totalBytes = 0;
+
+  constructor(readonly limits: InFlightLimits) {}
+
+  of(key: string): Readonly<Use> {
+    return this.per.get(key) ?? { events: 0, bytes: 0 };
+  }
+
+  get total(): Readonly<Use> {
+    return { events: this.totalEvents, bytes: this.totalBytes };
+  }
+
+  /**
+   * How many of these messages (their sizes, in offset order) may be handed over now: the longest
+   * prefix within every bound. A partition with nothing in flight always gets one, so that a message
+   * larger than a bound, or a member whose other partitions hold the whole total, still progresses:
+   * the total is exceeded by at most one message per partition.
+   */
+  admit(key: string, sizes: readonly number[]): number {
+    const p = this.of(key);
+    const l = this.limits;
+    let events = 0;
+    let bytes = 0;
+    for (const size of sizes) {
+      const e = events + 1;
+      const b = bytes + size;
+      if (
+        p.events + e > l.partitionEvents ||
+        p.bytes + b > l.partitionBytes ||
+        this.totalEvents + e > l.totalEvents ||
+        this.totalBytes + b > l.totalBytes
+      )
+        break;
+      events = e;
+      bytes = b;
+    }
+    return events === 0 && sizes.length > 0 && p.events === 0 ? 1 : events;
+  }
+
+  add(key: string, events: number, bytes: number): void {
+    if (events === 0 && bytes === 0) return;
+    const p = this.per.get(key) ?? { events: 0, bytes: 0 };
+    p.events += events;
+    p.bytes += bytes;
+    this.per.set(key, p);
+    this.totalEvents += events;
+    this.totalBytes += bytes;
+  }
+
+  release(key: string, events: number, bytes: number): void {
+    const p = this.per.get(key);
+    if (!p) return;
+    const e = Math.min(events, p.events);
+    const b = Math.min(bytes, p.bytes);
+    p.events -= e;
+    p.bytes -= b;
+    this.totalEvents -= e;
+    this.totalBytes -= b;
+    if (p.events === 0 && p.bytes === 0) this.per.delete(key);
+  }
+
+  /** Whether a paused partition may fetch again: its use and the total below `fraction` of each bound. */
+  hasRoom(key: string, fraction = 1): boolean {
+    const p = this.of(key);
+    const l = this.limits;
+    return (
+      p.events < l.partitionEvents * fraction &&
+      p.bytes < l.partitionBytes * fraction &&
+      this.totalEvents < l.totalEvents * fraction &&
+      this.totalBytes < l.totalBytes * fraction
+    );
+  }
+}
+
+/**
+ * The offsets of one partition handed over, in order, and which are done. Offsets need not be
+ * contiguous (compaction, transaction markers): the watermark is the last offset of the longest done
+ * prefix of the offsets added. Done offsets below the watermark are forgotten.
+ */
+export class OffsetWindow {
+  private items: { offset: string; done: boolean }[] = [];
+  private start = 0;
+  private base = 0;
+  private readonly index = new Map<string, number>();
+  private mark: string | null = null;
+  private last: bigint | null = null;
+  private open = 0;
+
+  /** The highest offset added, or null. */
+  get highest(): bigint | null {
+    return this.last;
+  }
+
+  /** Offsets added and not yet done. */
+  get pending(): number {
+    return this.open;
+  }
+
+  add(offset: string): void {
+    const o = BigInt(offset);
+    if (this.last !== null && o <= this.last) throw new Error(`offset ${offset} is not above ${this.last}`);
+    this.last = o;
+    this.index.set(offset, this.base + this.items.length);
+    this.items.push({ offset, done: false });
+    this.open++;
+  }
+
+  /** Marks an offset done; false when it is not pending in this window (already done, or never added). */
+  markDone(offset: string): boolean {
+    const at = this.index.get(offset);
+    if (at === undefined) return false;
+    const item = this.items[at - this.base]!;
+    if (item.done) return false;
+    item.done = true;
+    this.open--;
+    while (this.start < this.items.length && this.items[this.start]!.done) {
+      const head = this.items[this.start]!;
+      this.mark = head.offset;
+      this.index.delete(head.offset);
+      this.start++;
+    }
+    if (this.start > 1024 && this.start * 2 > this.items.length) {
+      this.items = this.items.slice(this.start);
+      this.base += this.start;
+      this.start = 0;
+    }
+    return true;
+  }
+
+  /** The highest offset with every earlier added offset done, or null when none is. */
+  watermark(): string | null {
+    return this.mark;
+  }
+
+  /** The offsets done above the watermark, in order. */
+  doneAbove(): string[] {
+    const out: string[] = [];
+    for (let i = this.start; i < this.items.length; i++)
+      if (this.items[i]!.done) out.push(this.items[i]!.offset);
+    return out;
+  }
+}
