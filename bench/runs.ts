@@ -82,6 +82,12 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
     env: { KAFKA_GROUP_ID: `${topic}-three` },
   });
   const threeResources = resources(three, CEILING_TIME_SCALE);
+  // The run ends at as many outcomes as events; an event delivered again after a rebalance is an outcome
+  // too, so the three instances may stop counting before the last users are written: wait for them.
+  const users = (sb: typeof oneSb) => (sb.state().users as unknown[]).length;
+  for (const until = Date.now() + 30_000; users(threeSb) < users(oneSb) && Date.now() < until;)
+    await new Promise((r) => setTimeout(r, 200));
+  log(`scale-out: users in Zendesk: one instance ${users(oneSb)}, three ${users(threeSb)}`);
   const stateEqual = normalizedState(oneSb) === normalizedState(threeSb);
   await oneSb.close();
   await threeSb.close();

@@ -220,14 +220,14 @@ export const TABLE = {
     at: 'pipeline.fetchMaxBytesPerPartition',
   }),
   PIPELINE_MAX_IN_FLIGHT_EVENTS: entry({
-    default: '4000',
+    default: '8000',
     description:
       'Events fetched ahead of Zendesk and not yet settled; fetching pauses there (half per partition)',
     parse: int(2, 10_000_000),
     at: 'pipeline.maxInFlightEvents',
   }),
   PIPELINE_MAX_IN_FLIGHT_BYTES: entry({
-    default: '8388608',
+    default: '16777216',
     description: 'Bytes (Kafka keys and values) fetched ahead and not yet settled (half per partition)',
     parse: int(32_768, 2 ** 32),
     at: 'pipeline.maxInFlightBytes',
