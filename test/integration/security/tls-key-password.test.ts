@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadKafkaConfig } from '../../../src/config.js';
 import { createKafka } from '../../../src/pipeline/kafka.js';
-import { uniqueName } from '../../helpers/stack.js';
+import { roundTrip } from '../../helpers/stack.js';
 
 const TLS_DIR = process.env.STACK_TLS_DIR ?? `${process.cwd()}/.stack/lib/tls`;
 const MTLS = process.env.STACK_MTLS_BROKERS ?? '127.0.0.1:9096';
@@ -39,23 +39,7 @@ describe('mutual TLS with an encrypted client key', () => {
   it('with KAFKA_SSL_KEY_PASSWORD: a topic created and a record produced over the mTLS listener', async () => {
     const { kafka: settings } = loadKafkaConfig({ ...env, KAFKA_SSL_KEY_PASSWORD: PASSPHRASE });
     const kafka = createKafka({ ...settings, clientId: 'tls-key-test' });
-    const admin = kafka.admin({ retry: { retries: 1 } });
-    await admin.connect();
-    const topic = uniqueName('tlskey');
-    try {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-        waitForLeaders: true,
-      });
-      const producer = kafka.producer();
-      await producer.connect();
-      await producer.send({ topic, messages: [{ key: 'k', value: 'v' }] });
-      await producer.disconnect();
-      expect((await admin.fetchTopicOffsets(topic))[0]!.high).toBe('1');
-    } finally {
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    expect(await roundTrip(kafka, 'tlskey', { retry: { retries: 1 } })).toBe('1');
   });
 
   it('without it, or with a wrong one: start-up stops with one line naming the setting, the passphrase never quoted', () => {
