@@ -16,21 +16,13 @@ import type { Reporter } from './report.js';
 import {
   isRetriable,
   kafkaErrorType,
+  mustRejoin,
   type Decoded,
   type Destination,
   type Log,
   type Outcome,
   type PipelineObserver,
 } from './types.js';
-
-/** Heartbeat answers that mean this member must rejoin the group: the batch ends, KafkaJS rejoins. */
-const REJOIN = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'NOT_COORDINATOR',
-]);
 
 export interface BatchContext {
   decode(messages: KafkaMessage[]): Promise<Decoded[]>;
@@ -135,7 +127,7 @@ export async function runBatch(p: EachBatchPayload, ctx: BatchContext): Promise<
     if (endBy !== undefined && Date.now() >= endBy) drained();
     heartbeat().catch((e: unknown) => {
       const type = kafkaErrorType(e);
-      if (type && REJOIN.has(type) && rejoin === null) {
+      if (mustRejoin(e) && rejoin === null) {
         rejoin = e;
         ctx.log.info('rebalance while a batch runs: no new runs, leaving the rest to the next owner', {
           topic,

@@ -18,7 +18,7 @@ import { restoreDone, type GroupCommit } from './commit.js';
 import { PartitionFlow, type FlowContext } from './flow.js';
 import { InFlightBudget, messageBytes, type InFlightLimits } from './inflight.js';
 import type { PartitionControl } from './partitions.js';
-import { isRetriable, kafkaErrorType, partitionKey, type Decoded } from './types.js';
+import { isRetriable, kafkaErrorType, mustRejoin, partitionKey, type Decoded } from './types.js';
 
 export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
   /** How long a rebalance or a shutdown waits for the runs in flight. */
@@ -30,15 +30,6 @@ export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
   /** KafkaJS's pause and resume, for partitions at their in-flight bound. */
   control: PartitionControl;
 };
-
-/** Heartbeat answers that mean this member must rejoin the group. */
-const REJOIN = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'NOT_COORDINATOR',
-]);
 
 /** A partition paused at its bound resumes once its use and the total are below this share of the bound. */
 const RESUME_BELOW = 0.75;
@@ -189,8 +180,8 @@ export class Handover {
       if (this.holding && this.held) this.release();
       return;
     } catch (e) {
+      if (!mustRejoin(e)) return;
       const type = kafkaErrorType(e);
-      if (!type || !REJOIN.has(type)) return;
       if (this.holding) return this.holding;
       this.o.log.info('rebalance heard: no new runs, the runs in flight finish and are committed', {
         error: type,

@@ -54,6 +54,21 @@ export interface Decoded {
 export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
 
 /** The error type of a KafkaJS error, looked for through its causes (KafkaJS wraps protocol errors). */
+/** Heartbeat answers that mean this member must rejoin the group. */
+const REJOIN = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'NOT_COORDINATOR',
+]);
+
+/** A heartbeat error that means this member must rejoin the group (its partitions may go elsewhere). */
+export function mustRejoin(e: unknown): boolean {
+  const type = kafkaErrorType(e);
+  return type !== undefined && REJOIN.has(type);
+}
+
 export function kafkaErrorType(e: unknown): string | undefined {
   for (let cur = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
     const o = cur as { type?: unknown; cause?: unknown; originalError?: unknown };

@@ -1,7 +1,8 @@
 import type { Producer } from 'kafkajs';
 import { createRegistry, SegmentCodec } from '../../src/segment/codec.js';
 import { partitionKey, type SegmentEvent } from '../../src/segment/event.js';
-import { REGISTRY_URL, testKafka } from './stack.js';
+import { afterAll, beforeAll } from 'vitest';
+import { REGISTRY_URL, createTopics, deleteTopics, testKafka, uniqueName } from './stack.js';
 import { mulberry32 } from '../../src/sandbox/random.js';
 
 export function codecFor(topic: string): SegmentCodec {
@@ -45,3 +46,30 @@ export const quietLog = { error: () => {}, warn: () => {}, info: () => {}, debug
 
 /** Seeded PRNG (the sandbox's mulberry32), so workloads are reproducible. */
 export const seeded = mulberry32;
+
+/**
+ * A test file's producer and topics: the producer connects before the file's tests, disconnects after
+ * them, and every topic made through `topics` is deleted then.
+ */
+export function pipelineTopics(prefix: string) {
+  let producer: Producer | undefined;
+  const made: string[] = [];
+  beforeAll(async () => {
+    producer = await connectedProducer();
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    await deleteTopics(made);
+  });
+  return {
+    producer: (): Producer => producer!,
+    /** A new topic `<prefix>-…` and its `.dlq`, with `partitions` partitions each, and its codec. */
+    async create(partitions: number) {
+      const topic = uniqueName(prefix);
+      const dlqTopic = `${topic}.dlq`;
+      made.push(topic, dlqTopic);
+      await createTopics([topic, dlqTopic], partitions);
+      return { topic, dlqTopic, codec: codecFor(topic) };
+    },
+  };
+}

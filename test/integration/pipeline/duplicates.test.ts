@@ -4,22 +4,13 @@
  * joins) nor a clean restart sends those track events again. The destination double counts deliveries
  * per messageId: a second delivery of a track event is what Zendesk would show twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Producer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { SegmentPipeline, type Destination } from '../../../src/pipeline/consumer.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
-import { createTopics, deleteTopics, testKafka, uniqueName } from '../../helpers/stack.js';
-import { codecFor, connectedProducer, produceEvents, quietLog, waitUntil } from '../../helpers/pipeline.js';
+import { testKafka, uniqueName } from '../../helpers/stack.js';
+import { pipelineTopics, produceEvents, quietLog, waitUntil } from '../../helpers/pipeline.js';
 
-let producer: Producer;
-const topics: string[] = [];
-beforeAll(async () => {
-  producer = await connectedProducer();
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await deleteTopics(topics);
-});
+const fixture = pipelineTopics('dup');
 
 const N = 60;
 
@@ -59,12 +50,8 @@ function recorder() {
 }
 
 async function setup() {
-  const topic = uniqueName('dup');
-  const dlqTopic = `${topic}.dlq`;
-  topics.push(topic, dlqTopic);
-  await createTopics([topic, dlqTopic], 1);
-  const codec = codecFor(topic);
-  await produceEvents(producer, codec, topic, stream(topic));
+  const { topic, dlqTopic, codec } = await fixture.create(1);
+  await produceEvents(fixture.producer(), codec, topic, stream(topic));
   const groupId = uniqueName('grp');
   const member = (dest: Destination) =>
     new SegmentPipeline({

@@ -3,37 +3,21 @@
  * no longer holds back the fetching and processing of other partitions' later events, and what is
  * handed over and not settled stays within the in-flight bound (fetching pauses at it).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Producer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { SegmentPipeline, type Destination } from '../../../src/pipeline/consumer.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import type { SegmentCodec } from '../../../src/segment/codec.js';
-import { createTopics, deleteTopics, testKafka, uniqueName } from '../../helpers/stack.js';
-import { codecFor, connectedProducer, quietLog, waitUntil } from '../../helpers/pipeline.js';
+import { testKafka, uniqueName } from '../../helpers/stack.js';
+import { codecFor, pipelineTopics, quietLog, waitUntil } from '../../helpers/pipeline.js';
 
-let producer: Producer;
-const topics: string[] = [];
-beforeAll(async () => {
-  producer = await connectedProducer();
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await deleteTopics(topics);
-});
-
-async function setup(partitions: number) {
-  const topic = uniqueName('fa');
-  const dlqTopic = `${topic}.dlq`;
-  topics.push(topic, dlqTopic);
-  await createTopics([topic, dlqTopic], partitions);
-  return { topic, dlqTopic, codec: codecFor(topic) };
-}
+const fixture = pipelineTopics('fa');
+const setup = fixture.create;
 
 /** Events sent to one partition (explicitly, whatever their key). */
 async function sendTo(codec: SegmentCodec, topic: string, partition: number, events: SegmentEvent[]) {
   const messages = [];
   for (const e of events) messages.push({ key: e.userId!, value: (await codec.encode(e)).value, partition });
-  await producer.send({ topic, acks: -1, messages });
+  await fixture.producer().send({ topic, acks: -1, messages });
 }
 
 const identify = (id: string, userId: string): SegmentEvent => ({

@@ -3,40 +3,24 @@
  * (the Zendesk side is covered by the end-to-end tests): per-key order under concurrency, poison
  * records dead-lettered with their context, outages pausing instead of dead-lettering.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Producer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { SegmentPipeline, type Destination } from '../../../src/pipeline/consumer.js';
 import { H, headerText } from '../../../src/pipeline/dlq.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
 import type { Outcome } from '../../../src/destination/outcome.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
-import { createTopics, deleteTopics, readAll, testKafka, uniqueName } from '../../helpers/stack.js';
+import { readAll, testKafka, uniqueName } from '../../helpers/stack.js';
 import {
   codecFor,
-  connectedProducer,
+  pipelineTopics,
   produceEvents,
   quietLog,
   seeded,
   waitUntil,
 } from '../../helpers/pipeline.js';
 
-let producer: Producer;
-const topics: string[] = [];
-beforeAll(async () => {
-  producer = await connectedProducer();
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await deleteTopics(topics);
-});
-
-async function setup(partitions: number) {
-  const topic = uniqueName('pl');
-  const dlqTopic = `${topic}.dlq`;
-  topics.push(topic, dlqTopic);
-  await createTopics([topic, dlqTopic], partitions);
-  return { topic, dlqTopic, codec: codecFor(topic) };
-}
+const fixture = pipelineTopics('pl');
+const setup = fixture.create;
 
 function pipeline(
   topic: string,
@@ -71,7 +55,7 @@ describe('consumer pipeline (real broker)', () => {
         userId: `user-${Math.floor(rnd() * 50)}`,
         traits: { seq: i },
       }));
-      await produceEvents(producer, codec, topic, events);
+      await produceEvents(fixture.producer(), codec, topic, events);
       const seenByUser = new Map<string, number[]>();
       let inFlight = 0;
       let maxInFlight = 0;
@@ -116,7 +100,7 @@ describe('consumer pipeline (real broker)', () => {
       userId: `user-${i % 7}`,
       traits: { seq: i },
     }));
-    await produceEvents(producer, codec, topic, events);
+    await produceEvents(fixture.producer(), codec, topic, events);
     const seen = new Map<string, number[]>();
     const runSizes: number[] = [];
     const record = (e: SegmentEvent) =>
@@ -157,7 +141,7 @@ describe('consumer pipeline (real broker)', () => {
       userId: 'u1',
       traits: { i },
     });
-    await produceEvents(producer, codec, topic, [
+    await produceEvents(fixture.producer(), codec, topic, [
       good(1),
       { raw: Buffer.from('not avro at all'), key: 'u1' },
       good(2),
@@ -209,7 +193,7 @@ describe('consumer pipeline (real broker)', () => {
       userId: `u${i % 6}`,
       traits: { i },
     }));
-    await produceEvents(producer, codec, topic, events);
+    await produceEvents(fixture.producer(), codec, topic, events);
     let down = true;
     const delivered = new Set<string>();
     const perUser = new Map<string, number[]>();
