@@ -91,7 +91,10 @@ export class Jobs {
     const max = this.config().limits.maxJobs;
     if (max === null) return {};
     const remaining = Math.max(0, max - this.inFlight().length);
-    return { 'zendesk-ratelimit-inflight-jobs': `total=${max}; remaining=${remaining}; resets=60` };
+    // Zendesk's documented answer says resets=60: 60 s of Zendesk time, scaled like every window.
+    const timeScale = this.config().limits.timeScale;
+    const resets = formatSeconds(60_000 / timeScale, timeScale);
+    return { 'zendesk-ratelimit-inflight-jobs': `total=${max}; remaining=${remaining}; resets=${resets}` };
   }
 
   private schedule(ms: number): void {

@@ -128,6 +128,19 @@ describe('rate limits', () => {
     ).toBe(200);
   });
 
+  it("a job answer's inflight-jobs header counts the slots left; its resets= is time-scaled like every window", async () => {
+    const create = (id: string) =>
+      call(sb, 'POST', '/api/v2/users/create_or_update_many', { users: [{ name: 'A', external_id: id }] });
+    sb.configure({ limits: { maxJobs: 3 }, jobDurationMs: 10_000 });
+    expect((await create('a')).headers.get('zendesk-ratelimit-inflight-jobs')).toBe(
+      'total=3; remaining=2; resets=60',
+    );
+    sb.configure({ limits: { maxJobs: 3, timeScale: 10 }, jobDurationMs: 1000 });
+    expect((await create('b')).headers.get('zendesk-ratelimit-inflight-jobs')).toBe(
+      'total=3; remaining=1; resets=6',
+    );
+  });
+
   it('limits set to null are off: no headers, no 429', async () => {
     sb.configure({
       limits: { accountPerMinute: null, userUpsertPerSecond: null, userUpsertPerUserPerMinute: null },
