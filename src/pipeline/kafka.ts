@@ -18,6 +18,8 @@ export interface KafkaSettings {
   /** With `ssl`: a private CA and, for mutual TLS, a client certificate and key (PEM). */
   tls?: TlsFiles;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** KafkaJS's retries of a failed request (8 unless set: tests that expect a refusal set fewer). */
+  retries?: number;
 }
 
 /** KafkaJS log levels → our logger; kafkajs's own console logging is replaced. */
@@ -94,7 +96,7 @@ export function createKafka(s: KafkaSettings, sink?: KafkaLogSink): Kafka {
     ssl: s.ssl && s.tls ? { ...s.tls } : s.ssl,
     connectionTimeout: 5000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    retry: { initialRetryTime: 300, retries: s.retries ?? 8, maxRetryTime: 10_000 },
     logLevel: sink ? logLevel.INFO : logLevel.NOTHING,
   };
   if (s.sasl)
