@@ -200,6 +200,28 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
     await s.h.drainAll(100);
   });
 
+  it('a join (KafkaJS heard the rebalance itself, no batch to hold) waits until the runs in flight finish and are committed', async () => {
+    const slow = gate();
+    const s = setup({
+      process: async (e) => {
+        if (e.userId === 'slow') await slow.p;
+        return { kind: 'delivered' };
+      },
+    });
+    await s.h.beforeJoin(); // nothing handed over yet (the first join): at once
+    const commits: { offset: string; metadata: string | null }[] = [];
+    await s.h.eachBatch(fakePayload([msg(0, 'slow'), msg(1, 'a')], commits).payload);
+    let joined = false;
+    const join = s.h.beforeJoin().then(() => (joined = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(joined).toBe(false);
+    slow.open();
+    await join;
+    expect(commits.at(-1)).toMatchObject({ offset: '2', metadata: null });
+    s.h.joined('m1', { t: [0] });
+    await s.h.drainAll(100);
+  });
+
   it('a hold that no rejoin follows (a late answer to an earlier heartbeat) ends at the next heartbeat that succeeds', async () => {
     const s = setup({ process: async () => ({ kind: 'delivered' }) });
     const commits: { offset: string; metadata: string | null }[] = [];
