@@ -162,6 +162,8 @@ export async function runService(opts: {
   env?: Record<string, string>;
   /** Service processes in one consumer group (default 1). */
   instances?: number;
+  /** Once the outcomes are counted, the instances are stopped only when this holds (e.g. all committed). */
+  settled?: () => Promise<boolean>;
 }): Promise<RunResult> {
   const n = opts.instances ?? 1;
   opts.sandbox.clearRequests();
@@ -250,6 +252,16 @@ export async function runService(opts: {
   };
   const seconds = (performance.now() - first) / 1000;
   const benchCpu = process.cpuUsage(benchCpuAtFirst);
+  // The figures end at the last outcome; the instances stop only once `settled` holds too.
+  while (opts.settled && !(await opts.settled())) {
+    if (Date.now() > deadline || children.some((c) => c.child.exitCode !== null)) {
+      for (const c of children) c.child.kill('SIGKILL');
+      throw new Error(
+        `${opts.label}/${opts.mode}: every outcome counted but not settled before the deadline`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   await Promise.all(
     children.map(async ({ child }) => {
       child.kill('SIGTERM');

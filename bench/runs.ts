@@ -47,6 +47,28 @@ async function deadLetters(topic: string): Promise<number> {
   }
 }
 
+/** The group has committed every partition of the topic up to its end offset. */
+async function committedToEnd(topic: string, groupId: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const at = new Map(committed?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+    return ends.every((e) => (at.get(e.partition) ?? -1n) >= BigInt(e.high));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until no job is queued or working in the sandbox (a job created before a stop still lands). */
+async function jobsDone(sb: Sandbox): Promise<void> {
+  for (const until = Date.now() + 60_000; sb.jobsInFlight() > 0;) {
+    if (Date.now() > until) throw new Error(`${sb.jobsInFlight()} jobs still in flight after 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /**
  * One instance, then three in one group, on the same topic (distinct users, one identify each) against
  * a fresh sandbox account each: the account is the bottleneck, so three should do what one does.
@@ -63,6 +85,7 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
     events: events.length,
     timeoutMs,
     env: { KAFKA_GROUP_ID: `${topic}-one` },
+    settled: () => committedToEnd(topic, `${topic}-one`),
   });
   const singleResources = resources(single, CEILING_TIME_SCALE);
   const ceiling = identifyCeiling(single, singleResources);
@@ -71,6 +94,9 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
   );
   const threeSb = await limitedSandbox(CEILING_TIME_SCALE);
   log(`scale-out: three instances in one group`);
+  // The figures end at as many outcomes as events, but an event delivered again after a rebalance is
+  // an outcome too: the instances stop only once the group has committed every partition to its end
+  // (every event has its outcome), and the states are compared once no job is left in the sandbox.
   const three = await runService({
     label: 'scaleout',
     mode: 'optimized',
@@ -80,14 +106,16 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
     timeoutMs,
     instances: 3,
     env: { KAFKA_GROUP_ID: `${topic}-three` },
+    settled: () => committedToEnd(topic, `${topic}-three`),
   });
   const threeResources = resources(three, CEILING_TIME_SCALE);
-  // The run ends at as many outcomes as events; an event delivered again after a rebalance is an outcome
-  // too, so the three instances may stop counting before the last users are written: wait for them.
+  await jobsDone(oneSb);
+  await jobsDone(threeSb);
   const users = (sb: typeof oneSb) => (sb.state().users as unknown[]).length;
-  for (const until = Date.now() + 30_000; users(threeSb) < users(oneSb) && Date.now() < until;)
-    await new Promise((r) => setTimeout(r, 200));
-  log(`scale-out: users in Zendesk: one instance ${users(oneSb)}, three ${users(threeSb)}`);
+  const outcomes = (r: RunResult) => Object.values(r.outcomes).reduce((a, b) => a + b, 0);
+  log(
+    `scale-out: users in Zendesk: one instance ${users(oneSb)}, three ${users(threeSb)}; outcomes ${outcomes(single)} and ${outcomes(three)} for ${events.length} events`,
+  );
   const stateEqual = normalizedState(oneSb) === normalizedState(threeSb);
   await oneSb.close();
   await threeSb.close();

@@ -9,6 +9,7 @@ import { decodeAll } from './decode.js';
 import { DEFAULT_METADATA_MAX_BYTES } from './offset-metadata.js';
 import { DeadLetterWriter } from './dlq.js';
 import { Handover } from './handover.js';
+import { consumerWithJoinGate } from './join-gate.js';
 import type { InFlightLimits } from './inflight.js';
 import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { Partitions } from './partitions.js';
@@ -154,7 +155,7 @@ export class SegmentPipeline {
     await this.producer.connect();
     const dlq = new DeadLetterWriter(this.producer, this.o.dlqTopic, this.o.groupId);
     const reporter = new Reporter(dlq, this.o.dlqTopic, log, this.counts, this.o.observer);
-    const consumer = kafka.consumer({
+    const config = {
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: 3000,
@@ -163,7 +164,17 @@ export class SegmentPipeline {
       // default 1 MB) and 4 MB per fetch; a batch of a few thousand events still fills bulk calls.
       maxBytesPerPartition: this.o.maxBytesPerPartition ?? 512 * 1024,
       maxBytes: Math.max(4 * 1024 * 1024, 2 * (this.o.maxBytesPerPartition ?? 0)),
-    });
+    };
+    // Fetching ahead, every (re)join waits for the runs in flight (handover.ts, join-gate.ts).
+    const { consumer, gated } = consumerWithJoinGate(
+      kafka,
+      config,
+      () => this.handover?.beforeJoin() ?? Promise.resolve(),
+    );
+    if (!gated && (this.o.fetchAhead ?? true))
+      log.warn(
+        'this kafkajs offers no hook before a rejoin: a rebalance heard while idle may send runs in flight twice',
+      );
     this.consumer = consumer;
     // Reads the group's commits with their metadata when a partition is assigned (KafkaJS's consumer
     // fetches the committed offset but drops the metadata).

@@ -181,18 +181,33 @@ export class Handover {
       return;
     } catch (e) {
       if (!mustRejoin(e)) return;
-      const type = kafkaErrorType(e);
-      if (this.holding) return this.holding;
-      this.o.log.info('rebalance heard: no new runs, the runs in flight finish and are committed', {
-        error: type,
-        runsInFlight: [...this.flows.values()].reduce((n, f) => n + f.runsInFlight, 0),
-      });
-      this.held = false;
-      this.holding = Promise.all([...this.flows.values()].map((f) => f.drain(this.o.drainMs))).then(() => {
-        this.held = true;
-      });
+      return this.hold(kafkaErrorType(e) ?? String(e));
     }
+  }
+
+  /** No new runs; resolves once the runs in flight have finished (at most `drainMs`) and are committed. */
+  private hold(why: string): Promise<void> {
+    if (this.holding) return this.holding;
+    this.o.log.info('rebalance heard: no new runs, the runs in flight finish and are committed', {
+      error: why,
+      runsInFlight: [...this.flows.values()].reduce((n, f) => n + f.runsInFlight, 0),
+    });
+    this.held = false;
+    this.holding = Promise.all([...this.flows.values()].map((f) => f.drain(this.o.drainMs))).then(() => {
+      this.held = true;
+    });
     return this.holding;
+  }
+
+  /**
+   * KafkaJS is about to (re)join the group (join-gate.ts): whatever made it rejoin, and however it heard
+   * of the rebalance (our heartbeat, or its own after an empty fetch, with no batch of ours to hold it
+   * back), it waits until the runs in flight have finished (at most `drainMs`) and are committed, so
+   * the next owner of a revoked partition starts after them. Nothing in flight (the first join): at once.
+   */
+  beforeJoin(): Promise<void> {
+    if (this.o.isStopping() || this.flows.size === 0) return Promise.resolve();
+    return this.hold('joining the group');
   }
 
   /** Decoding or dead-lettering met an outage before anything was handed over: pause, fetch again later. */

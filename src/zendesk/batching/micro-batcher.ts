@@ -3,6 +3,13 @@
  * hands them to one `run` call; each caller awaits its own item's result. Used to turn one-request-
  * per-event traffic into Zendesk bulk calls (user upserts, look-ups, memberships).
  *
+ * The window adapts (`maxWaitMs`): when it ends while items are still arriving and batches of this
+ * batcher are in flight (a job takes seconds, so one more window costs little next to it), the batch
+ * waits one more window, up to `maxWaitMs` in all; it goes at once when nothing of ours is in flight
+ * (latency: the account is idle) or when the last window brought nothing (the stream paused). Fetching
+ * ahead hands events over as they are fetched rather than a whole batch at once, so a fixed window
+ * cut a steady stream into many small jobs.
+ *
  * The clock is injected (`timer`) so the window logic is tested without real time.
  */
 
@@ -25,6 +32,11 @@ export interface MicroBatcherOptions {
   /** How long the first item of a batch waits for company. */
   windowMs: number;
   /**
+   * Longest wait of a batch that keeps growing while batches of ours are in flight, in whole windows
+   * (default `windowMs`: a fixed window).
+   */
+  maxWaitMs?: number;
+  /**
    * Batches running at once. While all are busy, new items keep filling the next batch, so under
    * load batches grow instead of the request count.
    */
@@ -45,6 +57,9 @@ export class MicroBatcher<I, R> {
   private handle: unknown = null;
   /** The open batch's window is over; it is waiting only for a run slot. */
   private due = false;
+  /** How long the open batch has waited, in ended windows, and its size when the last one ended. */
+  private waited = 0;
+  private sizeAtWindow = 0;
   private running = 0;
   private readonly timer: BatchTimer;
   readonly stats = { batches: 0, items: 0, largest: 0 };
@@ -67,6 +82,8 @@ export class MicroBatcher<I, R> {
         this.open = [];
         this.pump();
       } else if (this.open.length === 1 && !this.due) {
+        this.waited = 0;
+        this.sizeAtWindow = 1;
         this.handle = this.timer.set(() => this.windowOver(), this.o.windowMs);
       }
     });
@@ -84,9 +101,19 @@ export class MicroBatcher<I, R> {
     }
   }
 
-  /** The open batch waited long enough: it goes as soon as a run slot is free, growing until then. */
+  /**
+   * A window ended. The batch waits one more window while it grew in this one, batches of ours are
+   * in flight and `maxWaitMs` allows; otherwise it goes as soon as a run slot is free, growing until then.
+   */
   private windowOver(): void {
     this.handle = null;
+    this.waited += this.o.windowMs;
+    const grew = this.open.length > this.sizeAtWindow;
+    this.sizeAtWindow = this.open.length;
+    if (grew && this.running > 0 && this.waited + this.o.windowMs <= (this.o.maxWaitMs ?? 0)) {
+      this.handle = this.timer.set(() => this.windowOver(), this.o.windowMs);
+      return;
+    }
     this.due = true;
     this.pump();
   }

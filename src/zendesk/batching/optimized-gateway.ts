@@ -12,6 +12,11 @@ import { UserUpsertBatcher } from './user-upserts.js';
 export interface BatchingOptions {
   /** How long the first item of a batch waits for others (default 25 ms). */
   windowMs?: number;
+  /**
+   * Longest wait of a bulk batch (users, organizations, memberships) that keeps growing while jobs of
+   * its kind are in flight (default 200 ms; look-ups keep the plain window).
+   */
+  maxWaitMs?: number;
   /** Items per bulk call (default 100, Zendesk's maximum). */
   maxItems?: number;
   /** Bulk jobs of one kind running at once (default 30: job slots are the scarce resource, and the client holds Zendesk's 30-job limit across kinds). */
@@ -44,11 +49,16 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const timer = o.timer ?? realTimer;
   const windowMs = o.windowMs ?? 25;
   const maxItems = Math.min(100, o.maxItems ?? 100);
-  const jobs = { maxItems, windowMs, maxConcurrent: o.maxConcurrentJobs ?? 30, timer };
+  const maxWaitMs = o.maxWaitMs ?? 200;
+  const jobs = { maxItems, windowMs, maxWaitMs, maxConcurrent: o.maxConcurrentJobs ?? 30, timer };
   const bulk = new BulkSwitch();
   const cache = new UserIdCache(o.userCacheSize);
   const users = new UserUpsertBatcher(api, bulk, jobs);
-  const lookups = new UserLookupBatcher(api, cache, { ...jobs, maxConcurrent: o.maxConcurrentLookups ?? 4 });
+  const lookups = new UserLookupBatcher(api, cache, {
+    ...jobs,
+    maxWaitMs: windowMs,
+    maxConcurrent: o.maxConcurrentLookups ?? 4,
+  });
   const bulkFrom = o.organizationBulkFrom ?? 5;
   const organizationWrites = new OrganizationWriteBatcher(api, bulk, { ...jobs, bulkFrom });
   const organizations = new OrganizationUpserter(api, o.organizationReuseMs ?? windowMs, timer, (input) =>

@@ -108,15 +108,21 @@ const gate = () => {
   return { p, open };
 };
 
+/** A handover whose destination holds the user `slow`'s events until `slow.open()`. */
+function slowSetup() {
+  const slow = gate();
+  const s = setup({
+    process: async (e) => {
+      if (e.userId === 'slow') await slow.p;
+      return { kind: 'delivered' };
+    },
+  });
+  return { slow, s };
+}
+
 describe('fetching ahead: eachBatch hands over and returns', () => {
   it('returns with a slow event in flight, resolving the whole batch; commits the watermark and the offsets done above it', async () => {
-    const slow = gate();
-    const s = setup({
-      process: async (e) => {
-        if (e.userId === 'slow') await slow.p;
-        return { kind: 'delivered' };
-      },
-    });
+    const { slow, s } = slowSetup();
     const commits: { offset: string; metadata: string | null }[] = [];
     const f = fakePayload([msg(0, 'slow'), msg(1, 'a'), msg(2, 'b')], commits);
     await s.h.eachBatch(f.payload);
@@ -176,13 +182,7 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
   });
 
   it('a rebalance heard by the heartbeat holds eachBatch until the runs in flight finish', async () => {
-    const slow = gate();
-    const s = setup({
-      process: async (e) => {
-        if (e.userId === 'slow') await slow.p;
-        return { kind: 'delivered' };
-      },
-    });
+    const { slow, s } = slowSetup();
     const commits: { offset: string; metadata: string | null }[] = [];
     await s.h.eachBatch(fakePayload([msg(0, 'slow')], commits).payload);
     const rebalancing = Object.assign(new Error('The group is rebalancing'), {
@@ -197,6 +197,22 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
     slow.open();
     await held;
     expect(commits.at(-1)).toMatchObject({ offset: '2', metadata: null });
+    await s.h.drainAll(100);
+  });
+
+  it('a join (KafkaJS heard the rebalance itself, no batch to hold) waits until the runs in flight finish and are committed', async () => {
+    const { slow, s } = slowSetup();
+    await s.h.beforeJoin(); // nothing handed over yet (the first join): at once
+    const commits: { offset: string; metadata: string | null }[] = [];
+    await s.h.eachBatch(fakePayload([msg(0, 'slow'), msg(1, 'a')], commits).payload);
+    let joined = false;
+    const join = s.h.beforeJoin().then(() => (joined = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(joined).toBe(false);
+    slow.open();
+    await join;
+    expect(commits.at(-1)).toMatchObject({ offset: '2', metadata: null });
+    s.h.joined('m1', { t: [0] });
     await s.h.drainAll(100);
   });
 

@@ -3,11 +3,7 @@ import { BulkSwitch } from '../../../src/zendesk/batching/bulk-items.js';
 import { executePlan } from '../../../src/destination/execute.js';
 import { createFieldCatalogs } from '../../../src/destination/fields-catalog.js';
 import { MembershipLinker } from '../../../src/zendesk/batching/membership-links.js';
-import {
-  MicroBatcher,
-  type BatchTimer,
-  type ItemResult,
-} from '../../../src/zendesk/batching/micro-batcher.js';
+import { MicroBatcher, type ItemResult } from '../../../src/zendesk/batching/micro-batcher.js';
 import { optimizedGateway } from '../../../src/zendesk/batching/optimized-gateway.js';
 import { OrganizationUpserter } from '../../../src/zendesk/batching/organization-upserts.js';
 import { planEvent } from '../../../src/destination/planner.js';
@@ -16,43 +12,9 @@ import { UserUpsertBatcher } from '../../../src/zendesk/batching/user-upserts.js
 import type { BulkItemResult, UserInput, ZOrganization } from '../../../src/zendesk/api.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
+import { deferred, FakeTimer, settle, slowFirstBatcher } from './fakes.js';
 
 /** Micro-batching on an injected clock: windows, full batches, per-item results, fallbacks. */
-
-class FakeTimer implements BatchTimer {
-  now = 0;
-  private seq = 0;
-  private readonly due = new Map<number, { at: number; fn: () => void }>();
-  set(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.due.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clear(handle: unknown): void {
-    this.due.delete(handle as number);
-  }
-  get pending(): number {
-    return this.due.size;
-  }
-  async advance(ms: number): Promise<void> {
-    this.now += ms;
-    for (const [id, t] of [...this.due].sort((a, b) => a[1].at - b[1].at))
-      if (t.at <= this.now) {
-        this.due.delete(id);
-        t.fn();
-      }
-    await settle();
-  }
-}
-/** Lets promise callbacks run (no time passes: the batchers only see the fake timer). */
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
-const deferred = <T>() => {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-};
 
 describe('MicroBatcher', () => {
   it('holds items for the window, then runs them as one batch, each caller getting its own result', async () => {
@@ -104,16 +66,7 @@ describe('MicroBatcher', () => {
 
   it('while every run slot is busy, the next batch keeps growing instead of splitting', async () => {
     const timer = new FakeTimer();
-    const runs: number[][] = [];
-    const gate = deferred<void>();
-    const b = new MicroBatcher<number, number>(
-      async (items) => {
-        runs.push(items);
-        if (runs.length === 1) await gate.promise;
-        return items.map((i) => ({ ok: true as const, value: i }));
-      },
-      { maxItems: 100, windowMs: 10, maxConcurrent: 1, timer },
-    );
+    const { b, runs, release } = slowFirstBatcher(timer, { maxConcurrent: 1 });
     const first = b.add(0);
     await timer.advance(10);
     const later = [1, 2, 3].map((i) => b.add(i));
@@ -121,7 +74,7 @@ describe('MicroBatcher', () => {
     const evenLater = b.add(4);
     await timer.advance(50);
     expect(runs).toEqual([[0]]);
-    gate.resolve();
+    release();
     await settle();
     expect(runs).toEqual([[0], [1, 2, 3, 4]]);
     expect(await Promise.all([first, ...later, evenLater])).toEqual([0, 1, 2, 3, 4]);

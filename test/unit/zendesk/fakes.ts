@@ -1,5 +1,6 @@
 /** Test doubles for the client's unit tests: a virtual clock and a scripted transport. No I/O. */
 import type { HttpAnswer, HttpRequest, Transport } from '../../../src/zendesk/http.js';
+import { MicroBatcher, type BatchTimer } from '../../../src/zendesk/batching/micro-batcher.js';
 
 /**
  * A virtual clock: `sleep` parks the caller until `run` has moved time past its deadline. `run`
@@ -87,3 +88,54 @@ export const text = (status: number, body: string, headers: Record<string, strin
   headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
   text: body,
 });
+
+/** A batch timer on virtual time: `advance` runs the timers that fall due, in order. */
+export class FakeTimer implements BatchTimer {
+  now = 0;
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  set(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.due.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+  clear(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+  get pending(): number {
+    return this.due.size;
+  }
+  async advance(ms: number): Promise<void> {
+    this.now += ms;
+    for (const [id, t] of [...this.due].sort((a, b) => a[1].at - b[1].at))
+      if (t.at <= this.now) {
+        this.due.delete(id);
+        t.fn();
+      }
+    await settle();
+  }
+}
+/** Lets promise callbacks run (no time passes: the batchers only see the fake timer). */
+export const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+export const deferred = <T>() => {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+/** A batcher of numbers (10 ms windows, 100 items) whose first batch stays in flight until `release`. */
+export function slowFirstBatcher(timer: FakeTimer, o: { maxConcurrent: number; maxWaitMs?: number }) {
+  const runs: number[][] = [];
+  const gate = deferred<void>();
+  const b = new MicroBatcher<number, number>(
+    async (items) => {
+      runs.push(items);
+      if (runs.length === 1) await gate.promise;
+      return items.map((i) => ({ ok: true as const, value: i }));
+    },
+    { maxItems: 100, windowMs: 10, timer, ...o },
+  );
+  return { b, runs, release: () => gate.resolve() };
+}
