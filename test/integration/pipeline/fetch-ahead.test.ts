@@ -27,6 +27,17 @@ const identify = (id: string, userId: string): SegmentEvent => ({
   traits: { name: userId },
 });
 
+/** `n` distinct users to each of partitions 0 and 1 (`<prefix><partition>-<i>`). */
+async function sendUsers(codec: SegmentCodec, topic: string, prefix: string, n: number) {
+  for (const part of [0, 1])
+    await sendTo(
+      codec,
+      topic,
+      part,
+      Array.from({ length: n }, (_, i) => identify(`${prefix}${part}-${i}`, `${prefix}${part}-${i}`)),
+    );
+}
+
 function member(
   topic: string,
   dlqTopic: string,
@@ -110,13 +121,7 @@ describe('fetching ahead (real broker)', () => {
         return { kind: 'delivered' };
       },
     };
-    for (const part of [0, 1])
-      await sendTo(
-        codec,
-        topic,
-        part,
-        Array.from({ length: N }, (_, i) => identify(`p${part}-${i}`, `p${part}-${i}`)),
-      );
+    await sendUsers(codec, topic, 'p', N);
     const p = member(topic, dlqTopic, dest, {
       inFlightLimits: { partitionEvents: PER_PARTITION, totalEvents: TOTAL },
     });
@@ -154,13 +159,7 @@ describe('fetching ahead (real broker)', () => {
         return { kind: 'delivered' };
       },
     };
-    for (const part of [0, 1])
-      await sendTo(
-        codec,
-        topic,
-        part,
-        Array.from({ length: N }, (_, i) => identify(`r${part}-${i}`, `r${part}-${i}`)),
-      );
+    await sendUsers(codec, topic, 'r', N);
     const p = member(topic, dlqTopic, dest, { inFlightLimits: { partitionEvents: 5, totalEvents: 10 } });
     const refills: number[] = [];
     try {
