@@ -206,9 +206,9 @@ export const TABLE = {
     at: 'pipeline.partitionsConcurrently',
   }),
   PIPELINE_LANES_PER_PARTITION: entry({
-    default: '1024',
+    default: '4000',
     description:
-      'Distinct keys (users) in flight per partition: cheap waiting promises that fill bulk jobs; Zendesk requests are limited by the client',
+      "Distinct keys (users) in flight per partition: cheap waiting promises that fill bulk jobs; Zendesk requests are limited by the client. At least a partition's half of PIPELINE_MAX_IN_FLIGHT_EVENTS, or fetched events wait for a lane",
     parse: int(1, 100_000),
     at: 'pipeline.lanesPerPartition',
   }),

@@ -33,6 +33,9 @@ export const inFlightLimits = (totalEvents: number, totalBytes: number): InFligh
  */
 export const DEFAULT_IN_FLIGHT_LIMITS: InFlightLimits = inFlightLimits(4000, 8 * 1024 * 1024);
 
+/** How long a fetch waits for data, and how long KafkaJS sleeps when every partition is paused. */
+export const FETCH_MAX_WAIT_MS = 500;
+
 export interface PipelineOptions {
   kafka: Kafka;
   topic: string;
@@ -164,6 +167,10 @@ export class SegmentPipeline {
       // default 1 MB) and 4 MB per fetch; a batch of a few thousand events still fills bulk calls.
       maxBytesPerPartition: this.o.maxBytesPerPartition ?? 512 * 1024,
       maxBytes: Math.max(4 * 1024 * 1024, 2 * (this.o.maxBytesPerPartition ?? 0)),
+      // KafkaJS sleeps this long when every partition is paused (each at its in-flight bound), and only
+      // then looks at resumed ones: at its 5 s default a resumed partition waited up to 5 s for its next
+      // batch while its lanes ran dry. 500 ms is the Java consumer's fetch.max.wait.ms.
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     };
     // Fetching ahead, every (re)join waits for the runs in flight (handover.ts, join-gate.ts).
     const { consumer, gated } = consumerWithJoinGate(

@@ -39,15 +39,19 @@ export async function runJob(
   try {
     // Other clients of the account hold job slots too: our share follows what Zendesk says is free
     // (semaphore.ts). A refused create gives its permit back, and waits for one again before retrying.
-    const { body, headers } = await o.exec.call({
-      ...create,
-      bulk: true,
-      createsJob: true,
-      onTooManyJobs: async () => {
-        o.slots.refused(epoch);
-        epoch = await acquire();
-      },
-    });
+    // Until it is answered, Zendesk's count of jobs may or may not include this one (semaphore.ts).
+    o.slots.send();
+    const { body, headers } = await o.exec
+      .call({
+        ...create,
+        bulk: true,
+        createsJob: true,
+        onTooManyJobs: async () => {
+          o.slots.refused(epoch);
+          epoch = await acquire();
+        },
+      })
+      .finally(() => o.slots.answered());
     const slots = parseBucketHeader(headers['zendesk-ratelimit-inflight-jobs']);
     o.slots.created(slots.remaining, slots.total);
     const job = asObject(asObject(body)?.job_status);

@@ -113,9 +113,22 @@ export interface JobShareOptions {
 
 export const JOB_SHARE_DEFAULTS: JobShareOptions = { initial: 2, margin: 0.1, cut: 0.7, memory: 100 };
 
+/**
+ * Permits are held from before a job is created until it is seen finished, but a job is seen finished
+ * only at a poll, and polls are rationed (they cost the account's requests). Zendesk tells more on
+ * every create: `zendesk-ratelimit-inflight-jobs` counts the account's jobs queued or running. While
+ * no other client holds jobs, whatever we hold beyond that count (and beyond the creates not yet
+ * answered, which it may not count) are jobs already finished, not yet seen: `finishedUnseen`. Their
+ * permits still wait for a poll (their results do), but their slots are free at Zendesk, so as many
+ * new jobs may go. Each create that finds slots freed meanwhile lets the next one go without a poll.
+ */
 export class Semaphore {
   private waiters: (() => void)[] = [];
   private taken = 0;
+  /** Creates sent and not yet answered. */
+  private sending = 0;
+  /** Of the permits taken, jobs Zendesk's latest count shows finished (a lower bound). */
+  private finishedUnseen = 0;
   readonly share: JobShare;
 
   constructor(most: number, share?: JobShare) {
@@ -126,8 +139,14 @@ export class Semaphore {
     return this.share.limit;
   }
 
+  /** Permits taken (jobs created or being created, not yet seen finished). */
   get inUse(): number {
     return this.taken;
+  }
+
+  /** Of those, the slots Zendesk may still count: what the limit applies to. */
+  get held(): number {
+    return this.taken - this.finishedUnseen;
   }
 
   get waiting(): number {
@@ -138,9 +157,26 @@ export class Semaphore {
     return this.share.epoch;
   }
 
+  /** A create is being sent (with a permit held); `answered` or `released` ends it. */
+  send(): void {
+    this.sending++;
+  }
+
+  /** A create has its answer, whatever it was. */
+  answered(): void {
+    this.sending = Math.max(0, this.sending - 1);
+  }
+
   /** A job was created: its answer's free slots (`zendesk-ratelimit-inflight-jobs`), if it said. */
   created(remaining?: number, total?: number): void {
     this.share.created(this.taken, remaining, total);
+    // Alone on the account, Zendesk's count is our jobs not finished, among those answered (creates
+    // still unanswered may be counted or not): the rest of ours are finished. With other clients'
+    // jobs in the count it tells nothing of ours.
+    this.finishedUnseen =
+      remaining !== undefined && total !== undefined && !this.share.shared
+        ? Math.max(0, this.taken - this.sending - (total - remaining))
+        : 0;
     this.drain();
   }
 
@@ -149,26 +185,32 @@ export class Semaphore {
    * congestion); the caller acquires again before it retries.
    */
   refused(sentAtEpoch: number): void {
+    this.finishedUnseen = 0;
     this.share.refused(this.taken - 1, sentAtEpoch);
     this.release();
   }
 
   /** Resolves once a permit is held; true when it had to wait. */
   acquire(): Promise<boolean> {
-    if (this.taken < this.limit && this.waiters.length === 0) {
+    if (this.held < this.limit && this.waiters.length === 0) {
       this.taken++;
       return Promise.resolve(false);
     }
     return new Promise((resolve) => this.waiters.push(() => resolve(true)));
   }
 
+  /**
+   * A permit is given back (its job seen finished, or never created). Which one is not known, so
+   * the count of finished ones shrinks too: it stays a lower bound until the next create tells more.
+   */
   release(): void {
     this.taken = Math.max(0, this.taken - 1);
+    this.finishedUnseen = Math.max(0, Math.min(this.finishedUnseen - 1, this.taken));
     this.drain();
   }
 
   private drain(): void {
-    while (this.taken < this.limit && this.waiters.length > 0) {
+    while (this.held < this.limit && this.waiters.length > 0) {
       this.taken++;
       this.waiters.shift()!();
     }

@@ -53,7 +53,9 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const jobs = { maxItems, windowMs, maxWaitMs, maxConcurrent: o.maxConcurrentJobs ?? 30, timer };
   const bulk = new BulkSwitch();
   const cache = new UserIdCache(o.userCacheSize);
-  const users = new UserUpsertBatcher(api, bulk, jobs);
+  // Twice the job slots: a job Zendesk has finished keeps its batch until a poll brings its results,
+  // while its slot already takes the next job (semaphore.ts); the client holds the real limit.
+  const users = new UserUpsertBatcher(api, bulk, { ...jobs, maxConcurrent: 2 * jobs.maxConcurrent });
   const lookups = new UserLookupBatcher(api, cache, {
     ...jobs,
     maxWaitMs: windowMs,

@@ -27,6 +27,17 @@ const identify = (id: string, userId: string): SegmentEvent => ({
   traits: { name: userId },
 });
 
+/** `n` distinct users to each of partitions 0 and 1 (`<prefix><partition>-<i>`). */
+async function sendUsers(codec: SegmentCodec, topic: string, prefix: string, n: number) {
+  for (const part of [0, 1])
+    await sendTo(
+      codec,
+      topic,
+      part,
+      Array.from({ length: n }, (_, i) => identify(`${prefix}${part}-${i}`, `${prefix}${part}-${i}`)),
+    );
+}
+
 function member(
   topic: string,
   dlqTopic: string,
@@ -110,13 +121,7 @@ describe('fetching ahead (real broker)', () => {
         return { kind: 'delivered' };
       },
     };
-    for (const part of [0, 1])
-      await sendTo(
-        codec,
-        topic,
-        part,
-        Array.from({ length: N }, (_, i) => identify(`p${part}-${i}`, `p${part}-${i}`)),
-      );
+    await sendUsers(codec, topic, 'p', N);
     const p = member(topic, dlqTopic, dest, {
       inFlightLimits: { partitionEvents: PER_PARTITION, totalEvents: TOTAL },
     });
@@ -134,4 +139,46 @@ describe('fetching ahead (real broker)', () => {
       await p.stop();
     }
   }, 120_000);
+
+  it('a partition resumed below its bound gets its next batch at once, even when every partition was paused', async () => {
+    // KafkaJS sleeps its fetch max wait when no partition may be fetched; at its 5 s default a partition
+    // resumed meanwhile waited up to 5 s for its next batch while its lanes ran dry (the ceiling run's
+    // in-flight saw-tooth). Rounds: both partitions at their bound, then everything settles at once.
+    const { topic, dlqTopic, codec } = await setup(2);
+    const N = 40;
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    let atZendesk = 0;
+    let lastStart = 0;
+    const dest: Destination = {
+      async process() {
+        atZendesk++;
+        lastStart = Date.now();
+        await gate;
+        atZendesk--;
+        return { kind: 'delivered' };
+      },
+    };
+    await sendUsers(codec, topic, 'r', N);
+    const p = member(topic, dlqTopic, dest, { inFlightLimits: { partitionEvents: 5, totalEvents: 10 } });
+    const refills: number[] = [];
+    try {
+      await p.start();
+      for (let round = 0; round < 4; round++) {
+        await waitUntil(() => atZendesk === 10, 30_000, 'both partitions at their bound');
+        // Both paused: KafkaJS finds nothing to fetch and sleeps.
+        await new Promise((r) => setTimeout(r, 700));
+        const releasedAt = Date.now();
+        const open = release;
+        gate = new Promise<void>((r) => (release = r));
+        open();
+        await waitUntil(() => lastStart > releasedAt, 30_000, 'the next batch');
+        refills.push(lastStart - releasedAt);
+      }
+      release();
+    } finally {
+      await p.stop();
+    }
+    expect(Math.max(...refills)).toBeLessThan(1500);
+  }, 180_000);
 });

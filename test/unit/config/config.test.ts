@@ -649,3 +649,12 @@ describe('secretsOf and describeConfig', () => {
     });
   });
 });
+
+describe('lanes and the in-flight bound', () => {
+  it('by default a partition runs every event it may hold in flight: none waits for a lane', () => {
+    // Distinct users each take a lane: with fewer lanes than a partition's share of the bound, events
+    // fetched wait behind the lanes while Zendesk has free job slots (the ceiling run's tail).
+    const c = load(MIN);
+    expect(c.pipeline.lanesPerPartition).toBeGreaterThanOrEqual(Math.floor(c.pipeline.maxInFlightEvents / 2));
+  });
+});

@@ -118,6 +118,20 @@ const dup = {
 };
 
 describe('UserUpsertBatcher', () => {
+  it('user jobs run beyond the 30 job slots: finished jobs wait for their results while new ones go', async () => {
+    // The client holds Zendesk's limit (jobs finished but not yet polled no longer take a slot there,
+    // semaphore.ts); the batcher must not stop at 30 jobs of its own.
+    const timer = new FakeTimer();
+    const api = new BulkFake();
+    api.many = () => new Promise<BulkItemResult[]>(() => {});
+    const gateway = optimizedGateway(api, { timer, windowMs: 5, maxItems: 1 });
+    for (let i = 0; i < 70; i++) void gateway.upsertUser({ name: `u${i}`, external_id: `u${i}` });
+    await settle();
+    await timer.advance(5);
+    await settle();
+    expect(api.jobs.length).toBe(60);
+  });
+
   it('one job for many users; a DuplicateValue item → ambiguous_user for that event only; a transient item retried alone', async () => {
     const timer = new FakeTimer();
     const api = new BulkFake();

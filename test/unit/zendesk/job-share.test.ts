@@ -154,3 +154,93 @@ describe('Semaphore with a learnt share', () => {
     expect(s.inUse).toBe(0);
   });
 });
+
+describe('Semaphore: jobs Zendesk counts as finished before we have polled them', () => {
+  /** Takes a permit and answers its create with Zendesk's count of jobs in flight. */
+  const create = async (s: Semaphore, zendeskCounts: number, total = 30) => {
+    const waited = await s.acquire();
+    s.send();
+    s.answered();
+    s.created(total - zendeskCounts, total);
+    return waited;
+  };
+  /** Acquires that resolve without waiting for a release. */
+  const freeNow = async (s: Semaphore, most: number) => {
+    let got = 0;
+    for (let i = 0; i < most; i++) {
+      let ok = false;
+      void s.acquire().then(() => (ok = true));
+      await Promise.resolve();
+      if (!ok) break;
+      got++;
+    }
+    return got;
+  };
+
+  async function thirtyHeld(): Promise<Semaphore> {
+    const s = new Semaphore(30);
+    for (let i = 1; i <= 30; i++) await create(s, i);
+    expect(s.inUse).toBe(30);
+    expect(s.limit).toBe(30);
+    return s;
+  }
+
+  it('a create whose answer shows slots freed meanwhile lets as many jobs go without a poll', async () => {
+    const s = await thirtyHeld();
+    // A poll saw one job finished: its permit goes to the next create.
+    s.release();
+    // That create's answer: Zendesk counts 26 jobs (the new one included), so 4 of ours are over.
+    await create(s, 26);
+    expect(s.inUse).toBe(30);
+    expect(s.held).toBe(26);
+    expect(await freeNow(s, 10)).toBe(4);
+    expect(s.inUse).toBe(34);
+    expect(s.waiting).toBe(1);
+  });
+
+  it('creates not yet answered may be uncounted: they are not taken for finished jobs', async () => {
+    const s = await thirtyHeld();
+    s.release();
+    s.release();
+    // Two creates go; the second is answered first and counts 28 (the first not yet there).
+    await s.acquire();
+    s.send();
+    await s.acquire();
+    s.send();
+    s.answered();
+    s.created(2, 30);
+    // 30 taken, one unanswered: of the 29 answered, 28 may be in flight, so one is over.
+    expect(s.held).toBe(29);
+    expect(await freeNow(s, 10)).toBe(1);
+  });
+
+  it('a job seen finished is not known to be one of those: the count of finished ones shrinks with it', async () => {
+    const s = await thirtyHeld();
+    s.release();
+    await create(s, 26);
+    expect(s.held).toBe(26);
+    s.release();
+    expect(s.inUse).toBe(29);
+    expect(s.held).toBe(26);
+  });
+
+  it('with other clients in the count, nothing of ours is taken for finished', async () => {
+    const s = await thirtyHeld();
+    s.release();
+    // Zendesk counts 40 of 50: more than we hold, so others hold jobs too.
+    await create(s, 40, 50);
+    expect(s.share.shared).toBe(true);
+    expect(s.held).toBe(30);
+    expect(await freeNow(s, 10)).toBe(0);
+  });
+
+  it('a TooManyJobs answer forgets what was taken for finished', async () => {
+    const s = await thirtyHeld();
+    s.release();
+    await create(s, 25);
+    expect(s.held).toBe(25);
+    await s.acquire();
+    s.refused(s.epoch);
+    expect(s.held).toBe(s.inUse);
+  });
+});
