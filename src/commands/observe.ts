@@ -32,7 +32,7 @@ export function observePipeline(m: Metrics): PipelineObserver {
     else sets.get(topic)!.delete(partition);
   };
   return {
-    consumed: (topic) => countConsumed(m, topic),
+    consumed: (topic, _partition, n) => countConsumed(m, topic, n),
     outcome: (o, src) => {
       recordOutcome(m, o);
       if (o.kind === 'delivered') countFieldNotes(m, (o as { notes?: string[] }).notes);

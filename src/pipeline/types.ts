@@ -21,7 +21,8 @@ export interface Log {
 
 /** What the pipeline reports, for metrics. All optional. */
 export interface PipelineObserver {
-  consumed?(topic: string, partition: number): void;
+  /** `n` events of the partition were consumed (handed to the destination or settled). */
+  consumed?(topic: string, partition: number, n: number): void;
   outcome?(
     outcome: Outcome,
     src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string },
