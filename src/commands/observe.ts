@@ -16,7 +16,7 @@ import {
   forgetPartition,
   type Metrics,
 } from '../ops/metrics.js';
-import type { PipelineObserver } from '../pipeline/types.js';
+import type { Outcome, PipelineObserver } from '../pipeline/types.js';
 import { EventsAllowance } from '../destination/events-allowance.js';
 
 /** The pipeline's reports → Prometheus metrics. */
@@ -32,11 +32,26 @@ export function observePipeline(m: Metrics): PipelineObserver {
     else sets.get(topic)!.delete(partition);
   };
   return {
-    consumed: (topic) => countConsumed(m, topic),
+    consumed: (topic, _partition, n) => countConsumed(m, topic, n),
     outcome: (o, src) => {
       recordOutcome(m, o);
       if (o.kind === 'delivered') countFieldNotes(m, (o as { notes?: string[] }).notes);
       observeEventLatency(m, o, Number(src.timestamp));
+    },
+    // A run's outcomes: counted once per outcome and reason instead of once per event.
+    outcomes: (_topic, _partition, run, outcomes) => {
+      const now = Date.now();
+      const tally = new Map<string, { o: Outcome; n: number }>();
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        const key = `${o.kind}:${'reason' in o ? o.reason : ''}`;
+        const t = tally.get(key);
+        if (t) t.n++;
+        else tally.set(key, { o, n: 1 });
+        if (o.kind === 'delivered') countFieldNotes(m, o.notes);
+        observeEventLatency(m, o, Number(run[i]!.message.timestamp), now);
+      }
+      for (const { o, n } of tally.values()) recordOutcome(m, o, n);
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),

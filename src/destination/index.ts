@@ -15,7 +15,7 @@ import { isRetriable } from './contract.js';
 import { rejected, type Outcome } from './outcome.js';
 import { ZendeskError } from '../zendesk/errors.js';
 import type { Plan } from './plan.js';
-import { planEvent } from './planner.js';
+import { planEvent, skipOf } from './planner.js';
 import { executeRun } from './execute-run.js';
 import { checkSettings, type DestinationSettings } from './settings.js';
 
@@ -147,6 +147,9 @@ export function createDestination(opts: {
     settledOutcome(event) {
       // Naive mode is the one-event-at-a-time baseline.
       if (mode === 'naive') return null;
+      // Most events of a typical stream are skips known from their type (and track name) alone: no plan.
+      const skip = skipOf(event, settings);
+      if (skip) return skip;
       try {
         const plan = planOf(event);
         return plan.kind === 'final' && plan.outcome.kind === 'skipped' ? plan.outcome : null;

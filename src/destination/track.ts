@@ -7,7 +7,7 @@ import { asObject, idString, nonEmptyString } from './values.js';
 
 /** track → a Zendesk user event (SPEC section 4). */
 export function planTrack(event: SegmentEvent, settings: DestinationSettings): Plan {
-  const name = typeof event.event === 'string' ? event.event : '';
+  const name = trackName(event);
   if (name.trim() === '') return finalPlan(rejected('invalid_event', 'track needs an event name'));
   // Exact, case-sensitive: "Order Completed" does not enable "order completed".
   if (!settings.trackEvents.includes(name)) return finalPlan(skipped('event_not_enabled'));
@@ -52,6 +52,10 @@ export function planTrack(event: SegmentEvent, settings: DestinationSettings): P
     notes,
   );
 }
+
+/** The track event's name ('' when it has none). */
+export const trackName = (event: SegmentEvent): string =>
+  typeof event.event === 'string' ? event.event : '';
 
 /** The event's own time as ISO 8601 UTC, or null when it is missing or unreadable. */
 function isoInstant(value: string | null | undefined): string | null {

@@ -257,7 +257,7 @@ export async function deliver(
 ): Promise<void> {
   const { destination, observer } = ctx;
   ctx.counts.consumed += run.length;
-  for (let k = 0; k < run.length; k++) observer?.consumed?.(topic, partition);
+  observer?.consumed?.(topic, partition, run.length);
   ctx.inFlight(run.length);
   try {
     const events = run.filter((d) => d.outcome === undefined && d.event).map((d) => d.event!);

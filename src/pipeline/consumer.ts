@@ -5,7 +5,7 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { SegmentCodec } from '../segment/codec.js';
 import { runBatch, type BatchContext } from './batch.js';
-import { decodeAll } from './decode.js';
+import { decodeAll, prepareAll } from './decode.js';
 import { DEFAULT_METADATA_MAX_BYTES } from './offset-metadata.js';
 import { DeadLetterWriter } from './dlq.js';
 import { Handover } from './handover.js';
@@ -259,6 +259,7 @@ export class SegmentPipeline {
       this.handover = new Handover({
         ...ctx,
         control,
+        prepareDecode: (messages) => prepareAll(messages, { codec: this.o.codec }),
         limits: { ...DEFAULT_IN_FLIGHT_LIMITS, ...this.o.inFlightLimits },
       });
     await consumer.connect();

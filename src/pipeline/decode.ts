@@ -10,7 +10,7 @@ import type { SegmentEvent } from '../segment/event.js';
 import { isRetriable, type Decoded, type Log, type Outcome } from './types.js';
 
 export interface DecodeStage {
-  codec: Pick<SegmentCodec, 'decode' | 'decodeKnown'>;
+  codec: Pick<SegmentCodec, 'decode' | 'decodeKnown'> & Partial<Pick<SegmentCodec, 'prepare'>>;
   /** The destination's merge key, or undefined when runs are not merged. */
   mergeKey?: (event: SegmentEvent) => string | null;
   /** The destination's outcome for an event that needs nothing from Zendesk (a skip), or null. */
@@ -77,4 +77,16 @@ export async function decodeAll(messages: KafkaMessage[], s: DecodeStage): Promi
     if (outage) throw (outage as PromiseRejectedResult).reason;
   }
   return out;
+}
+
+/**
+ * Asks the registry, before any of these messages is decoded, for the schema ids they name that are
+ * new: then decoding them in parts (decodeAll on each) meets no outage half-way, after some of their
+ * outcomes were reported. Rejects only with an outage.
+ */
+export async function prepareAll(
+  messages: readonly KafkaMessage[],
+  s: Pick<DecodeStage, 'codec'>,
+): Promise<void> {
+  await s.codec.prepare?.(messages.map((m) => m.value));
 }

@@ -14,7 +14,7 @@
 import pLimit from 'p-limit';
 import { deliver, nextRun, type BatchContext } from './batch.js';
 import { PartitionCommitter } from './commit.js';
-import { messageBytes, OffsetWindow, ownBytes, type InFlightBudget } from './inflight.js';
+import { compareOffsets, messageBytes, OffsetWindow, ownBytes, type InFlightBudget } from './inflight.js';
 import type { PartitionState } from './partitions.js';
 import type { Decoded } from './types.js';
 
@@ -81,7 +81,10 @@ export class PartitionFlow {
         if (this.state === 'abandoned') return null;
         const w = this.window.watermark();
         const offset = w === null ? this.first : (BigInt(w) + 1n).toString();
-        const done = [...this.st.done, ...this.window.doneAbove()].filter((o) => BigInt(o) >= BigInt(offset));
+        // The window's offsets done are above its watermark and in order; those read back from the
+        // group's commit (st.done, usually none) only count from the offset committed.
+        const done = this.window.doneAbove();
+        for (const o of this.st.done) if (compareOffsets(o, offset) >= 0) done.push(o);
         return w === null && done.length === 0 ? null : { offset, done };
       },
     });
@@ -94,12 +97,17 @@ export class PartitionFlow {
 
   /**
    * Takes over messages fetched in offset order, all above what was handed over before: `decoded` are
-   * those to deliver (their budget already reserved by the caller), `settled` the offsets that already
-   * have an outcome (skips reported, offsets done before).
+   * those to deliver (their budget already reserved by the caller), in the same order; every other
+   * offset of `offsets` already has its outcome (skips reported, offsets done before).
    */
-  handOver(offsets: string[], decoded: Decoded[], settled: Iterable<string>): void {
-    for (const o of offsets) this.window.add(o);
-    for (const o of settled) this.window.markDone(o);
+  handOver(offsets: readonly string[], decoded: Decoded[]): void {
+    let next = 0;
+    for (const o of offsets) {
+      const pending = next < decoded.length && decoded[next]!.message.offset === o;
+      if (pending) next++;
+      this.window.add(o, !pending);
+    }
+    if (next < decoded.length) throw new Error('handOver: events to deliver that are not among the offsets');
     for (const d of decoded) {
       d.message = ownBytes(d.message);
       const size = messageBytes(d.message);

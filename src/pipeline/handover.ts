@@ -24,6 +24,8 @@ export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
   /** How long a rebalance or a shutdown waits for the runs in flight. */
   drainMs: number;
   decode(messages: KafkaMessage[]): Promise<Decoded[]>;
+  /** Resolves what decoding these messages needs from the registry (rejects only with an outage). */
+  prepareDecode?(messages: readonly KafkaMessage[]): Promise<void>;
   isStopping(): boolean;
   readCommit?(topic: string, partition: number): Promise<GroupCommit | undefined>;
   limits: InFlightLimits;
@@ -33,6 +35,9 @@ export type HandoverContext = Omit<FlowContext, 'budget' | 'onRoom'> & {
 
 /** A partition paused at its bound resumes once its use and the total are below this share of the bound. */
 const RESUME_BELOW = 0.75;
+
+/** Messages of a batch decoded and settled at a time. */
+const DECODE_CHUNK = 256;
 
 export class Handover {
   readonly budget: InFlightBudget;
@@ -108,8 +113,10 @@ export class Handover {
       return p.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] } as OffsetsByTopicPartition);
     };
     flow.highWatermark = BigInt(batch.highWatermark);
-    const above = flow.window.highest;
-    const fresh = above === null ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) > above);
+    const { window } = flow;
+    const fresh = window.isNew(batch.messages[0]!.offset)
+      ? batch.messages
+      : batch.messages.filter((m) => window.isNew(m.offset));
     if (fresh.length === 0) {
       // Fetched again from the group's commit after a rejoin: all of it was handed over already.
       resolveOffset(batch.messages.at(-1)!.offset);
@@ -131,19 +138,33 @@ export class Handover {
       reserved = { events: reserved.events - events, bytes: reserved.bytes - bytes };
       this.onRoom();
     };
-    const known = take.filter((m) => st.done.has(m.offset));
-    giveBack(known.map((message) => ({ message })));
-    let decoded: Decoded[];
+    // Offsets read back from the group's commit as done (after a rebalance or a restart; usually none).
+    const known = st.done.size ? take.filter((m) => st.done.has(m.offset)) : [];
+    if (known.length) giveBack(known.map((message) => ({ message })));
+    const toDecode = known.length ? take.filter((m) => !st.done.has(m.offset)) : take;
+    // Decoded and settled a part at a time: a part's skips are reported and dropped before the next
+    // is decoded, so they die young instead of outliving the batch (in a skip-heavy stream most of
+    // what V8 would otherwise promote). The registry is asked first, so no outage comes half-way.
     try {
-      decoded = await this.o.decode(take.filter((m) => !st.done.has(m.offset)));
+      await this.o.prepareDecode?.(toDecode);
     } catch (e) {
       giveBack('all');
       return this.outage(p, e);
     }
-    if (flow.state !== 'open' || mustStop()) return giveBack('all');
-    // Skips ask nothing of Zendesk and have no place in a user's order: reported together, at once.
-    const skips = decoded.filter((d) => d.outcome?.kind === 'skipped');
-    if (skips.length > 0) {
+    const toLanes: Decoded[] = [];
+    let settled = 0;
+    for (let i = 0; i < toDecode.length; i += DECODE_CHUNK) {
+      let decoded: Decoded[];
+      try {
+        decoded = await this.o.decode(toDecode.slice(i, i + DECODE_CHUNK));
+      } catch (e) {
+        giveBack('all');
+        return this.outage(p, e);
+      }
+      if (flow.state !== 'open' || mustStop()) return giveBack('all');
+      const skips: Decoded[] = [];
+      for (const d of decoded) (d.outcome?.kind === 'skipped' ? skips : toLanes).push(d);
+      if (skips.length === 0) continue;
       giveBack(skips);
       try {
         await deliver(this.ctx, topic, partition, skips);
@@ -151,13 +172,15 @@ export class Handover {
         giveBack('all');
         return this.outage(p, e);
       }
+      settled += skips.length;
+    }
+    if (settled > 0) {
       parts.progressed(st);
       if (flow.state !== 'open' || mustStop()) return giveBack('all');
     }
     flow.handOver(
       take.map((m) => m.offset),
-      skips.length ? decoded.filter((d) => d.outcome?.kind !== 'skipped') : decoded,
-      [...known.map((m) => m.offset), ...skips.map((d) => d.message.offset)],
+      toLanes,
     );
     resolveOffset(take.at(-1)!.offset);
     if (flow.window.pending === 0) flow.commitLazily();

@@ -85,8 +85,16 @@ export class Reporter {
             notes: outcome.notes,
           });
       }
-      observer?.outcome?.(outcome, { topic, partition, offset: m.offset, timestamp: m.timestamp, messageId });
+      if (!observer?.outcomes)
+        observer?.outcome?.(outcome, {
+          topic,
+          partition,
+          offset: m.offset,
+          timestamp: m.timestamp,
+          messageId,
+        });
     }
+    observer?.outcomes?.(topic, partition, run, outcomes);
   }
 
   private async deadLetter(

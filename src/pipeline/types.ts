@@ -21,11 +21,17 @@ export interface Log {
 
 /** What the pipeline reports, for metrics. All optional. */
 export interface PipelineObserver {
-  consumed?(topic: string, partition: number): void;
+  /** `n` events of the partition were consumed (handed to the destination or settled). */
+  consumed?(topic: string, partition: number, n: number): void;
   outcome?(
     outcome: Outcome,
     src: { topic: string; partition: number; offset: string; timestamp: string; messageId?: string },
   ): void;
+  /**
+   * The bulk form of `outcome`: the outcomes of a run's events (a batch's skips, a lane's run), in
+   * order. When present, the pipeline calls it once per run instead of `outcome` once per event.
+   */
+  outcomes?(topic: string, partition: number, run: readonly Decoded[], outcomes: readonly Outcome[]): void;
   deadLettered?(reason: string): void;
   paused?(topic: string, partition: number, reason: string, delayMs: number): void;
   resumed?(topic: string, partition: number): void;

@@ -150,6 +150,27 @@ export class SegmentCodec {
     return resolved ? this.body(buf!, id, resolved) : null;
   }
 
+  /**
+   * Resolves, ahead of decoding, the schema ids these values name that are not resolved yet (one
+   * registry look-up per id): once it has resolved, `decodeKnown` decodes each of them synchronously.
+   * Rejects only with an outage (a retriable error: the registry unavailable); what concerns one value
+   * (a bad header, an id the registry does not know) is left to its own decode.
+   */
+  async prepare(values: readonly (Buffer | null)[]): Promise<void> {
+    let ids: Set<number> | undefined;
+    for (const buf of values) {
+      if (!buf || buf.length < HEADER_LENGTH || buf.readUInt8(0) !== MAGIC_BYTE) continue;
+      const id = buf.readInt32BE(1);
+      if (!this.resolvers.has(id)) (ids ??= new Set()).add(id);
+    }
+    if (!ids) return;
+    const looked = await Promise.allSettled([...ids].map((id) => this.resolverFor(id)));
+    const outage = looked.find(
+      (r) => r.status === 'rejected' && (r.reason as { retriable?: unknown } | null)?.retriable === true,
+    );
+    if (outage) throw (outage as PromiseRejectedResult).reason;
+  }
+
   private schemaIdOf(buf: Buffer | null): number {
     if (!buf || buf.length < HEADER_LENGTH)
       throw new DecodeError('wrong_magic_byte', 'value is shorter than the 5-byte wire header');

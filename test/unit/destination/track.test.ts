@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planEvent } from '../../../src/destination/planner.js';
+import { planEvent, skipOf } from '../../../src/destination/planner.js';
 import { defaultDestinationSettings, type DestinationSettings } from '../../../src/destination/settings.js';
 import type { Plan } from '../../../src/destination/plan.js';
 import type { SegmentEvent } from '../../../src/segment/event.js';
@@ -147,4 +147,36 @@ describe('track and other types planning (SPEC sections 4–5)', () => {
   it.each(rows)('$name', (row) => {
     row.expect(planEvent(row.event, { ...defaultDestinationSettings, ...row.settings }));
   });
+});
+
+describe('skips known without a plan (skipOf)', () => {
+  const settings = { ...defaultDestinationSettings, ...enabled };
+  const events: SegmentEvent[] = [
+    { type: 'page', name: 'Pricing', userId: 'u1' },
+    { type: 'screen', name: 'Home' },
+    { type: 'alias', userId: 'u1', previousId: 'a' },
+    { type: 'something-new', userId: 'u1' },
+    track({ event: 'Order Refunded' }),
+    track({ event: 'order completed' }),
+    track({ event: 'Order Completed' }),
+    track({ event: '  ' }),
+    track({ event: undefined }),
+    track({ event: 'Order Refunded', userId: undefined }),
+    { type: 'identify', userId: 'u1', traits: { name: 'A', email: 'a@example.com' } },
+    { type: 'identify' },
+    { type: 'group', userId: 'u1', groupId: 'g1' },
+  ];
+  it.each(events.map((event) => ({ event, label: `${event.type} ${event.event ?? ''}` })))(
+    '$label: the same skip as the plan, or nothing',
+    ({ event }) => {
+      const plan = planEvent(event, settings);
+      const fast = skipOf(event, settings);
+      if (fast) expect(outcome(plan)).toEqual(fast);
+      // Every type the destination does not handle, and every named track off the allow-list, is found.
+      const expected =
+        !['identify', 'group', 'track'].includes(event.type) ||
+        (event.type === 'track' && outcome(plan)?.kind === 'skipped');
+      expect(fast !== null).toBe(expected);
+    },
+  );
 });

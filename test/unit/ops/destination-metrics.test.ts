@@ -2,6 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { observeClient, observePipeline } from '../../../src/commands/observe.js';
 import { createMetrics, METRIC_NAMES } from '../../../src/ops/metrics.js';
 
+/** A run's outcomes reported at once count as they do one by one. */
+describe('outcomes in bulk → metrics', () => {
+  it('counts outcomes, reasons, field notes and latencies as the same outcomes reported one by one', async () => {
+    const now = Date.now();
+    const outcomes = [
+      { kind: 'skipped', reason: 'unsupported_type' },
+      { kind: 'skipped', reason: 'event_not_enabled' },
+      { kind: 'delivered', notes: ['field_rejected:seats'] },
+      { kind: 'skipped', reason: 'unsupported_type' },
+      { kind: 'rejected', reason: 'invalid_event', message: 'no userId' },
+      { kind: 'delivered' },
+    ] as const;
+    const run = outcomes.map((_, i) => ({
+      message: { offset: String(i), timestamp: String(now - 1000 * 60 * i) },
+    }));
+    const one = createMetrics({ defaultMetrics: false });
+    const bulk = createMetrics({ defaultMetrics: false });
+    const o = observePipeline(one);
+    outcomes.forEach((x, i) => o.outcome?.(x as never, { timestamp: run[i]!.message.timestamp } as never));
+    observePipeline(bulk).outcomes?.('t', 0, run as never, outcomes as never);
+    // Latency buckets are minutes apart, so the few milliseconds between the two calls cannot move one.
+    const text = async (m: typeof one) =>
+      (await m.registry.metrics()).replace(/_sum\{[^}]*\} [0-9.e+-]+/g, '');
+    expect(await text(bulk)).toEqual(await text(one));
+    expect(await text(bulk)).toContain('event_outcomes_total{outcome="skipped",reason="unsupported_type"} 2');
+  });
+});
+
 /** Metrics the destination's outcomes feed: refused and not-created custom fields, by field. */
 describe('field notes → metrics', () => {
   it('counts field_rejected and field_not_created notes of delivered events by field key', async () => {

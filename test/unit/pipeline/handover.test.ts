@@ -6,7 +6,7 @@
  */
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
-import { decodeAll } from '../../../src/pipeline/decode.js';
+import { decodeAll, prepareAll } from '../../../src/pipeline/decode.js';
 import { Handover, type HandoverContext } from '../../../src/pipeline/handover.js';
 import { Partitions } from '../../../src/pipeline/partitions.js';
 import { newCounts, Reporter } from '../../../src/pipeline/report.js';
@@ -229,5 +229,61 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
     expect(g.resolved).toEqual(['1']);
     await vi.waitFor(() => expect(s.outcomes).toContain('1'));
     await s.h.drainAll(100);
+  });
+
+  it('a batch decoded in parts asks the registry first: an outage for an id in its last part reports no skip before the pause', async () => {
+    let down = true;
+    let resolved = false;
+    const outage = () => Object.assign(new Error('registry unavailable'), { retriable: true });
+    const needsLookUp = (v: Buffer | null) => String(v).includes('"event":"new"');
+    const registryCodec = {
+      decodeKnown: (v: Buffer | null) =>
+        needsLookUp(v) && !resolved ? null : (JSON.parse(String(v)) as SegmentEvent),
+      async decode(v: Buffer | null) {
+        if (down) throw outage();
+        resolved = true;
+        return JSON.parse(String(v)) as SegmentEvent;
+      },
+      async prepare(vs: readonly (Buffer | null)[]) {
+        if (resolved || !vs.some(needsLookUp)) return;
+        if (down) throw outage();
+        resolved = true;
+      },
+    };
+    const s = setup(
+      { process: async () => ({ kind: 'delivered' }) },
+      {
+        decode: (m) =>
+          decodeAll(m, {
+            codec: registryCodec,
+            log,
+            settled: (e) => (e.type === 'page' ? { kind: 'skipped', reason: 'unsupported_type' } : null),
+          }),
+        prepareDecode: (m) => prepareAll(m, { codec: registryCodec }),
+        limits: { partitionEvents: 1000, partitionBytes: 1e6, totalEvents: 1000, totalBytes: 1e6 },
+      },
+    );
+    const batch = Array.from({ length: 700 }, (_, i) => msg(i, `u${i}`, 'page'));
+    batch.push({
+      ...msg(700, 'u700'),
+      value: Buffer.from(
+        JSON.stringify({ type: 'identify', event: 'new', userId: 'u700', messageId: 'm700' }),
+      ),
+    });
+    const commits: { offset: string; metadata: string | null }[] = [];
+    const first = fakePayload(batch, commits);
+    await s.h.eachBatch(first.payload);
+    expect(s.paused).toEqual(['pause 0']);
+    expect(s.outcomes).toEqual([]);
+    expect(first.resolved).toEqual([]);
+    down = false;
+    await vi.waitFor(() => expect(s.paused).toEqual(['pause 0', 'resume 0']));
+    const again = fakePayload(batch, commits);
+    await s.h.eachBatch(again.payload);
+    await vi.waitFor(() => expect(s.outcomes).toHaveLength(701));
+    expect(new Set(s.outcomes).size).toBe(701);
+    expect(s.counts).toMatchObject({ skipped: 700, delivered: 1, outages: 1 });
+    await s.h.drainAll(100);
+    s.partitions.stop();
   });
 });

@@ -1,6 +1,12 @@
 /** In-flight accounting (pure): the bound by events and bytes, per partition and in total; the offset window. */
 import { describe, expect, it } from 'vitest';
-import { InFlightBudget, OffsetWindow, messageBytes, ownBytes } from '../../../src/pipeline/inflight.js';
+import {
+  compareOffsets,
+  InFlightBudget,
+  OffsetWindow,
+  messageBytes,
+  ownBytes,
+} from '../../../src/pipeline/inflight.js';
 
 const limits = { partitionEvents: 5, partitionBytes: 1000, totalEvents: 8, totalBytes: 1500 };
 
@@ -93,7 +99,7 @@ describe('OffsetWindow', () => {
     expect(w.watermark()).toBe('7');
     expect(w.doneAbove()).toEqual([]);
     expect(w.pending).toBe(1);
-    expect(w.highest).toBe(9n);
+    expect(w.highest).toBe('9');
   });
 
   it('refuses offsets out of order and ignores offsets done twice or never added', () => {
@@ -120,5 +126,69 @@ describe('OffsetWindow', () => {
     w.markDone('6000');
     expect(w.watermark()).toBe('6000');
     expect(w.pending).toBe(0);
+  });
+
+  it('orders offsets as numbers, across lengths, without parsing them', () => {
+    expect(compareOffsets('9', '10')).toBeLessThan(0);
+    expect(compareOffsets('100', '99')).toBeGreaterThan(0);
+    expect(compareOffsets('123', '123')).toBe(0);
+    expect(compareOffsets('9007199254740993', '9007199254740992')).toBeGreaterThan(0);
+    const w = new OffsetWindow();
+    for (const o of ['8', '9', '10', '11']) w.add(o);
+    expect(() => w.add('9')).toThrow();
+    expect(w.isNew('11')).toBe(false);
+    expect(w.isNew('100')).toBe(true);
+    w.markDone('10');
+    w.markDone('8');
+    w.markDone('9');
+    expect(w.watermark()).toBe('10');
+  });
+
+  it('an offset added done counts towards the watermark at once, and is not pending', () => {
+    const w = new OffsetWindow();
+    w.add('1', true);
+    expect(w.watermark()).toBe('1');
+    w.add('2');
+    w.add('3', true);
+    expect(w.pending).toBe(1);
+    expect(w.watermark()).toBe('1');
+    expect(w.doneAbove()).toEqual(['3']);
+    expect(w.markDone('3')).toBe(false);
+    w.markDone('2');
+    expect(w.watermark()).toBe('3');
+    expect(w.pending).toBe(0);
+  });
+
+  it('agrees with a model of the done prefix on random offsets and completion orders', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 30; round++) {
+      const w = new OffsetWindow();
+      const offsets: bigint[] = [];
+      let o = BigInt(Math.floor(rnd() * 1e6)) * 10n ** BigInt(Math.floor(rnd() * 8));
+      for (let i = 0; i < 3000; i++) offsets.push((o += 1n + BigInt(Math.floor(rnd() * 3))));
+      const done = new Set<bigint>();
+      const pending: bigint[] = [];
+      for (const x of offsets) {
+        const settled = rnd() < 0.5;
+        w.add(x.toString(), settled);
+        if (settled) done.add(x);
+        else pending.push(x);
+      }
+      pending.sort(() => rnd() - 0.5);
+      let prefix = 0;
+      for (const x of pending) {
+        expect(w.markDone(x.toString())).toBe(true);
+        done.add(x);
+        while (prefix < offsets.length && done.has(offsets[prefix]!)) prefix++;
+        const mark = prefix === 0 ? null : offsets[prefix - 1]!.toString();
+        expect(w.watermark()).toBe(mark);
+        if (rnd() < 0.02) {
+          const above = offsets.filter((y) => done.has(y) && (mark === null || y > BigInt(mark)));
+          expect(w.doneAbove()).toEqual(above.map(String));
+        }
+      }
+      expect(w.pending).toBe(0);
+    }
   });
 });
