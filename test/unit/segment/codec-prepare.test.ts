@@ -2,26 +2,17 @@
  * SegmentCodec.prepare: the registry asked once per new schema id of a batch before any of it is
  * decoded, so a batch decoded in parts meets no outage half-way; against the registry double.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { createRegistry, loadCurrentSchema, SegmentCodec } from '../../../src/segment/codec.js';
 import { DecodeError, RegistryUnavailableError } from '../../../src/segment/errors.js';
 import { toRecord } from '../../../src/segment/record.js';
-import { RegistryDouble } from './registry-double.js';
+import { useRegistryDouble } from './registry-double.js';
 
 const CURRENT = loadCurrentSchema();
 const type = avro.Type.forSchema(CURRENT);
 const UNKNOWN_ID = 987_654;
-const double = new RegistryDouble();
-beforeAll(() => double.install());
-afterAll(() => double.uninstall());
-beforeEach(() => {
-  double.mode = 'up';
-  double.asked.length = 0;
-  double.schemas.clear();
-  double.schemas.set(1, CURRENT);
-  double.schemas.set(2, CURRENT);
-});
+const double = useRegistryDouble({ 1: CURRENT, 2: CURRENT });
 
 const framed = (id: number): Buffer => {
   const h = Buffer.alloc(5);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import avro from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -11,7 +11,7 @@ import {
 } from '../../../src/segment/codec.js';
 import { DecodeError, RegistryUnavailableError, type DecodeErrorKind } from '../../../src/segment/errors.js';
 import { toRecord } from '../../../src/segment/record.js';
-import { RegistryDouble, type RegistryMode } from './registry-double.js';
+import { useRegistryDouble, type RegistryMode } from './registry-double.js';
 
 /**
  * The codec's error kinds, against a registry double that the real client talks to (no socket):
@@ -38,17 +38,7 @@ const V1_ID = 2;
 const INVOICE_ID = 3;
 const UNKNOWN_ID = 987_654;
 
-const double = new RegistryDouble();
-beforeAll(() => double.install());
-afterAll(() => double.uninstall());
-beforeEach(() => {
-  double.mode = 'up';
-  double.asked.length = 0;
-  double.schemas.clear();
-  double.schemas.set(CURRENT_ID, CURRENT);
-  double.schemas.set(V1_ID, V1);
-  double.schemas.set(INVOICE_ID, INVOICE);
-});
+const double = useRegistryDouble({ [CURRENT_ID]: CURRENT, [V1_ID]: V1, [INVOICE_ID]: INVOICE });
 
 const framed = (id: number, body: Buffer): Buffer => {
   const h = Buffer.alloc(5);

@@ -7,6 +7,7 @@
  * socket error: kafkajs/confluent-schema-registry#306).
  */
 import { createRequire } from 'node:module';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 const require = createRequire(import.meta.url);
 
@@ -127,4 +128,21 @@ export class RegistryDouble {
       }
     }
   }
+}
+
+/**
+ * A double installed for the calling file's tests and reset before each: answering like a registry
+ * ('up'), nothing asked yet, holding exactly `schemas` (schema id → Avro schema).
+ */
+export function useRegistryDouble(schemas: Record<number, unknown>): RegistryDouble {
+  const double = new RegistryDouble();
+  beforeAll(() => double.install());
+  afterAll(() => double.uninstall());
+  beforeEach(() => {
+    double.mode = 'up';
+    double.asked.length = 0;
+    double.schemas.clear();
+    for (const [id, schema] of Object.entries(schemas)) double.schemas.set(Number(id), schema);
+  });
+  return double;
 }
