@@ -170,6 +170,11 @@ export interface ZendeskApi {
   createOrUpdateUser(user: UserInput): Promise<{ user: ZUser; created: boolean }>;
   /** create_or_update_many (≤100), waits for the job, results by input index. */
   createOrUpdateManyUsers(users: UserInput[]): Promise<BulkItemResult[]>;
+  /**
+   * Our bulk jobs Zendesk already shows finished whose results no poll has brought yet: their job
+   * slots are free at Zendesk while their batches still wait (the real client; others have none).
+   */
+  jobsFinishedNotSeen?(): number;
   updateUser(id: Id, patch: UserInput): Promise<ZUser>;
   showUser(id: Id): Promise<ZUser | null>;
   showManyUsers(q: { ids: Id[] } | { externalIds: string[] }): Promise<ZUser[]>;

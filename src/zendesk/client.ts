@@ -171,6 +171,10 @@ export class ZendeskClient implements ZendeskApi {
     return this.bulkJobs('POST', 'users/create_or_update_many', 'users', users);
   }
 
+  jobsFinishedNotSeen(): number {
+    return this.bulk.jobsFinishedNotSeen;
+  }
+
   /**
    * GET users/me: who the credentials are. A 401, or a 403 here, is an account outage (the
    * credential may do nothing). Without credentials Zendesk answers 200 "Anonymous user" with no id.

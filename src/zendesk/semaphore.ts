@@ -144,6 +144,11 @@ export class Semaphore {
     return this.taken;
   }
 
+  /** Of those, jobs Zendesk's latest count shows finished, not yet seen by a poll (a lower bound). */
+  get finishedNotSeen(): number {
+    return this.finishedUnseen;
+  }
+
   /** Of those, the slots Zendesk may still count: what the limit applies to. */
   get held(): number {
     return this.taken - this.finishedUnseen;

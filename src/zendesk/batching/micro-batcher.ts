@@ -37,10 +37,10 @@ export interface MicroBatcherOptions {
    */
   maxWaitMs?: number;
   /**
-   * Batches running at once. While all are busy, new items keep filling the next batch, so under
-   * load batches grow instead of the request count.
+   * Batches running at once (asked anew each time a batch could start). While all are busy, new items
+   * keep filling the next batch, so under load batches grow instead of the request count.
    */
-  maxConcurrent: number;
+  maxConcurrent: number | (() => number);
   timer?: BatchTimer;
 }
 
@@ -68,7 +68,8 @@ export class MicroBatcher<I, R> {
     private readonly run: (items: I[]) => Promise<ItemResult<R>[]>,
     private readonly o: MicroBatcherOptions,
   ) {
-    if (o.maxItems < 1 || o.maxConcurrent < 1) throw new Error('maxItems and maxConcurrent must be ≥ 1');
+    if (o.maxItems < 1 || (typeof o.maxConcurrent === 'number' && o.maxConcurrent < 1))
+      throw new Error('maxItems and maxConcurrent must be ≥ 1');
     this.timer = o.timer ?? realTimer;
   }
 
@@ -118,8 +119,13 @@ export class MicroBatcher<I, R> {
     this.pump();
   }
 
+  private get cap(): number {
+    const m = this.o.maxConcurrent;
+    return Math.max(1, typeof m === 'number' ? m : m());
+  }
+
   private pump(): void {
-    while (this.running < this.o.maxConcurrent) {
+    while (this.running < this.cap) {
       let batch = this.ready.shift();
       if (!batch && this.due && this.open.length > 0) {
         batch = this.open;

@@ -53,9 +53,14 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const jobs = { maxItems, windowMs, maxWaitMs, maxConcurrent: o.maxConcurrentJobs ?? 30, timer };
   const bulk = new BulkSwitch();
   const cache = new UserIdCache(o.userCacheSize);
-  // Twice the job slots: a job Zendesk has finished keeps its batch until a poll brings its results,
-  // while its slot already takes the next job (semaphore.ts); the client holds the real limit.
-  const users = new UserUpsertBatcher(api, bulk, { ...jobs, maxConcurrent: 2 * jobs.maxConcurrent });
+  // The job slots, plus one for each of our jobs Zendesk already shows finished: such a job keeps its
+  // batch until a poll brings its results while its slot takes the next job (semaphore.ts). Not a
+  // fixed 2 x 30: batches that wait for a slot outside the batcher stop growing (mixed stream: 184
+  // user jobs at 60 against 148 at 30), and while the batcher is full its next batch keeps growing.
+  const users = new UserUpsertBatcher(api, bulk, {
+    ...jobs,
+    maxConcurrent: () => jobs.maxConcurrent + (api.jobsFinishedNotSeen?.() ?? 0),
+  });
   const lookups = new UserLookupBatcher(api, cache, {
     ...jobs,
     maxWaitMs: windowMs,

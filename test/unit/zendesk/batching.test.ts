@@ -99,6 +99,11 @@ describe('MicroBatcher', () => {
 type ManyImpl = (users: UserInput[]) => Promise<BulkItemResult[]>;
 class BulkFake extends FakeZendeskApi {
   jobs: UserInput[][] = [];
+  /** What the real client's jobsFinishedNotSeen would say. */
+  finished = 0;
+  jobsFinishedNotSeen(): number {
+    return this.finished;
+  }
   many: ManyImpl = async (users) =>
     users.map((u, index) => ({ index, ok: true, id: 100 + index, action: 'create' as const }));
   override async createOrUpdateManyUsers(users: UserInput[]): Promise<BulkItemResult[]> {
@@ -118,9 +123,10 @@ const dup = {
 };
 
 describe('UserUpsertBatcher', () => {
-  it('user jobs run beyond the 30 job slots: finished jobs wait for their results while new ones go', async () => {
-    // The client holds Zendesk's limit (jobs finished but not yet polled no longer take a slot there,
-    // semaphore.ts); the batcher must not stop at 30 jobs of its own.
+  it('user jobs run beyond the 30 job slots by the jobs Zendesk shows finished, not further', async () => {
+    // Jobs finished but not yet polled no longer take a slot at Zendesk (semaphore.ts): as many more
+    // batches may go. Beyond that a batch would only wait for a slot outside the batcher, no longer
+    // growing, so the batcher stops there and its next batch keeps filling.
     const timer = new FakeTimer();
     const api = new BulkFake();
     api.many = () => new Promise<BulkItemResult[]>(() => {});
@@ -129,7 +135,13 @@ describe('UserUpsertBatcher', () => {
     await settle();
     await timer.advance(5);
     await settle();
-    expect(api.jobs.length).toBe(60);
+    expect(api.jobs.length).toBe(30);
+    api.finished = 12;
+    void gateway.upsertUser({ name: 'u70', external_id: 'u70' });
+    await settle();
+    await timer.advance(5);
+    await settle();
+    expect(api.jobs.length).toBe(42);
   });
 
   it('one job for many users; a DuplicateValue item → ambiguous_user for that event only; a transient item retried alone', async () => {
