@@ -216,6 +216,22 @@ describe('fetching ahead: eachBatch hands over and returns', () => {
     await s.h.drainAll(100);
   });
 
+  it('a join waits at most drainMs for a run that never finishes, committing only what is done', async () => {
+    const { slow, s } = slowSetup(); // the slow run is never let through: Zendesk never answers it
+    const commits: { offset: string; metadata: string | null }[] = [];
+    await s.h.eachBatch(fakePayload([msg(0, 'slow'), msg(1, 'a')], commits).payload);
+    const started = Date.now();
+    await s.h.beforeJoin();
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1900); // drainMs 2000
+    expect(waited).toBeLessThan(5000);
+    // offset 0 is still in flight: the watermark stays below it, offset 1 rides in the metadata
+    expect(commits.at(-1)).toMatchObject({ offset: '0', metadata: 'd1:1' });
+    s.h.joined('m1', { t: [0] });
+    await s.h.drainAll(100);
+    slow.open();
+  });
+
   it('a hold that no rejoin follows (a late answer to an earlier heartbeat) ends at the next heartbeat that succeeds', async () => {
     const s = setup({ process: async () => ({ kind: 'delivered' }) });
     const commits: { offset: string; metadata: string | null }[] = [];
