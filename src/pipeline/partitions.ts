@@ -25,6 +25,12 @@ export interface PartitionState {
   outages: number;
   pausedUntil?: number;
   pauseReason?: string;
+  /**
+   * Resumed after an outage pause and no outcome since: the partition is trying again, not known to be
+   * well. Readiness stays down until an outcome comes out of it, so /readyz does not answer 200 between
+   * the pauses of an outage that never heals.
+   */
+  retryingAfter?: string;
   timer?: NodeJS.Timeout;
   /** Messages behind the end of the partition, as of the last batch. */
   lag: number;
@@ -125,6 +131,7 @@ export class Partitions {
 
   private resume(st: PartitionState): void {
     st.timer = undefined;
+    st.retryingAfter = st.pauseReason;
     st.pausedUntil = undefined;
     st.pauseReason = undefined;
     st.lastProgressAt = this.now();
@@ -145,15 +152,23 @@ export class Partitions {
 
   /** A run of this partition finished with outcomes (or it has nothing left to do). */
   progressed(st: PartitionState, lag?: number): void {
-    st.lastProgressAt = this.memberProgressAt = this.now();
     if (lag !== undefined) st.lag = lag;
-    this.clearStall(st);
+    st.retryingAfter = undefined;
+    this.moved(st);
   }
 
-  /** The last batch said how far behind the partition is. */
+  /**
+   * The last batch said how far behind the partition is. Caught up counts as progress for the stall
+   * watchdog, but not as the end of an outage: the run that met it may still be pending.
+   */
   setLag(st: PartitionState, lag: number): void {
     st.lag = lag;
-    if (lag === 0) this.progressed(st);
+    if (lag === 0) this.moved(st);
+  }
+
+  private moved(st: PartitionState): void {
+    st.lastProgressAt = this.memberProgressAt = this.now();
+    this.clearStall(st);
   }
 
   /**
@@ -246,13 +261,17 @@ export class Partitions {
   /** Why this member is not ready, partition by partition; undefined when every partition is fine. */
   notReadyReason(): string | undefined {
     const paused: string[] = [];
+    const retrying: string[] = [];
     const stalled: string[] = [];
     for (const [k, st] of this.states) {
       if (st.pausedUntil !== undefined) paused.push(`${k} (${st.pauseReason})`);
+      else if (st.retryingAfter !== undefined)
+        retrying.push(`${k} (attempt ${st.outages + 1} after ${st.retryingAfter})`);
       else if (st.stalledSince !== undefined) stalled.push(`${k} (lag ${st.lag}, no progress)`);
     }
     const parts = [];
     if (paused.length) parts.push(`paused by an outage: ${paused.join(', ')}`);
+    if (retrying.length) parts.push(`retrying after an outage: ${retrying.join(', ')}`);
     if (stalled.length) parts.push(`stalled: ${stalled.join(', ')}`);
     return parts.length ? parts.join('; ') : undefined;
   }

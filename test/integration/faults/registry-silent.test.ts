@@ -115,12 +115,22 @@ describe('schema registry that never answers', () => {
     expect(first.logs()).toMatch(/schema registry unavailable: .*[Tt]imeout/);
     expect(seen.notReady.some((r) => /paused by an outage/.test(r))).toBe(true);
     // Never heals: paused again and again, nothing delivered, nothing committed past it.
+    // /readyz through a resume and the next pause: while the look-up is tried again it stays 503
+    // ("retrying after an outage"), never 200 between the pauses of an outage that never heals.
     const pausesBefore = first.logs().split('partition paused: outage').length;
+    const between: string[] = [];
     await waitUntil(
-      () => first.logs().split('partition paused: outage').length > pausesBefore,
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${first.port}/readyz`);
+        const body = (await r.json()) as { reason?: string };
+        between.push(r.status === 200 ? 'ready' : (body.reason ?? `${r.status}`));
+        return first.logs().split('partition paused: outage').length > pausesBefore;
+      },
       15_000,
       'paused again after the backoff (the look-up tried again and unanswered again)',
     );
+    expect(between.some((r) => /retrying after an outage/.test(r))).toBe(true);
+    expect(between).not.toContain('ready');
     expect(sandbox.state().users).toHaveLength(0);
     expect(await committed(topic, groupId)).toBe(0);
 

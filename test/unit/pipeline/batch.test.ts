@@ -350,7 +350,29 @@ describe('partition state across rebalances', () => {
     expect(p.isPaused('t', 0)).toBe(true);
     vi.advanceTimersByTime(1000);
     expect(resumed).toEqual([0]);
+    expect(p.notReadyReason()).toMatch(
+      /retrying after an outage: t:0 \(attempt 2 after OutageError: Zendesk down\)/,
+    );
+    p.progressed(p.get('t', 0));
     expect(p.notReadyReason()).toBeUndefined();
+  });
+
+  it('resumed after an outage: not ready until an outcome comes out of the partition; catching up is not one', () => {
+    const p = newPartitions();
+    p.attach({ pause: () => {}, resume: () => {} });
+    const st = p.get('t', 0);
+    p.pause('t', 0, new OutageError('Zendesk down'));
+    expect(p.notReadyReason()).toMatch(/^paused by an outage: t:0/);
+    vi.advanceTimersByTime(1000);
+    expect(p.notReadyReason()).toMatch(/^retrying after an outage: t:0/);
+    p.setLag(st, 0); // every message fetched; the run that met the outage is still pending
+    expect(p.notReadyReason()).toMatch(/^retrying after an outage: t:0/);
+    p.pause('t', 0, new OutageError('Zendesk down'));
+    expect(p.notReadyReason()).toMatch(/^paused by an outage: t:0/);
+    vi.advanceTimersByTime(2000);
+    p.progressed(st); // a run finished (or skips were settled): the partition delivers again
+    expect(p.notReadyReason()).toBeUndefined();
+    p.stop();
   });
 
   it('a paused partition that moved to another member is resumed in KafkaJS and forgotten (series removed)', () => {
@@ -457,6 +479,10 @@ describe('an outage that never heals', () => {
       expect(s.partitions.notReadyReason()).toMatch(/paused by an outage: t:0 \(Error: Zendesk answered 503/);
       s.partitions.checkStalls();
       await vi.advanceTimersByTimeAsync(delays.at(-1)!);
+      // resumed to try again: still not ready (no outcome since), so /readyz does not flap to 200
+      expect(s.partitions.notReadyReason()).toMatch(
+        /retrying after an outage: t:0 \(attempt \d+ after Error: Zendesk answered 503/,
+      );
       s.partitions.checkStalls();
     }
     expect(delays.slice(0, 7)).toEqual([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
