@@ -77,7 +77,9 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   // window, they went out small while the last ones were still in flight (mixed stream: 85 batches,
   // 49 of one organization, as single calls; 75 membership jobs, 46 of 1-7 links). Held open while
   // one is in flight, a batch takes what came meanwhile. On an idle account the first goes at once.
-  const partialInFlight = o.organizationPartialInFlight ?? 1;
+  // With bulk off every item is a single call anyway: holding would only add latency.
+  const held = o.organizationPartialInFlight ?? 1;
+  const partialInFlight = () => (bulk.enabled ? held : jobs.maxConcurrent);
   const organizationWrites = new OrganizationWriteBatcher(api, bulk, { ...jobs, bulkFrom, partialInFlight });
   const organizations = new OrganizationUpserter(api, o.organizationReuseMs ?? windowMs, timer, (input) =>
     organizationWrites.write(input),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BulkItemResult, Id, OrganizationInput } from '../../../src/zendesk/api.js';
 import { MicroBatcher } from '../../../src/zendesk/batching/micro-batcher.js';
 import { optimizedGateway } from '../../../src/zendesk/batching/optimized-gateway.js';
+import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { FakeZendeskApi } from '../destination/fake-zendesk-api.js';
 import { deferred, FakeTimer, settle } from './fakes.js';
 
@@ -174,5 +175,29 @@ describe('organization and membership batches wait for the one in flight', () =>
     expect(api.links.map((l) => l.map((m) => m.user_id))).toEqual([[1], [2, 3, 4, 5]]);
     api.release(true);
     expect(await Promise.all(all)).toEqual(Array(5).fill({ existed: false }));
+  });
+
+  it('with bulk off (403) every item is a single call anyway: nothing waits for the call in flight', async () => {
+    const timer = new FakeTimer();
+    const gate = deferred<void>();
+    const api = new (class extends FakeZendeskApi {
+      override async createOrUpdateOrganization(input: OrganizationInput) {
+        const answer = super.createOrUpdateOrganization(input);
+        if (input.external_id === 'g1') await gate.promise;
+        return answer;
+      }
+    })();
+    const g = optimizedGateway(api, { timer });
+    g.parts.bulk.refused(new ZendeskError('reject', 'bulk imports off', { code: 'BulkImportsDisabled' }));
+    const a = g.upsertOrganization(org(1));
+    await settle();
+    await timer.advance(25);
+    const b = g.upsertOrganization(org(2));
+    await settle();
+    await timer.advance(25);
+    // g1's call is still in flight, and g2's went all the same.
+    expect(api.methods()).toEqual(['createOrUpdateOrganization', 'createOrUpdateOrganization']);
+    gate.resolve();
+    await Promise.all([a, b]);
   });
 });
