@@ -10,6 +10,10 @@
  * ahead hands events over as they are fetched rather than a whole batch at once, so a fixed window
  * cut a steady stream into many small jobs.
  *
+ * `partialInFlight` keeps a batch that is not full open while that many batches of ours are running
+ * (a full batch still goes whenever `maxConcurrent` allows): where every batch costs requests whatever
+ * its size, the next batch grows for as long as the last one takes instead of going every window.
+ *
  * The clock is injected (`timer`) so the window logic is tested without real time.
  */
 
@@ -41,6 +45,11 @@ export interface MicroBatcherOptions {
    * keep filling the next batch, so under load batches grow instead of the request count.
    */
   maxConcurrent: number | (() => number);
+  /**
+   * Batches running at most when one that is not full starts (default `maxConcurrent`): while as
+   * many are running, a batch whose window is over keeps growing until one finishes or it is full.
+   */
+  partialInFlight?: number | (() => number);
   timer?: BatchTimer;
 }
 
@@ -120,14 +129,19 @@ export class MicroBatcher<I, R> {
   }
 
   private get cap(): number {
-    const m = this.o.maxConcurrent;
-    return Math.max(1, typeof m === 'number' ? m : m());
+    return limit(this.o.maxConcurrent);
+  }
+
+  private get partialCap(): number {
+    return this.o.partialInFlight === undefined
+      ? this.cap
+      : Math.min(this.cap, limit(this.o.partialInFlight));
   }
 
   private pump(): void {
     while (this.running < this.cap) {
       let batch = this.ready.shift();
-      if (!batch && this.due && this.open.length > 0) {
+      if (!batch && this.due && this.open.length > 0 && this.running < this.partialCap) {
         batch = this.open;
         this.open = [];
         this.due = false;
@@ -160,3 +174,5 @@ export class MicroBatcher<I, R> {
     });
   }
 }
+
+const limit = (m: number | (() => number)): number => Math.max(1, typeof m === 'number' ? m : m());

@@ -27,6 +27,11 @@ export interface BatchingOptions {
   organizationReuseMs?: number;
   /** Fewest organization upserts in one window that go out in bulk (default 5). */
   organizationBulkFrom?: number;
+  /**
+   * Organization (and membership) batches in flight at most when one that is not full starts
+   * (default 1): the next batch keeps growing until one of them finishes or it is full.
+   */
+  organizationPartialInFlight?: number;
   /** Remembered external_id → user id pairs (default 50,000). */
   userCacheSize?: number;
   timer?: BatchTimer;
@@ -67,11 +72,19 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
     maxConcurrent: o.maxConcurrentLookups ?? 4,
   });
   const bulkFrom = o.organizationBulkFrom ?? 5;
-  const organizationWrites = new OrganizationWriteBatcher(api, bulk, { ...jobs, bulkFrom });
+  // Each organization batch costs a show_many and a job or two, each membership batch a job, however
+  // few items they hold; and every request waits its turn behind the Events API calls. Sent every
+  // window, they went out small while the last ones were still in flight (mixed stream: 85 batches,
+  // 49 of one organization, as single calls; 75 membership jobs, 46 of 1-7 links). Held open while
+  // one is in flight, a batch takes what came meanwhile. On an idle account the first goes at once.
+  // With bulk off every item is a single call anyway: holding would only add latency.
+  const held = o.organizationPartialInFlight ?? 1;
+  const partialInFlight = () => (bulk.enabled ? held : jobs.maxConcurrent);
+  const organizationWrites = new OrganizationWriteBatcher(api, bulk, { ...jobs, bulkFrom, partialInFlight });
   const organizations = new OrganizationUpserter(api, o.organizationReuseMs ?? windowMs, timer, (input) =>
     organizationWrites.write(input),
   );
-  const memberships = new MembershipLinker(api, bulk, jobs);
+  const memberships = new MembershipLinker(api, bulk, { ...jobs, partialInFlight });
   return {
     parts: { bulk, users, lookups, cache, organizations, organizationWrites, memberships },
     async upsertUser(input) {
