@@ -19,6 +19,10 @@ import {
 import type { Outcome, PipelineObserver } from '../pipeline/types.js';
 import { EventsAllowance } from '../destination/events-allowance.js';
 
+/** Two outcomes counted under the same labels (kind and reason). */
+const sameCount = (a: Outcome, b: Outcome): boolean =>
+  a === b || (a.kind === b.kind && ('reason' in a ? a.reason : '') === ('reason' in b ? b.reason : ''));
+
 /** The pipeline's reports → Prometheus metrics. */
 export function observePipeline(m: Metrics): PipelineObserver {
   let inFlight = 0;
@@ -41,17 +45,21 @@ export function observePipeline(m: Metrics): PipelineObserver {
     // A run's outcomes: counted once per outcome and reason instead of once per event.
     outcomes: (_topic, _partition, run, outcomes) => {
       const now = Date.now();
-      const tally = new Map<string, { o: Outcome; n: number }>();
+      // Counted per stretch of outcomes of one kind and reason (a run's are mostly one): no key per event.
+      let same: Outcome | undefined;
+      let n = 0;
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
-        const key = `${o.kind}:${'reason' in o ? o.reason : ''}`;
-        const t = tally.get(key);
-        if (t) t.n++;
-        else tally.set(key, { o, n: 1 });
+        if (same !== undefined && !sameCount(same, o)) {
+          recordOutcome(m, same, n);
+          n = 0;
+        }
+        if (n === 0) same = o;
+        n++;
         if (o.kind === 'delivered') countFieldNotes(m, o.notes);
         observeEventLatency(m, o, Number(run[i]!.message.timestamp), now);
       }
-      for (const { o, n } of tally.values()) recordOutcome(m, o, n);
+      if (same !== undefined) recordOutcome(m, same, n);
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),
