@@ -45,21 +45,18 @@ export function observePipeline(m: Metrics): PipelineObserver {
     // A run's outcomes: counted once per outcome and reason instead of once per event.
     outcomes: (_topic, _partition, run, outcomes) => {
       const now = Date.now();
-      // Counted per stretch of outcomes of one kind and reason (a run's are mostly one): no key per event.
-      let same: Outcome | undefined;
-      let n = 0;
+      // Counted once per kind and reason: a run has few distinct ones, looked for without a key per event.
+      const tally: { o: Outcome; n: number }[] = [];
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
-        if (same !== undefined && !sameCount(same, o)) {
-          recordOutcome(m, same, n);
-          n = 0;
-        }
-        if (n === 0) same = o;
-        n++;
+        let k = 0;
+        while (k < tally.length && !sameCount(tally[k]!.o, o)) k++;
+        if (k === tally.length) tally.push({ o, n: 0 });
+        tally[k]!.n++;
         if (o.kind === 'delivered') countFieldNotes(m, o.notes);
         observeEventLatency(m, o, Number(run[i]!.message.timestamp), now);
       }
-      if (same !== undefined) recordOutcome(m, same, n);
+      for (const { o, n } of tally) recordOutcome(m, o, n);
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),

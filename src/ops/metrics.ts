@@ -54,6 +54,8 @@ export interface Metrics {
   pausedPartitions: Gauge<'topic'>;
   stalledPartitions: Gauge<'topic'>;
   consumerLag: Gauge<'topic' | 'partition'>;
+  /** The latest lag of each topic and partition not yet in `consumerLag` (set into it when it is read). */
+  lagLatest: Map<string, Map<number, number>>;
   committedOffset: Gauge<'topic' | 'partition'>;
   eventLatency: Histogram<'outcome'>;
   fieldValuesRejected: Counter<'field'>;
@@ -77,8 +79,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // Node.js dashboards and alerts expect; the scrape job label tells services apart.
     collectDefaultMetrics({ register: registry });
   }
+  const lagLatest = new Map<string, Map<number, number>>();
   return {
     registry,
+    lagLatest,
     eventsConsumed: new Counter({
       name: METRIC_NAMES.eventsConsumed,
       help: 'Segment events read from Kafka, before any processing.',
@@ -144,6 +148,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Messages between the partition high watermark and the committed offset.',
       labelNames: ['topic', 'partition'],
       registers,
+      // The lag moves with every run that finishes; the gauge takes its latest value when it is read.
+      collect() {
+        for (const [topic, partitions] of lagLatest)
+          for (const [partition, lag] of partitions) this.set({ topic, partition: String(partition) }, lag);
+        lagLatest.clear();
+      },
     }),
     committedOffset: new Gauge({
       name: METRIC_NAMES.committedOffset,
@@ -295,8 +305,12 @@ export const setPausedPartitions = (m: Metrics, topic: string, n: number): void 
 export const setStalledPartitions = (m: Metrics, topic: string, n: number): void =>
   m.stalledPartitions.set({ topic }, n);
 
-export const setConsumerLag = (m: Metrics, topic: string, partition: number, lag: number): void =>
-  m.consumerLag.set({ topic, partition: String(partition) }, lag);
+/** Kept as the partition's latest lag (no label hashing per call); the gauge shows it when read. */
+export function setConsumerLag(m: Metrics, topic: string, partition: number, lag: number): void {
+  let partitions = m.lagLatest.get(topic);
+  if (!partitions) m.lagLatest.set(topic, (partitions = new Map()));
+  partitions.set(partition, lag);
+}
 
 /** Offsets are int64 strings in KafkaJS; a gauge is a double, exact up to 2^53, which is plenty. */
 export const setCommittedOffset = (
@@ -309,6 +323,7 @@ export const setCommittedOffset = (
 /** Forget a partition's series after a rebalance moved it away, so stale lag is not reported. */
 export function forgetPartition(m: Metrics, topic: string, partition: number): void {
   const labels = { topic, partition: String(partition) };
+  m.lagLatest.get(topic)?.delete(partition);
   m.consumerLag.remove(labels);
   m.committedOffset.remove(labels);
 }

@@ -151,6 +151,14 @@ describe('helpers', () => {
     forgetPartition(m, 't', 3);
     expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBeUndefined();
     expect(await value(m, METRIC_NAMES.committedOffset, { topic: 't', partition: '3' })).toBeUndefined();
+    // the lag shown is always the latest set, read after read
+    setConsumerLag(m, 't', 3, 5);
+    setConsumerLag(m, 't', 4, 9);
+    setConsumerLag(m, 't', 3, 4);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBe(4);
+    setConsumerLag(m, 't', 3, 0);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBe(0);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '4' })).toBe(9);
   });
 });
 
