@@ -6,6 +6,7 @@ import {
   countFieldNotes,
   countRetry,
   observeEventLatency,
+  observeEventLatencies,
   observeZendeskRequest,
   recordOutcome,
   setConsumerLag,
@@ -54,9 +55,9 @@ export function observePipeline(m: Metrics): PipelineObserver {
         if (k === tally.length) tally.push({ o, n: 0 });
         tally[k]!.n++;
         if (o.kind === 'delivered') countFieldNotes(m, o.notes);
-        observeEventLatency(m, o, Number(run[i]!.message.timestamp), now);
       }
       for (const { o, n } of tally) recordOutcome(m, o, n);
+      observeEventLatencies(m, outcomes, (i) => Number(run[i]!.message.timestamp), now);
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),
