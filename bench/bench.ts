@@ -32,7 +32,8 @@ function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string 
   return (
     `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
     ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
-    ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}); peak RSS ${fmt(r.peakRssMb, 0)} MB`
+    ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}),` +
+    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; peak RSS ${fmt(r.peakRssMb, 0)} MB`
   );
 }
 
@@ -92,7 +93,7 @@ if (only === 'skip') {
   const s = await skipHeavyRun(skipHeavy(SKIP_N), 300_000);
   out(`${table([s.ours])}\n${usage(s.ours, resources(s.ours, TIME_SCALE))}`);
   out(
-    `skip: ${fmt(s.ours.eventsPerSec, 0)} vs decode-only ${fmt(s.decode.eventsPerSec, 0)} = ${fmt(s.ratio, 2)}`,
+    `skip: ${fmt(s.ours.eventsPerSec, 0)} vs decode-only ${fmt(s.decode.eventsPerSec, 0)} = ${fmt(s.ratio, 2)}; CPU per event ${fmt((1e6 * s.ours.runCpuSeconds) / s.ours.events, 0)} µs vs decode-only ${fmt(s.decode.cpuUsPerEvent, 0)} µs`,
   );
   out(describeWaves('skip-heavy', waves(s.ours)));
   process.exit(0);
@@ -139,7 +140,7 @@ say(
   `mixed floor: ${mix.optimized.requests} requests vs floor ${floor.floor} (${floor.tracks} Events API + ${floor.userWrites}/100 user writes + ${floor.organizationWrites}/100 organization writes + ${floor.polls} polls + ${floor.setup} field definitions) = ${fmt(floor.ratio, 2)}`,
 );
 say(
-  `skip-heavy: ${fmt(skip.ours.eventsPerSec, 0)} events/s vs decode-only ${fmt(skip.decode.eventsPerSec, 0)} = ${fmt(skip.ratio, 2)}`,
+  `skip-heavy: ${fmt(skip.ours.eventsPerSec, 0)} events/s vs decode-only ${fmt(skip.decode.eventsPerSec, 0)} = ${fmt(skip.ratio, 2)}; CPU per event ${fmt((1e6 * skip.ours.runCpuSeconds) / skip.ours.events, 0)} µs vs decode-only ${fmt(skip.decode.cpuUsPerEvent, 0)} µs`,
 );
 say(
   `scale-out: three instances ${fmt(ceil.three.eventsPerSec, 0)} vs one ${fmt(ceil.single.eventsPerSec, 0)} users/s = ${fmt(ceil.ratio, 2)}; 429s ${fmt(100 * ceil.threeResources.share429, 2)} %; dead letters ${ceil.deadLetters}; state equal to one instance: ${ceil.stateEqual}`,

@@ -27,11 +27,15 @@ await consumer.subscribe({ topic: topic!, fromBeginning: true });
 let n = 0;
 let first = 0;
 let sink = 0;
+let cpuAtFirst = process.cpuUsage();
 const done = new Promise<void>((resolve) => {
   void consumer.run({
     partitionsConsumedConcurrently: 8,
     eachBatch: async ({ batch }) => {
-      if (!first) first = performance.now();
+      if (!first) {
+        first = performance.now();
+        cpuAtFirst = process.cpuUsage();
+      }
       for (const m of batch.messages) {
         const e = codec.decodeKnown(m.value) ?? (await codec.decode(m.value));
         sink += e.type.length;
@@ -47,6 +51,10 @@ const timeout = setTimeout(() => {
 }, 300_000);
 await done;
 const seconds = (performance.now() - first) / 1000;
+const cpu = process.cpuUsage(cpuAtFirst);
 clearTimeout(timeout);
-process.stdout.write(JSON.stringify({ events: n, seconds, eventsPerSec: n / seconds, sink }) + '\n');
+const cpuUsPerEvent = (cpu.user + cpu.system) / n;
+process.stdout.write(
+  JSON.stringify({ events: n, seconds, eventsPerSec: n / seconds, cpuUsPerEvent, sink }) + '\n',
+);
 await consumer.disconnect();

@@ -49,6 +49,10 @@ export interface RunResult {
   retries: Record<string, number>;
   /** CPU of the bench process, where the sandbox serves every request (it is Zendesk here). */
   sandboxCpuSeconds: number;
+  /** The service's CPU from the first outcome to the last (cpuSeconds counts its start-up too). */
+  runCpuSeconds: number;
+  /** The whole machine over the same window (/proc/stat): cores busy, of how many. */
+  machine: { busyCores: number; cores: number };
   /** Job slots in use, every 100 ms of the run. */
   slotSamples: number[];
   /** Real ms each job of the run was given by the sandbox. */
@@ -152,6 +156,24 @@ export function procStats(pid: number): { rssPeakMb: number; cpuSeconds: number 
   }
 }
 
+/** The machine's CPU counters (/proc/stat, first line): ticks busy and in all, and the number of cores. */
+export function machineTicks(): { busy: number; total: number; cores: number } {
+  try {
+    const stat = readFileSync('/proc/stat', 'utf8');
+    // cpu  user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1, 9).map(Number);
+    const idle = f[3]! + f[4]!;
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total, cores: (stat.match(/^cpu\d+ /gm) ?? []).length };
+  } catch {
+    return { busy: 0, total: 0, cores: 0 };
+  }
+}
+
+/** Cores busy between two readings of machineTicks(). */
+export const busyCores = (a: ReturnType<typeof machineTicks>, b: ReturnType<typeof machineTicks>): number =>
+  b.total > a.total ? ((b.busy - a.busy) / (b.total - a.total)) * b.cores : 0;
+
 export async function runService(opts: {
   label: string;
   mode: 'optimized' | 'naive';
@@ -223,6 +245,8 @@ export async function runService(opts: {
   const deadline = Date.now() + opts.timeoutMs;
   let first = 0;
   let benchCpuAtFirst = process.cpuUsage();
+  let machineAtFirst = machineTicks();
+  let serviceCpuAtFirst = 0;
   let text = '';
   const peak = new Map<number, { rssPeakMb: number; cpuSeconds: number }>();
   // Job slots in use in the sandbox, sampled every 100 ms from the first outcome on.
@@ -234,6 +258,8 @@ export async function runService(opts: {
     if (done > 0 && !first) {
       first = performance.now();
       benchCpuAtFirst = process.cpuUsage();
+      machineAtFirst = machineTicks();
+      serviceCpuAtFirst = children.reduce((a, c) => a + procStats(c.child.pid!).cpuSeconds, 0);
     }
     if (first) slotSamples.push(opts.sandbox.jobsInFlight());
     for (const c of children) peak.set(c.child.pid!, procStats(c.child.pid!));
@@ -252,6 +278,7 @@ export async function runService(opts: {
   };
   const seconds = (performance.now() - first) / 1000;
   const benchCpu = process.cpuUsage(benchCpuAtFirst);
+  const machineAtLast = machineTicks();
   // The figures end at the last outcome; the instances stop only once `settled` holds too.
   while (opts.settled && !(await opts.settled())) {
     if (Date.now() > deadline || children.some((c) => c.child.exitCode !== null)) {
@@ -315,6 +342,8 @@ export async function runService(opts: {
     retries,
     slotSamples,
     sandboxCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
+    runCpuSeconds: stats.cpuSeconds - serviceCpuAtFirst,
+    machine: { busyCores: busyCores(machineAtFirst, machineAtLast), cores: machineAtLast.cores },
     jobDurations: opts.sandbox.jobDurations(),
     requestLog: requests.map((r) => ({ at: Date.parse(r.at), status: r.status, path: r.path })),
   };

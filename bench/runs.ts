@@ -133,7 +133,14 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
   };
 }
 
-function decodeOnly(topic: string, count: number): Promise<{ eventsPerSec: number; seconds: number }> {
+interface DecodeOnly {
+  eventsPerSec: number;
+  seconds: number;
+  /** Its CPU (all threads) per event, from its first batch to its last. */
+  cpuUsPerEvent: number;
+}
+
+function decodeOnly(topic: string, count: number): Promise<DecodeOnly> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, ['--import', 'tsx', 'bench/decode-consume.ts', topic, String(count)], {
       env: { ...process.env, KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl },
@@ -153,7 +160,7 @@ function decodeOnly(topic: string, count: number): Promise<{ eventsPerSec: numbe
 
 export interface SkipRun {
   ours: RunResult;
-  decode: { eventsPerSec: number; seconds: number };
+  decode: DecodeOnly;
   ratio: number;
 }
 

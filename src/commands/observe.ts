@@ -6,6 +6,7 @@ import {
   countFieldNotes,
   countRetry,
   observeEventLatency,
+  observeEventLatencies,
   observeZendeskRequest,
   recordOutcome,
   setConsumerLag,
@@ -18,6 +19,10 @@ import {
 } from '../ops/metrics.js';
 import type { Outcome, PipelineObserver } from '../pipeline/types.js';
 import { EventsAllowance } from '../destination/events-allowance.js';
+
+/** Two outcomes counted under the same labels (kind and reason). */
+const sameCount = (a: Outcome, b: Outcome): boolean =>
+  a === b || (a.kind === b.kind && ('reason' in a ? a.reason : '') === ('reason' in b ? b.reason : ''));
 
 /** The pipeline's reports → Prometheus metrics. */
 export function observePipeline(m: Metrics): PipelineObserver {
@@ -41,17 +46,18 @@ export function observePipeline(m: Metrics): PipelineObserver {
     // A run's outcomes: counted once per outcome and reason instead of once per event.
     outcomes: (_topic, _partition, run, outcomes) => {
       const now = Date.now();
-      const tally = new Map<string, { o: Outcome; n: number }>();
+      // Counted once per kind and reason: a run has few distinct ones, looked for without a key per event.
+      const tally: { o: Outcome; n: number }[] = [];
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
-        const key = `${o.kind}:${'reason' in o ? o.reason : ''}`;
-        const t = tally.get(key);
-        if (t) t.n++;
-        else tally.set(key, { o, n: 1 });
+        let k = 0;
+        while (k < tally.length && !sameCount(tally[k]!.o, o)) k++;
+        if (k === tally.length) tally.push({ o, n: 0 });
+        tally[k]!.n++;
         if (o.kind === 'delivered') countFieldNotes(m, o.notes);
-        observeEventLatency(m, o, Number(run[i]!.message.timestamp), now);
       }
-      for (const { o, n } of tally.values()) recordOutcome(m, o, n);
+      for (const { o, n } of tally) recordOutcome(m, o, n);
+      observeEventLatencies(m, outcomes, (i) => Number(run[i]!.message.timestamp), now);
     },
     deadLettered: (reason) => countDeadLetter(m, reason),
     inFlight: (d) => setInFlight(m, (inFlight += d)),

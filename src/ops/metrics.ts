@@ -54,6 +54,8 @@ export interface Metrics {
   pausedPartitions: Gauge<'topic'>;
   stalledPartitions: Gauge<'topic'>;
   consumerLag: Gauge<'topic' | 'partition'>;
+  /** The latest lag of each topic and partition not yet in `consumerLag` (set into it when it is read). */
+  lagLatest: Map<string, Map<number, number>>;
   committedOffset: Gauge<'topic' | 'partition'>;
   eventLatency: Histogram<'outcome'>;
   fieldValuesRejected: Counter<'field'>;
@@ -63,6 +65,9 @@ export interface Metrics {
   eventsApiAllowance: Gauge;
   buildInfo: Gauge<'version' | 'node_version'>;
 }
+
+/** The event latency histogram's buckets, seconds. */
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const;
 
 export interface MetricsOptions {
   /** process_* and nodejs_* metrics (CPU, memory, event-loop lag, GC); on by default. */
@@ -77,8 +82,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // Node.js dashboards and alerts expect; the scrape job label tells services apart.
     collectDefaultMetrics({ register: registry });
   }
+  const lagLatest = new Map<string, Map<number, number>>();
   return {
     registry,
+    lagLatest,
     eventsConsumed: new Counter({
       name: METRIC_NAMES.eventsConsumed,
       help: 'Segment events read from Kafka, before any processing.',
@@ -144,6 +151,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'Messages between the partition high watermark and the committed offset.',
       labelNames: ['topic', 'partition'],
       registers,
+      // The lag moves with every run that finishes; the gauge takes its latest value when it is read.
+      collect() {
+        for (const [topic, partitions] of lagLatest)
+          for (const [partition, lag] of partitions) this.set({ topic, partition: String(partition) }, lag);
+        lagLatest.clear();
+      },
     }),
     committedOffset: new Gauge({
       name: METRIC_NAMES.committedOffset,
@@ -155,7 +168,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: METRIC_NAMES.eventLatency,
       help: 'From the record timestamp (produce time) to the event outcome, seconds.',
       labelNames: ['outcome'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      buckets: [...LATENCY_BUCKETS],
       registers,
     }),
     fieldValuesRejected: new Counter({
@@ -241,6 +254,63 @@ export function observeEventLatency(
     m.eventLatency.observe(LATENCY_LABELS[outcome.kind], Math.max(0, nowMs - recordTimestampMs) / 1000);
 }
 
+/** prom-client's state of one label set of a histogram (what `observe` updates). */
+interface HistogramCell {
+  labels: Record<string, string>;
+  bucketValues: Record<string, number>;
+  sum: number;
+  count: number;
+}
+
+/** The cell of these labels once it exists, or null when prom-client keeps its state otherwise. */
+function latencyCell(m: Metrics, outcome: string): HistogramCell | null {
+  const map = (m.eventLatency as unknown as { hashMap?: Record<string, Partial<HistogramCell>> }).hashMap;
+  if (!map || typeof map !== 'object') return null;
+  for (const cell of Object.values(map))
+    if (
+      cell.labels?.outcome === outcome &&
+      typeof cell.sum === 'number' &&
+      typeof cell.count === 'number' &&
+      cell.bucketValues &&
+      LATENCY_BUCKETS.every((b) => typeof cell.bucketValues![b] === 'number')
+    )
+      return cell as HistogramCell;
+  return null;
+}
+
+/**
+ * observeEventLatency for each event of a run (`timestampOf(i)` the record timestamp of the i-th): the
+ * first observation of each outcome kind goes through prom-client, the others straight into the cell it
+ * updates (the same bucket, sum and count, without a labels object and a label hash per event).
+ */
+export function observeEventLatencies(
+  m: Metrics,
+  outcomes: readonly OutcomeLike[],
+  timestampOf: (i: number) => number,
+  nowMs = Date.now(),
+): void {
+  let cells: Partial<Record<OutcomeLike['kind'], HistogramCell | null>> | undefined;
+  for (let i = 0; i < outcomes.length; i++) {
+    const kind = outcomes[i]!.kind;
+    const ts = timestampOf(i);
+    if (!(Number.isFinite(ts) && ts > 0)) continue;
+    const seconds = Math.max(0, nowMs - ts) / 1000;
+    const cell = cells?.[kind];
+    if (!cell) {
+      m.eventLatency.observe(LATENCY_LABELS[kind], seconds);
+      if (cell === undefined) (cells ??= {})[kind] = latencyCell(m, LATENCY_LABELS[kind].outcome);
+      continue;
+    }
+    cell.sum += seconds;
+    cell.count += 1;
+    for (const b of LATENCY_BUCKETS)
+      if (seconds <= b) {
+        cell.bucketValues[b]! += 1;
+        break;
+      }
+  }
+}
+
 const FIELD_NOTE = /^(field_rejected|field_not_created):([A-Za-z0-9_]{1,100})$/;
 
 /** Counts the field notes of a delivered event, by field key (keys are letters, digits, underscores). */
@@ -295,8 +365,12 @@ export const setPausedPartitions = (m: Metrics, topic: string, n: number): void 
 export const setStalledPartitions = (m: Metrics, topic: string, n: number): void =>
   m.stalledPartitions.set({ topic }, n);
 
-export const setConsumerLag = (m: Metrics, topic: string, partition: number, lag: number): void =>
-  m.consumerLag.set({ topic, partition: String(partition) }, lag);
+/** Kept as the partition's latest lag (no label hashing per call); the gauge shows it when read. */
+export function setConsumerLag(m: Metrics, topic: string, partition: number, lag: number): void {
+  let partitions = m.lagLatest.get(topic);
+  if (!partitions) m.lagLatest.set(topic, (partitions = new Map()));
+  partitions.set(partition, lag);
+}
 
 /** Offsets are int64 strings in KafkaJS; a gauge is a double, exact up to 2^53, which is plenty. */
 export const setCommittedOffset = (
@@ -309,6 +383,7 @@ export const setCommittedOffset = (
 /** Forget a partition's series after a rebalance moved it away, so stale lag is not reported. */
 export function forgetPartition(m: Metrics, topic: string, partition: number): void {
   const labels = { topic, partition: String(partition) };
+  m.lagLatest.get(topic)?.delete(partition);
   m.consumerLag.remove(labels);
   m.committedOffset.remove(labels);
 }

@@ -14,7 +14,14 @@
 import pLimit from 'p-limit';
 import { deliver, nextRun, type BatchContext } from './batch.js';
 import { PartitionCommitter } from './commit.js';
-import { compareOffsets, messageBytes, OffsetWindow, ownBytes, type InFlightBudget } from './inflight.js';
+import {
+  compareOffsets,
+  messageBytes,
+  offsetDistance,
+  OffsetWindow,
+  ownBytes,
+  type InFlightBudget,
+} from './inflight.js';
 import type { PartitionState } from './partitions.js';
 import type { Decoded } from './types.js';
 
@@ -52,8 +59,8 @@ export class PartitionFlow {
   state: FlowState = 'open';
   /** The outage that stopped this partition's lanes; cleared when its pause ends. */
   outage: unknown = null;
-  /** The last high watermark a batch of this partition reported. */
-  highWatermark: bigint | null = null;
+  /** The last high watermark a batch of this partition reported (as KafkaJS gives it). */
+  highWatermark: string | null = null;
   /** Sends a commit through the consumer (the latest batch's `commitOffsetsIfNecessary`). */
   send?: (offset: string, metadata: string | null) => Promise<void>;
   private readonly lanes = new Map<string, Lane>();
@@ -199,8 +206,11 @@ export class PartitionFlow {
   advanced(): void {
     if (this.highWatermark === null) return;
     const w = this.window.watermark();
-    const next = w === null ? BigInt(this.first) : BigInt(w) + 1n;
-    const lag = Math.max(0, Number(this.highWatermark - next));
+    // The watermark's next offset is w + 1; before any, the first offset this flow may commit below.
+    const lag = Math.max(
+      0,
+      w === null ? offsetDistance(this.first, this.highWatermark) : offsetDistance(w, this.highWatermark) - 1,
+    );
     this.ctx.partitions.setLag(this.st, lag);
     this.ctx.observer?.lag?.(this.st.topic, this.st.partition, lag);
   }

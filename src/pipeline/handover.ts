@@ -112,7 +112,7 @@ export class Handover {
       const partitions = [{ partition, offset, metadata }];
       return p.commitOffsetsIfNecessary({ topics: [{ topic, partitions }] } as OffsetsByTopicPartition);
     };
-    flow.highWatermark = BigInt(batch.highWatermark);
+    flow.highWatermark = batch.highWatermark;
     const { window } = flow;
     const fresh = window.isNew(batch.messages[0]!.offset)
       ? batch.messages

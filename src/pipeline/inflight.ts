@@ -127,6 +127,13 @@ export const compareOffsets = (a: string, b: string): number =>
   a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 
 /**
+ * `to - from` for two Kafka offsets (decimal strings): on numbers when both are exact as doubles (up to 15
+ * digits, every offset a broker hands out in practice), through BigInt otherwise.
+ */
+export const offsetDistance = (from: string, to: string): number =>
+  from.length <= 15 && to.length <= 15 ? Number(to) - Number(from) : Number(BigInt(to) - BigInt(from));
+
+/**
  * The offsets of one partition handed over, in order, and which are done. Offsets need not be
  * contiguous (compaction, transaction markers): the watermark is the last offset of the longest done
  * prefix of the offsets added. Done offsets below the watermark are forgotten. Per offset: an array

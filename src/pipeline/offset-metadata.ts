@@ -26,8 +26,12 @@ export function encodeDone(
   done: Iterable<string>,
   maxBytes = DEFAULT_METADATA_MAX_BYTES,
 ): Encoded {
+  const list = Array.isArray(done) ? (done as string[]) : [...done];
+  // Offsets of up to 15 digits are exact as doubles: no BigInt per offset (a commit may carry thousands).
+  if (committed.length <= SAFE_DIGITS && list.every((o) => o.length <= SAFE_DIGITS))
+    return encodeSmall(Number(committed), list, maxBytes);
   const base = BigInt(committed);
-  const sorted = [...new Set([...done].map((o) => BigInt(o)))]
+  const sorted = [...new Set(list.map((o) => BigInt(o)))]
     .filter((o) => o >= base)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const ranges: [bigint, bigint][] = [];
@@ -47,6 +51,44 @@ export function encodeDone(
     kept += Number(e - s) + 1;
   }
   return { metadata: kept ? out : null, dropped: sorted.length - kept };
+}
+
+/** Decimal strings of at most this many digits are below 2^53. */
+const SAFE_DIGITS = 15;
+
+/** encodeDone with offsets below 2^53: the same encoding, on numbers (sorted only when not in order already). */
+function encodeSmall(base: number, done: readonly string[], maxBytes: number): Encoded {
+  const offsets: number[] = [];
+  let ordered = true;
+  for (const o of done) {
+    const n = Number(o);
+    if (n < base) continue;
+    if (offsets.length && n <= offsets[offsets.length - 1]!) ordered = false;
+    offsets.push(n);
+  }
+  if (!ordered) offsets.sort((a, b) => a - b);
+  let out = PREFIX;
+  let prev = base;
+  let kept = 0;
+  let distinct = 0;
+  let full = false;
+  for (let i = 0; i < offsets.length;) {
+    const s = offsets[i]!;
+    let e = s;
+    // One range: consecutive offsets (a repeated one counts once).
+    for (i++; i < offsets.length && offsets[i]! <= e + 1; i++) e = offsets[i]!;
+    distinct += e - s + 1;
+    if (full) continue;
+    const piece = (kept ? ',' : '') + (s - prev).toString(36) + (e > s ? `-${(e - s).toString(36)}` : '');
+    if (out.length + piece.length > maxBytes) {
+      full = true;
+      continue;
+    }
+    out += piece;
+    prev = e;
+    kept += e - s + 1;
+  }
+  return { metadata: kept ? out : null, dropped: distinct - kept };
 }
 
 /**

@@ -185,10 +185,14 @@ export class SegmentCodec {
   private body(buf: Buffer, id: number, resolved: avro.Type | { resolver: unknown }): SegmentEvent {
     let record: unknown;
     try {
-      record =
+      // Read in place after the header (no Buffer view per message), checked as fromBuffer checks.
+      const read =
         resolved instanceof avro.Type
-          ? this.reader.fromBuffer(buf.subarray(HEADER_LENGTH))
-          : this.reader.fromBuffer(buf.subarray(HEADER_LENGTH), resolved.resolver as never);
+          ? this.reader.decode(buf, HEADER_LENGTH)
+          : this.reader.decode(buf, HEADER_LENGTH, resolved.resolver as never);
+      if (read.offset < 0) throw new Error('truncated buffer');
+      if (read.offset < buf.length) throw new Error('trailing data');
+      record = read.value;
     } catch (e) {
       throw new DecodeError(
         'corrupt_body',

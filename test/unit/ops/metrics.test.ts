@@ -10,6 +10,8 @@ import {
   createMetrics,
   endpointLabel,
   forgetPartition,
+  observeEventLatencies,
+  observeEventLatency,
   observeZendeskRequest,
   recordOutcome,
   setCommittedOffset,
@@ -151,6 +153,46 @@ describe('helpers', () => {
     forgetPartition(m, 't', 3);
     expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBeUndefined();
     expect(await value(m, METRIC_NAMES.committedOffset, { topic: 't', partition: '3' })).toBeUndefined();
+    // the lag shown is always the latest set, read after read
+    setConsumerLag(m, 't', 3, 5);
+    setConsumerLag(m, 't', 4, 9);
+    setConsumerLag(m, 't', 3, 4);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBe(4);
+    setConsumerLag(m, 't', 3, 0);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '3' })).toBe(0);
+    expect(await value(m, METRIC_NAMES.consumerLag, { topic: 't', partition: '4' })).toBe(9);
+  });
+});
+
+describe('event latency of a run', () => {
+  it('shows what observing each event alone shows: buckets, sum and count per outcome', async () => {
+    const now = 1_000_000_000;
+    const kinds = ['skipped', 'delivered', 'rejected'] as const;
+    // latencies across every bucket, past the last one, at bucket bounds, in the future, and no timestamp
+    const ages = [0, 5, 10, 11, 25, 99, 250, 999, 1000, 2500, 61_000, 599_999, 600_000, 700_000, -50];
+    const run = Array.from({ length: 200 }, (_, i) => ({
+      outcome: { kind: kinds[(i * 7) % 3]!, reason: 'x' },
+      timestamp: i % 23 === 0 ? 0 : now - ages[i % ages.length]!,
+    }));
+    const one = createMetrics({ defaultMetrics: false });
+    for (const r of run) observeEventLatency(one, r.outcome, r.timestamp, now);
+    const bulk = createMetrics({ defaultMetrics: false });
+    // in two runs: the second finds each kind's series there already
+    observeEventLatencies(
+      bulk,
+      run.slice(0, 50).map((r) => r.outcome),
+      (i) => run[i]!.timestamp,
+      now,
+    );
+    observeEventLatencies(
+      bulk,
+      run.slice(50).map((r) => r.outcome),
+      (i) => run[50 + i]!.timestamp,
+      now,
+    );
+    const text = (m: Metrics) => m.registry.getSingleMetricAsString(METRIC_NAMES.eventLatency);
+    expect(await text(bulk)).toBe(await text(one));
+    expect(await text(one)).toContain('outcome="dead_lettered"');
   });
 });
 

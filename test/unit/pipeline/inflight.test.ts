@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareOffsets,
   InFlightBudget,
+  offsetDistance,
   OffsetWindow,
   messageBytes,
   ownBytes,
@@ -126,6 +127,15 @@ describe('OffsetWindow', () => {
     w.markDone('6000');
     expect(w.watermark()).toBe('6000');
     expect(w.pending).toBe(0);
+  });
+
+  it('measures the distance between offsets exactly, on numbers below 2^53 and past it', () => {
+    expect(offsetDistance('10', '100')).toBe(90);
+    expect(offsetDistance('5', '5')).toBe(0);
+    expect(offsetDistance('100', '10')).toBe(-90);
+    // 2^53 + 1 is not a double: the distance still comes out exact
+    expect(offsetDistance('9007199254740992', '9007199254740993')).toBe(1);
+    expect(offsetDistance('999999999999999', '1000000000000001')).toBe(2);
   });
 
   it('orders offsets as numbers, across lengths, without parsing them', () => {

@@ -24,6 +24,32 @@ describe('commit metadata: offsets done above the committed offset', () => {
     );
   });
 
+  it('encodes offsets below 2^53 (numbers) as those far above it (BigInt): the same deltas, the same metadata', () => {
+    const far = 2n ** 60n;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e12 }),
+        // unordered, repeated, some below the committed offset
+        fc.array(fc.integer({ min: -50, max: 3000 }), { maxLength: 600 }),
+        fc.integer({ min: 8, max: 4096 }),
+        (committed, deltas, max) => {
+          const small = encodeDone(
+            String(committed),
+            deltas.filter((d) => committed + d >= 0).map((d) => String(committed + d)),
+            max,
+          );
+          const large = encodeDone(
+            (BigInt(committed) + far).toString(),
+            deltas.filter((d) => committed + d >= 0).map((d) => (BigInt(committed + d) + far).toString()),
+            max,
+          );
+          expect(small).toEqual(large);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('is compact: ranges as distances in base 36', () => {
     expect(encodeDone('1000', ['1003', '1008', '1009', '1010']).metadata).toBe('d1:3,5-2');
     expect(encodeDone('1000', []).metadata).toBeNull();
