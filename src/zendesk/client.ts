@@ -26,7 +26,7 @@ import { ZendeskError } from './errors.js';
 import { userIdentities } from './identity.js';
 import { Requester, type Answer, type ClientLogger } from './requester.js';
 import { UndiciTransport, type Transport } from './http.js';
-import { Limits, jobSlots } from './limits.js';
+import { Limits, Semaphore } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { asObject } from '../ops/json.js';
@@ -111,7 +111,7 @@ export class ZendeskClient implements ZendeskApi {
       opts.jobPollMinMs ?? 5,
       opts.jobPollMaxMs ?? 5000,
     );
-    const [maxWaitMs, slots] = [opts.jobMaxWaitMs ?? 600_000, jobSlots(opts.maxJobs ?? 30)];
+    const [maxWaitMs, slots] = [opts.jobMaxWaitMs ?? 600_000, new Semaphore(opts.maxJobs ?? 30)];
     // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
     const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
     this.bulk = new BulkCalls({

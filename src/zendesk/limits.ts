@@ -6,7 +6,7 @@
  * really goes out, not when it was planned.
  */
 
-export { Semaphore, jobSlots } from './semaphore.js';
+export { Semaphore } from './semaphore.js';
 export { parseBucketHeader, parseRetryAfter } from './rate-headers.js';
 
 /** A wait the caller must sit out before sending, labelled for the `onRateLimitWait` hook. */

@@ -26,10 +26,7 @@
  */
 export class JobShare {
   private share: number;
-  /** Congestions met (a cut or a hold each). */
   private cuts = 0;
-  /** Job answers since the last refusal (a calm spell, when long enough: `calm`). */
-  private sinceRefusal = Infinity;
   /** Job answers since one last showed jobs of other clients (Infinity: never). */
   private sinceOthers = Infinity;
   /** Free slots told by the latest answers while shared (about a round of our jobs). */
@@ -64,7 +61,6 @@ export class JobShare {
    * answer's inflight-jobs header, when it had one.
    */
   created(held: number, remaining?: number, total?: number): void {
-    this.sinceRefusal++;
     const most = Math.min(this.most, total ?? this.most);
     if (remaining === undefined || total === undefined) {
       this.share = Math.min(most, this.share + 1);
@@ -99,11 +95,6 @@ export class JobShare {
     this.allowance = held;
     if (sentAtEpoch !== this.cuts) return false;
     this.cuts++;
-    // The first refusal after a calm spell: hold what we have (the allowance above) instead of
-    // cutting; clients that each cut at once empty the account's slots for seconds.
-    const calm = this.o.calm !== undefined && this.sinceRefusal >= this.o.calm;
-    this.sinceRefusal = 0;
-    if (calm) return false;
     this.share = Math.max(1, Math.min(this.share, held) * this.o.cut);
     return true;
   }
@@ -118,11 +109,6 @@ export interface JobShareOptions {
   cut: number;
   /** Job answers without a sign of other clients before the share is treated as this client's alone. */
   memory: number;
-  /**
-   * Job answers without a refusal after which the next refusal holds the share instead of cutting
-   * it (default: never; a refusal always cuts).
-   */
-  calm?: number;
 }
 
 export const JOB_SHARE_DEFAULTS: JobShareOptions = { initial: 2, margin: 0.1, cut: 0.7, memory: 100 };
@@ -235,10 +221,3 @@ export class Semaphore {
     }
   }
 }
-
-/**
- * The client's job slots: the first refusal after a calm spell (a round of the account's jobs
- * answered without one) holds the share instead of cutting it.
- */
-export const jobSlots = (most: number): Semaphore =>
-  new Semaphore(most, new JobShare(most, { ...JOB_SHARE_DEFAULTS, calm: most }));

@@ -4,7 +4,7 @@
  * header; `refused(held, epoch)` is a TooManyJobs answer.
  */
 import { describe, expect, it } from 'vitest';
-import { JOB_SHARE_DEFAULTS, JobShare, Semaphore, jobSlots } from '../../../src/zendesk/semaphore.js';
+import { JobShare, Semaphore } from '../../../src/zendesk/semaphore.js';
 
 describe('JobShare alone on the account', () => {
   it('starts small and reaches all 30 slots within a few answers, then keeps them', () => {
@@ -110,29 +110,6 @@ describe('JobShare on TooManyJobs', () => {
     expect(s.limit).toBe(1);
     // A refusal is the sign of other clients: growth is gradual from here.
     expect(s.shared).toBe(true);
-  });
-});
-
-describe('JobShare: the first refusal after a calm spell holds', () => {
-  it('holds the share at the first refusal in a while, cuts at the next one soon after', () => {
-    const s = new JobShare(30, { ...JOB_SHARE_DEFAULTS, calm: 30 });
-    for (let i = 0; i < 40; i++) s.created(s.limit, 30 - s.limit, 30);
-    expect(s.limit).toBe(30);
-    // Another client took slots: our create is refused after 40 calm answers. Hold, do not cut.
-    expect(s.refused(20, s.epoch)).toBe(false);
-    expect(s.limit).toBe(20); // no more than we hold until an answer says what is free
-    s.created(21, 10, 30); // held 21, 10 free: room for more again
-    expect(s.limit).toBeGreaterThanOrEqual(21);
-    // Refusals of creates sent before the hold are the same congestion: still no cut.
-    expect(s.refused(21, s.epoch - 1)).toBe(false);
-    // A refusal soon after (fewer than 30 answers): congestion persists, cut.
-    for (let i = 0; i < 5; i++) s.created(21, 3, 30);
-    expect(s.refused(21, s.epoch)).toBe(true);
-    expect(s.limit).toBeLessThanOrEqual(Math.floor(21 * 0.7));
-    // The client's slots hold at the first refusal in a while.
-    const slots = jobSlots(30);
-    expect(slots.share.refused(5, slots.share.epoch)).toBe(false);
-    expect(slots.share.refused(5, slots.share.epoch)).toBe(true);
   });
 });
 
