@@ -32,7 +32,10 @@ export async function runJob(
 ): Promise<BulkItemResult[]> {
   const acquire = async () => {
     const waitedFrom = o.now();
-    if (await o.slots.acquire()) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
+    const held = o.slots.acquire();
+    // Waiting for a slot: the poller may look sooner (job-watch.ts `hurry`).
+    if (o.slots.waiting > 0) o.watcher.nudge();
+    if (await held) o.hooks.onRateLimitWait?.({ scope: 'jobs', ms: o.now() - waitedFrom });
     return o.slots.epoch;
   };
   let epoch = await acquire();

@@ -79,17 +79,18 @@ export class ZendeskClient implements ZendeskApi {
     const hooks = opts.hooks ?? {};
     this.transport = opts.transport ?? new UndiciTransport({ connections: concurrency });
     this.auth = new Authenticator(opts.auth, (id, secret) => this.fetchToken(id, secret), now);
+    const limits = new Limits({
+      accountPerMinute: opts.accountRatePerMinute ?? 200,
+      eventsPerMinute: opts.eventsRatePerMinute ?? 250,
+      userUpsertPerSecond: opts.userUpsertPerSecond ?? 1,
+      userUpsertPerUserPerMinute: opts.userUpsertPerUserPerMinute ?? 5,
+      timeScale,
+    });
     this.exec = new Requester({
       baseUrl: opts.baseUrl.replace(/\/+$/, ''),
       transport: this.transport,
       auth: this.auth,
-      limits: new Limits({
-        accountPerMinute: opts.accountRatePerMinute ?? 200,
-        eventsPerMinute: opts.eventsRatePerMinute ?? 250,
-        userUpsertPerSecond: opts.userUpsertPerSecond ?? 1,
-        userUpsertPerUserPerMinute: opts.userUpsertPerUserPerMinute ?? 5,
-        timeScale,
-      }),
+      limits,
       concurrency,
       requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
       maxRetryTimeMs: opts.maxRetryTimeMs ?? 60_000,
@@ -110,16 +111,18 @@ export class ZendeskClient implements ZendeskApi {
       opts.jobPollMinMs ?? 5,
       opts.jobPollMaxMs ?? 5000,
     );
-    const maxWaitMs = opts.jobMaxWaitMs ?? 600_000;
+    const [maxWaitMs, slots] = [opts.jobMaxWaitMs ?? 600_000, new Semaphore(opts.maxJobs ?? 30)];
+    // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
+    const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
     this.bulk = new BulkCalls({
       exec: this.exec,
-      slots: new Semaphore(opts.maxJobs ?? 30),
+      slots,
       now,
       sleep,
       hooks,
       pacer,
       maxWaitMs,
-      watcher: new JobWatcher({ exec: this.exec, now, sleep, pacer, maxWaitMs }),
+      watcher: new JobWatcher({ exec: this.exec, now, sleep, pacer, maxWaitMs, hurry }),
     });
   }
 

@@ -60,6 +60,8 @@ interface Watched {
   total: number;
   startedAt: number;
   dueAt: number;
+  /** When its first look was due. */
+  firstDueAt: number;
   interval: number;
   polls: number;
   notYetAt: number;
@@ -73,12 +75,19 @@ export interface JobWatcherOptions {
   sleep: (ms: number) => Promise<void>;
   pacer: JobPollPacer;
   maxWaitMs: number;
+  /**
+   * True while creates wait for a job slot and the account's budget has room for more polls: a
+   * finished job then holds back a create until a poll sees it (default: never).
+   */
+  hurry?: () => boolean;
 }
 
 export class JobWatcher {
   private readonly jobs = new Set<Watched>();
   private running = false;
   private lastTick = -Infinity;
+  /** The shortest time a job of ours took to be seen finished (none seen yet: no hurry). */
+  private shortest = Infinity;
   private wake: (() => void) | null = null;
   readonly stats = { ticks: 0, polled: 0 };
 
@@ -96,6 +105,7 @@ export class JobWatcher {
         total,
         startedAt: now,
         dueAt: now + interval,
+        firstDueAt: now + interval,
         interval,
         polls: 0,
         notYetAt: 0,
@@ -107,6 +117,11 @@ export class JobWatcher {
     });
   }
 
+  /** Something `hurry` looks at changed (a create began waiting for a job slot): plan the next tick anew. */
+  nudge(): void {
+    this.wake?.();
+  }
+
   get watching(): number {
     return this.jobs.size;
   }
@@ -115,9 +130,22 @@ export class JobWatcher {
     this.running = true;
     try {
       while (this.jobs.size > 0) {
-        const due = Math.min(...[...this.jobs.values()].map((j) => j.dueAt));
         const gap = Math.max(1, this.o.pacer.first() / 4);
-        const at = Math.max(due, this.lastTick + gap);
+        const jobs = [...this.jobs.values()];
+        const normal = Math.max(Math.min(...jobs.map((j) => j.dueAt)), this.lastTick + gap);
+        // While creates wait for a job slot (and the budget has room), any job that may be finished
+        // (past its first look, and as old as the quickest job seen) may hold the slot they wait
+        // for: look at all of them at half the gap, whatever each job's own back-off says.
+        const at =
+          this.shortest < Infinity && this.o.hurry?.()
+            ? Math.min(
+                normal,
+                Math.max(
+                  Math.min(...jobs.map((j) => Math.max(j.firstDueAt, j.startedAt + this.shortest))),
+                  this.lastTick + gap / 2,
+                ),
+              )
+            : normal;
         const wait = at - this.o.now();
         if (wait > 0) {
           // A job added meanwhile may be due sooner: wake up and look at the schedule again.
@@ -158,6 +186,7 @@ export class JobWatcher {
         : mapJobResults(j.total, [], { code: 'JobNotFound', message: 'The job status is gone' });
       if (result) {
         if (statuses.has(j.id)) this.o.pacer.observe(j.notYetAt > 0 ? 2 : 1, j.notYetAt, at);
+        this.shortest = Math.min(this.shortest, at);
         this.jobs.delete(j);
         j.resolve(result);
         continue;

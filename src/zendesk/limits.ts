@@ -119,6 +119,15 @@ export class AccountBudget {
     return this.window.limit;
   }
 
+  /**
+   * Whether the requests booked over the last `spanMs` (ours and others') stay under the budget's
+   * pace for that span (limit ÷ window): spending more now would borrow from the rest of the window.
+   */
+  underPace(now: number, spanMs: number): boolean {
+    const booked = this.window.count(now - spanMs, now, true) + this.window.count(now - spanMs, now, false);
+    return booked < (this.window.limit * spanMs) / this.baseWindowMs;
+  }
+
   /** Whether an answer has told the real limit yet. */
   get known(): boolean {
     return this.learnt;

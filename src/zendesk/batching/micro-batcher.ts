@@ -50,6 +50,12 @@ export interface MicroBatcherOptions {
    * many are running, a batch whose window is over keeps growing until one finishes or it is full.
    */
   partialInFlight?: number | (() => number);
+  /**
+   * A full batch goes at once, past `maxConcurrent` (default false: it waits for a run slot like any
+   * other). Waiting cannot make it grow; for bulk jobs it then waits for a job slot at the semaphore,
+   * which learns slots freed at Zendesk from every job answer, not only when a batch of ours ends.
+   */
+  fullGoesAtOnce?: boolean;
   timer?: BatchTimer;
 }
 
@@ -95,6 +101,10 @@ export class MicroBatcher<I, R> {
         this.waited = 0;
         this.sizeAtWindow = 1;
         this.handle = this.timer.set(() => this.windowOver(), this.o.windowMs);
+      } else if (this.due) {
+        // Its window is over and it waits for a run slot: a `maxConcurrent` that is asked anew
+        // may have grown since (jobs Zendesk shows finished), so look again.
+        this.pump();
       }
     });
   }
@@ -139,6 +149,7 @@ export class MicroBatcher<I, R> {
   }
 
   private pump(): void {
+    if (this.o.fullGoesAtOnce) while (this.ready.length > 0) this.start(this.ready.shift()!);
     while (this.running < this.cap) {
       let batch = this.ready.shift();
       if (!batch && this.due && this.open.length > 0 && this.running < this.partialCap) {
@@ -147,12 +158,16 @@ export class MicroBatcher<I, R> {
         this.due = false;
       }
       if (!batch) return;
-      this.running++;
-      void this.execute(batch).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.start(batch);
     }
+  }
+
+  private start(batch: Pending<I, R>[]): void {
+    this.running++;
+    void this.execute(batch).finally(() => {
+      this.running--;
+      this.pump();
+    });
   }
 
   private async execute(batch: Pending<I, R>[]): Promise<void> {

@@ -65,6 +65,7 @@ export function optimizedGateway(api: ZendeskApi, o: BatchingOptions = {}): Opti
   const users = new UserUpsertBatcher(api, bulk, {
     ...jobs,
     maxConcurrent: () => jobs.maxConcurrent + (api.jobsFinishedNotSeen?.() ?? 0),
+    fullGoesAtOnce: true,
   });
   const lookups = new UserLookupBatcher(api, cache, {
     ...jobs,

@@ -125,22 +125,30 @@ const dup = {
 describe('UserUpsertBatcher', () => {
   it('user jobs run beyond the 30 job slots by the jobs Zendesk shows finished, not further', async () => {
     // Jobs finished but not yet polled no longer take a slot at Zendesk (semaphore.ts): as many more
-    // batches may go. Beyond that a batch would only wait for a slot outside the batcher, no longer
-    // growing, so the batcher stops there and its next batch keeps filling.
+    // batches may go. Beyond that a batch that can still grow would only wait for a slot outside
+    // the batcher, no longer growing, so the batcher stops there and its next batch keeps filling.
+    // (A full batch cannot grow: it goes and waits for a job slot; see job-slot-wait.test.ts.)
     const timer = new FakeTimer();
     const api = new BulkFake();
     api.many = () => new Promise<BulkItemResult[]>(() => {});
-    const gateway = optimizedGateway(api, { timer, windowMs: 5, maxItems: 1 });
-    for (let i = 0; i < 70; i++) void gateway.upsertUser({ name: `u${i}`, external_id: `u${i}` });
-    await settle();
-    await timer.advance(5);
-    await settle();
+    const gateway = optimizedGateway(api, { timer, windowMs: 5 });
+    const oneAWindow = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        void gateway.upsertUser({ name: `u${i}`, external_id: `u${i}` });
+        await settle();
+        await timer.advance(5);
+        await settle();
+      }
+    };
+    await oneAWindow(0, 40);
     expect(api.jobs.length).toBe(30);
+    expect(api.jobs.map((j) => j.length)).toEqual(Array(30).fill(1));
     api.finished = 12;
-    void gateway.upsertUser({ name: 'u70', external_id: 'u70' });
-    await settle();
-    await timer.advance(5);
-    await settle();
+    await oneAWindow(40, 52);
+    // The batch that grew while all 30 ran (u30-u40), then one a window, up to 30 + 12.
+    expect(api.jobs.length).toBe(42);
+    expect(api.jobs[30]!.length).toBe(11);
+    await oneAWindow(52, 55);
     expect(api.jobs.length).toBe(42);
   });
 
