@@ -59,5 +59,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 # SIGTERM (docker stop) drains in-flight events and commits before exiting; give it time with
 # `docker stop -t 40` or `stop_grace_period` above SHUTDOWN_TIMEOUT_MS (30 s by default).
 # --max-semi-space-size, --heap-growing-percent: see src/ops/runtime-flags.ts (lower peak RSS).
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=30", "bin/zendesk-destination.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=30", "bin/zendesk-destination.js"]
 CMD ["run"]
