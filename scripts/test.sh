@@ -45,6 +45,8 @@ if [[ $rc -ne 0 ]]; then
   for f in "$ROOT/.stack/registry/stdout.log" "$ROOT/.stack/kafka/server.log"; do
     [[ -f "$f" ]] && { echo "--- tail of ${f#"$ROOT"/}" >&2; tail -40 "$f" >&2; }
   done
+  # Named last, after the log tails, so the end of the log says which tests failed.
+  [[ -s "$REPORT" ]] && node "$ROOT/scripts/failed-tests.mjs" "$REPORT"
 fi
 
 if [[ ! -s "$REPORT" ]]; then echo "vitest wrote no JSON report" >&2; echo "0 passed, 1 failed"; exit 1; fi
