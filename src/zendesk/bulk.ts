@@ -25,10 +25,12 @@ export interface JobRunnerOptions {
   watcher: JobWatcher;
 }
 
+/** `onCreated`: Zendesk took the job (answered its create with a job id), before it is waited for. */
 export async function runJob(
   o: JobRunnerOptions,
   create: CallSpec,
   total: number,
+  onCreated?: () => void,
 ): Promise<BulkItemResult[]> {
   const acquire = async () => {
     const waitedFrom = o.now();
@@ -64,6 +66,7 @@ export async function runJob(
         endpoint: create.endpoint,
         code: 'UnexpectedAnswer',
       });
+    onCreated?.();
     return await o.watcher.wait(String(id), job, total);
   } finally {
     o.slots.release();
@@ -122,9 +125,16 @@ export class BulkCalls {
       await this.probe.catch(() => {});
       return this.run(create, total);
     }
-    const run = runJob(this.jobs, create, total);
+    // Bulk is on once Zendesk takes a job: the probe ends at the create's answer, not at the job's end
+    // (a first job stuck "queued" would otherwise hold every bulk call until the job deadline).
+    let created!: () => void;
+    const taken = new Promise<void>((resolve) => (created = resolve));
+    const run = runJob(this.jobs, create, total, () => {
+      this.bulk.accepted();
+      created();
+    });
     if (!this.bulk.known) {
-      const probe = run.finally(() => {
+      const probe = Promise.race([taken, run]).finally(() => {
         if (this.probe === probe) this.probe = undefined;
       });
       this.probe = probe;

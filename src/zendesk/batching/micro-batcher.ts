@@ -13,6 +13,8 @@
  * `partialInFlight` keeps a batch that is not full open while that many batches of ours are running
  * (a full batch still goes whenever `maxConcurrent` allows): where every batch costs requests whatever
  * its size, the next batch grows for as long as the last one takes instead of going every window.
+ * Held at most `partialHoldMs`: a batch in flight that never ends (a Zendesk job stuck "queued" until
+ * the job deadline, 10 minutes) would otherwise hold every later batch of its kind with it.
  *
  * The clock is injected (`timer`) so the window logic is tested without real time.
  */
@@ -51,6 +53,11 @@ export interface MicroBatcherOptions {
    */
   partialInFlight?: number | (() => number);
   /**
+   * Longest a batch whose window is over is held by `partialInFlight` (default 10 s); then it goes as
+   * soon as `maxConcurrent` allows. Each batch released this way counts as in flight for the next one.
+   */
+  partialHoldMs?: number;
+  /**
    * A full batch goes at once, past `maxConcurrent` (default false: it waits for a run slot like any
    * other). Waiting cannot make it grow; for bulk jobs it then waits for a job slot at the semaphore,
    * which learns slots freed at Zendesk from every job answer, not only when a batch of ours ends.
@@ -76,6 +83,9 @@ export class MicroBatcher<I, R> {
   private waited = 0;
   private sizeAtWindow = 0;
   private running = 0;
+  /** The hold of the open batch by `partialInFlight` (its timer), and whether it is over. */
+  private holdHandle: unknown = null;
+  private holdOver = false;
   private readonly timer: BatchTimer;
   readonly stats = { batches: 0, items: 0, largest: 0 };
 
@@ -93,6 +103,7 @@ export class MicroBatcher<I, R> {
       this.open.push({ item, resolve, reject });
       if (this.open.length >= this.o.maxItems) {
         this.stopTimer();
+        this.stopHold();
         this.due = false;
         this.ready.push(this.open);
         this.open = [];
@@ -119,6 +130,14 @@ export class MicroBatcher<I, R> {
       this.timer.clear(this.handle);
       this.handle = null;
     }
+  }
+
+  private stopHold(): void {
+    if (this.holdHandle !== null) {
+      this.timer.clear(this.holdHandle);
+      this.holdHandle = null;
+    }
+    this.holdOver = false;
   }
 
   /**
@@ -152,10 +171,20 @@ export class MicroBatcher<I, R> {
     if (this.o.fullGoesAtOnce) while (this.ready.length > 0) this.start(this.ready.shift()!);
     while (this.running < this.cap) {
       let batch = this.ready.shift();
-      if (!batch && this.due && this.open.length > 0 && this.running < this.partialCap) {
-        batch = this.open;
-        this.open = [];
-        this.due = false;
+      if (!batch && this.due && this.open.length > 0) {
+        if (this.running < this.partialCap || this.holdOver) {
+          batch = this.open;
+          this.open = [];
+          this.due = false;
+          this.stopHold();
+        } else if (this.holdHandle === null) {
+          // Held only by `partialInFlight`, for at most partialHoldMs.
+          this.holdHandle = this.timer.set(() => {
+            this.holdHandle = null;
+            this.holdOver = true;
+            this.pump();
+          }, this.o.partialHoldMs ?? 10_000);
+        }
       }
       if (!batch) return;
       this.start(batch);
