@@ -254,61 +254,14 @@ export function observeEventLatency(
     m.eventLatency.observe(LATENCY_LABELS[outcome.kind], Math.max(0, nowMs - recordTimestampMs) / 1000);
 }
 
-/** prom-client's state of one label set of a histogram (what `observe` updates). */
-interface HistogramCell {
-  labels: Record<string, string>;
-  bucketValues: Record<string, number>;
-  sum: number;
-  count: number;
-}
-
-/** The cell of these labels once it exists, or null when prom-client keeps its state otherwise. */
-function latencyCell(m: Metrics, outcome: string): HistogramCell | null {
-  const map = (m.eventLatency as unknown as { hashMap?: Record<string, Partial<HistogramCell>> }).hashMap;
-  if (!map || typeof map !== 'object') return null;
-  for (const cell of Object.values(map))
-    if (
-      cell.labels?.outcome === outcome &&
-      typeof cell.sum === 'number' &&
-      typeof cell.count === 'number' &&
-      cell.bucketValues &&
-      LATENCY_BUCKETS.every((b) => typeof cell.bucketValues![b] === 'number')
-    )
-      return cell as HistogramCell;
-  return null;
-}
-
-/**
- * observeEventLatency for each event of a run (`timestampOf(i)` the record timestamp of the i-th): the
- * first observation of each outcome kind goes through prom-client, the others straight into the cell it
- * updates (the same bucket, sum and count, without a labels object and a label hash per event).
- */
+/** observeEventLatency for each event of a run (`timestampOf(i)` the record timestamp of the i-th). */
 export function observeEventLatencies(
   m: Metrics,
   outcomes: readonly OutcomeLike[],
   timestampOf: (i: number) => number,
   nowMs = Date.now(),
 ): void {
-  let cells: Partial<Record<OutcomeLike['kind'], HistogramCell | null>> | undefined;
-  for (let i = 0; i < outcomes.length; i++) {
-    const kind = outcomes[i]!.kind;
-    const ts = timestampOf(i);
-    if (!(Number.isFinite(ts) && ts > 0)) continue;
-    const seconds = Math.max(0, nowMs - ts) / 1000;
-    const cell = cells?.[kind];
-    if (!cell) {
-      m.eventLatency.observe(LATENCY_LABELS[kind], seconds);
-      if (cell === undefined) (cells ??= {})[kind] = latencyCell(m, LATENCY_LABELS[kind].outcome);
-      continue;
-    }
-    cell.sum += seconds;
-    cell.count += 1;
-    for (const b of LATENCY_BUCKETS)
-      if (seconds <= b) {
-        cell.bucketValues[b]! += 1;
-        break;
-      }
-  }
+  for (let i = 0; i < outcomes.length; i++) observeEventLatency(m, outcomes[i]!, timestampOf(i), nowMs);
 }
 
 const FIELD_NOTE = /^(field_rejected|field_not_created):([A-Za-z0-9_]{1,100})$/;
