@@ -7,7 +7,7 @@
  * and one final line `BENCH {json}`; a full run rewrites the figures of docs/performance.md
  * (BENCH_WRITE_DOC=0 to keep it). Exits non-zero when Zendesk states differ.
  */
-import { describeWaves, mixedFloor, resources, waves, type Resources } from './ceiling.js';
+import { describeWaves, mixedFloor, resources, steady, waves, type Resources } from './ceiling.js';
 import { writePerformanceDoc } from './doc.js';
 import {
   compare,
@@ -29,11 +29,13 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 
 /** One line per run: what it used of each scarce resource, and of the CPU. */
 function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string {
+  const mid = steady(r);
   return (
     `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
     ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
     ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}),` +
-    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; peak RSS ${fmt(r.peakRssMb, 0)} MB`
+    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; peak RSS ${fmt(r.peakRssMb, 0)} MB;` +
+    ` steady (middle 60 %): requests ${fmt(mid.requestsPerSec)}/s (creates ${fmt(mid.createsPerSec)}, polls ${fmt(mid.pollsPerSec)}), job slots ${fmt(mid.slotsMean)}`
   );
 }
 
@@ -134,6 +136,11 @@ const c = ceil.ceiling;
 say(
   `identify ceiling: ${fmt(ceil.single.eventsPerSec, 0)} users/s of min(${fmt(c.bySlots, 0)} by job slots, ${fmt(c.byBudget, 0)} by request budget) = ${fmt(c.ratio, 2)}; ${fmt(ceil.single.requestsPerEvent, 4)} requests/identify`,
 );
+const [oneMid, threeMid] = [steady(ceil.single), steady(ceil.three)];
+const budget = ceil.singleResources.budgetPerSec;
+say(
+  `identify ceiling, steady (middle 60 % of the run): requests ${fmt(oneMid.requestsPerSec)}/s of ${fmt(budget)}/s = ${fmt((100 * oneMid.requestsPerSec) / budget, 0)} % of the budget (creates ${fmt(oneMid.createsPerSec)}, polls ${fmt(oneMid.pollsPerSec)}); job slots ${fmt(oneMid.slotsMean)} of 30; three instances: ${fmt((100 * threeMid.requestsPerSec) / budget, 0)} % (creates ${fmt(threeMid.createsPerSec)}, polls ${fmt(threeMid.pollsPerSec)}), job slots ${fmt(threeMid.slotsMean)}`,
+);
 say(describeWaves('ceiling', waves(ceil.single)));
 say(describeWaves('skip-heavy', waves(skip.ours)));
 say(
@@ -162,6 +169,7 @@ const summary = {
   'identify.ceiling_users_per_sec': c.ceiling,
   'identify.ceiling_run_users_per_sec': ceil.single.eventsPerSec,
   'identify.ceiling_requests_per_event': ceil.single.requestsPerEvent,
+  'identify.ceiling_steady_budget_share': oneMid.requestsPerSec / budget,
   'mixed.speedup': mix.speedup,
   'mixed.requests_per_event': mix.optimized.requestsPerEvent,
   'mixed.floor_ratio': floor.ratio,
@@ -171,6 +179,7 @@ const summary = {
   'scaleout.ratio': ceil.ratio,
   'scaleout.share_429': ceil.threeResources.share429,
   'scaleout.dead_letters': ceil.deadLetters,
+  'scaleout.steady_budget_share': threeMid.requestsPerSec / budget,
   'cpu.ratio_to_raw': cpu.ratio,
   'cpu.events_per_sec': cpu.ours.eventsPerSec,
   'cpu.decode_us_per_event': cpu.stages.decodeUs,

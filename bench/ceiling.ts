@@ -44,6 +44,38 @@ export function resources(run: RunResult, timeScale: number): Resources {
   };
 }
 
+export interface Steady {
+  /** Requests per second in the middle 60 % of the run (no ramp-up, no tail), and of them creates and polls. */
+  requestsPerSec: number;
+  createsPerSec: number;
+  pollsPerSec: number;
+  /** Job slots in use at Zendesk over the same span, mean. */
+  slotsMean: number;
+}
+
+/**
+ * What the run used of the two scarce resources once it was going: the middle 60 % of the window from
+ * the first outcome to the last. The whole-run figures include the ramp-up (before the first outcome,
+ * outside the window) and the tail (the last jobs running with nothing left to create).
+ */
+export function steady(run: RunResult): Steady {
+  const span = run.window.to - run.window.from;
+  const [from, to] = [run.window.from + 0.2 * span, run.window.to - 0.2 * span];
+  const inside = run.requestLog.filter((r) => r.at >= from && r.at < to);
+  const seconds = Math.max(0.001, (to - from) / 1000);
+  const samples = run.slotSamples.slice(
+    Math.floor(run.slotSamples.length * 0.2),
+    Math.ceil(run.slotSamples.length * 0.8),
+  );
+  return {
+    requestsPerSec: inside.length / seconds,
+    createsPerSec:
+      inside.filter((r) => /create_many|update_many|create_or_update_many/.test(r.path)).length / seconds,
+    pollsPerSec: inside.filter((r) => r.path.includes('job_statuses')).length / seconds,
+    slotsMean: samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0,
+  };
+}
+
 export interface IdentifyCeiling {
   /** Users per second 30 jobs of 100 allow at the applied mean job duration. */
   bySlots: number;

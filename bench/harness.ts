@@ -58,6 +58,8 @@ export interface RunResult {
   /** Real ms each job of the run was given by the sandbox. */
   jobDurations: number[];
   requestLog: { at: number; status: number; path: string }[];
+  /** Wall-clock ms (Date.now) of the first outcome and of the last: the window the figures cover. */
+  window: { from: number; to: number };
 }
 
 export async function freePort(): Promise<number> {
@@ -244,6 +246,7 @@ export async function runService(opts: {
     metricValues(t, 'zendesk_destination_event_outcomes_total').reduce((n, v) => n + v.value, 0);
   const deadline = Date.now() + opts.timeoutMs;
   let first = 0;
+  let firstWall = 0;
   let benchCpuAtFirst = process.cpuUsage();
   let machineAtFirst = machineTicks();
   let serviceCpuAtFirst = 0;
@@ -257,6 +260,7 @@ export async function runService(opts: {
     const done = outcomes(text);
     if (done > 0 && !first) {
       first = performance.now();
+      firstWall = Date.now();
       benchCpuAtFirst = process.cpuUsage();
       machineAtFirst = machineTicks();
       serviceCpuAtFirst = children.reduce((a, c) => a + procStats(c.child.pid!).cpuSeconds, 0);
@@ -277,6 +281,7 @@ export async function runService(opts: {
     cpuSeconds: [...peak.values()].reduce((a, p) => a + p.cpuSeconds, 0),
   };
   const seconds = (performance.now() - first) / 1000;
+  const lastWall = Date.now();
   const benchCpu = process.cpuUsage(benchCpuAtFirst);
   const machineAtLast = machineTicks();
   // The figures end at the last outcome; the instances stop only once `settled` holds too.
@@ -346,6 +351,7 @@ export async function runService(opts: {
     machine: { busyCores: busyCores(machineAtFirst, machineAtLast), cores: machineAtLast.cores },
     jobDurations: opts.sandbox.jobDurations(),
     requestLog: requests.map((r) => ({ at: Date.parse(r.at), status: r.status, path: r.path })),
+    window: { from: firstWall, to: lastWall },
   };
 }
 
