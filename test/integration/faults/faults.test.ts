@@ -813,6 +813,83 @@ describe('fault suite (real broker, real service process, sandbox)', () => {
     });
   }, 180_000);
 
+  // A fault that does not heal by itself: the dead-letter topic is deleted mid-run (the broker does not
+  // create topics). The partition whose event must be dead-lettered pauses as an outage and says why on
+  // /readyz, and commits nothing past that event; the other partitions go on. Only once the topic is
+  // created again does the dead letter land: the producer must find the new topic, not keep the old one.
+  it('DLQ topic deleted mid-run: that partition pauses saying why, the others go on; recreated, it resumes', async () => {
+    const c = await openCase({ name: 'dlq-deleted' });
+    const evs = events(c.name);
+    const i = 130;
+    const bad: SegmentEvent = { ...evs[i]!, traits: { ...evs[i]!.traits, email: 'not an email' } };
+    evs[i] = bad;
+    await c.produce(evs.slice(0, N / 2));
+    const svc = await c.start();
+    await waitUntil(() => delivered(c.sandbox).size >= 20, 60_000, 'first deliveries');
+    const dlq = `${c.topic}.dlq`;
+    const admin = c.kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+    await admin.deleteTopics({ topics: [dlq], timeout: 30_000 });
+    await waitUntil(async () => !(await admin.listTopics()).includes(dlq), 30_000, 'the DLQ topic gone');
+    c.faultStart = new Date().toISOString();
+    c.mark('DLQ topic deleted');
+    await c.produce(evs.slice(N / 2, i));
+    const [meta] = await c.produce([bad]);
+    await c.produce(evs.slice(i + 1));
+    const w = c.watches.get(svc)!;
+    await waitUntil(
+      () => w.notReady.some((r) => r.includes(dlq) && r.includes('does not exist')),
+      60_000,
+      '/readyz naming the missing DLQ topic',
+    );
+    // The other partitions commit to their end while the one holding the bad event stays short of it.
+    const offsets = async () => {
+      const ends = await admin.fetchTopicOffsets(c.topic);
+      const [t] = await admin.fetchOffsets({ groupId: c.groupId, topics: [c.topic] });
+      const at = new Map(t!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+      return ends.map((e) => ({
+        partition: e.partition,
+        end: BigInt(e.high),
+        committed: at.get(e.partition) ?? -1n,
+      }));
+    };
+    const others = async () =>
+      (await offsets()).filter((p) => p.partition !== meta!.partition).every((p) => p.committed === p.end);
+    await waitUntil(others, 60_000, 'the other partitions committed to their end');
+    c.mark('other partitions at their end');
+    await new Promise((r) => setTimeout(r, 5000)); // it does not heal by itself
+    const held = (await offsets()).find((p) => p.partition === meta!.partition)!;
+    const readyz = await fetch(`http://127.0.0.1:${svc.port}/readyz`).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
+    c.claim(
+      'the partition of the event to dead-letter paused: /readyz 503 naming the missing topic, still 5 s later',
+      readyz.status === 503 && readyz.body.includes(dlq) && w.maxPaused > 0,
+      JSON.stringify(readyz),
+    );
+    c.claim(
+      'nothing of that partition committed past the event; the other partitions committed to their end',
+      held.committed <= BigInt(meta!.baseOffset!) && (await others()),
+      JSON.stringify({ held: String(held.committed), at: meta!.baseOffset }),
+    );
+    c.claim('the service stayed up (no exit)', svc.child.exitCode === null);
+    await admin.createTopics({
+      topics: [{ topic: dlq, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const healedAt = Date.now();
+    c.mark('DLQ topic created again');
+    await closeCase(c, {
+      events: evs,
+      dead: new Map([[bad.messageId!, 'rejected_by_zendesk']]),
+      healedAt,
+      fault:
+        'the DLQ topic is deleted mid-run (auto-creation off) before an event with an invalid email comes; created again after the hold',
+    });
+  }, 240_000);
+
   it('missing DLQ topic at start: exit 1 naming it; created, a restarted instance finishes', async () => {
     const c = await openCase({ name: 'missing-dlq-topic', topic: { dlq: false } });
     const evs = events(c.name);
