@@ -3,34 +3,22 @@
  * for time. No network, no real timers.
  */
 import { describe, expect, it } from 'vitest';
-import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
+import type { ZendeskClientOptions } from '../../../src/zendesk/client.js';
 import { ZendeskError } from '../../../src/zendesk/errors.js';
 import { TransportError, type HttpAnswer, type HttpRequest } from '../../../src/zendesk/http.js';
-import { FakeClock, ScriptedTransport, json, text, type Script } from './fakes.js';
+import { fakeClient, json, text, type Script } from './fakes.js';
 import { credentialWarnings } from '../../../src/zendesk/auth.js';
 
 const USER = { id: 7, name: 'A', email: null, external_id: 'x', organization_id: null };
 
 function setup(script: Script, over: Partial<ZendeskClientOptions> = {}) {
-  const clock = new FakeClock();
-  const transport = new ScriptedTransport(clock, script);
   const events: { kind: string; [k: string]: unknown }[] = [];
-  const client = new ZendeskClient({
-    baseUrl: 'https://acme.zendesk.com',
-    auth: { kind: 'bearer', token: 'tok' },
-    transport,
-    now: clock.now,
-    sleep: clock.sleep,
-    random: () => 0.5,
-    accountRatePerMinute: 10_000,
-    hooks: {
-      onRequest: (r) => events.push({ kind: 'request', ...r }),
-      onRetry: (r) => events.push({ kind: 'retry', ...r }),
-      onRateLimitWait: (r) => events.push({ kind: 'wait', ...r }),
-    },
-    ...over,
-  });
-  return { clock, transport, client, events };
+  const hooks = {
+    onRequest: (r: object) => events.push({ kind: 'request', ...r }),
+    onRetry: (r: object) => events.push({ kind: 'retry', ...r }),
+    onRateLimitWait: (r: object) => events.push({ kind: 'wait', ...r }),
+  };
+  return { ...fakeClient(script, { hooks, ...over }), events };
 }
 
 const path = (r: HttpRequest) => new URL(r.url).pathname;

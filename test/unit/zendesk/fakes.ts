@@ -1,6 +1,7 @@
 /** Test doubles for the client's unit tests: a virtual clock and a scripted transport. No I/O. */
 import type { HttpAnswer, HttpRequest, Transport } from '../../../src/zendesk/http.js';
 import { MicroBatcher, type BatchTimer } from '../../../src/zendesk/batching/micro-batcher.js';
+import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
 
 /**
  * A virtual clock: `sleep` parks the caller until `run` has moved time past its deadline. `run`
@@ -75,6 +76,23 @@ export class ScriptedTransport implements Transport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A client of acme.zendesk.com on a fake clock whose Zendesk is `script` (no network, no real timers). */
+export function fakeClient(script: Script, over: Partial<ZendeskClientOptions> = {}) {
+  const clock = new FakeClock();
+  const transport = new ScriptedTransport(clock, script);
+  const client = new ZendeskClient({
+    baseUrl: 'https://acme.zendesk.com',
+    auth: { kind: 'bearer', token: 'tok' },
+    transport,
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    accountRatePerMinute: 10_000,
+    ...over,
+  });
+  return { clock, transport, client };
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer => ({

@@ -8,9 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { MicroBatcher, type BatchTimer } from '../../../src/zendesk/batching/micro-batcher.js';
 import { optimizedGateway } from '../../../src/zendesk/batching/optimized-gateway.js';
-import { ZendeskClient } from '../../../src/zendesk/client.js';
 import type { HttpRequest } from '../../../src/zendesk/http.js';
-import { FakeClock, FakeTimer, ScriptedTransport, json } from './fakes.js';
+import { FakeClock, FakeTimer, fakeClient, json } from './fakes.js';
 
 describe('MicroBatcher: a batch in flight that never ends', () => {
   it('holds the next batch that is not full for partialHoldMs, then lets it go; the one after waits its own hold', async () => {
@@ -46,13 +45,11 @@ describe('MicroBatcher: a batch in flight that never ends', () => {
 
 /** A client on virtual time whose Zendesk never finishes job j1 and finishes every other job at once. */
 function stuckFirstJob(over: { jobMaxWaitMs: number }) {
-  const clock = new FakeClock();
-  const t0 = clock.now();
   const path = (r: HttpRequest) => new URL(r.url).pathname;
   let jobs = 0;
   const creates: number[] = [];
   const polls: number[] = [];
-  const transport = new ScriptedTransport(clock, async (req) => {
+  const { clock, client } = fakeClient(async (req) => {
     await clock.sleep(100);
     if (/create_many|create_or_update_many/.test(path(req))) {
       creates.push(clock.now() - t0);
@@ -67,17 +64,8 @@ function stuckFirstJob(over: { jobMaxWaitMs: number }) {
         ? { id, status: 'queued', results: null } // never starts
         : { id, status: 'completed', results: [{ id: 77, index: 0, success: true }] };
     return json(200, ids.length > 1 ? { job_statuses: ids.map(status) } : { job_status: status(ids[0]!) });
-  });
-  const client = new ZendeskClient({
-    baseUrl: 'https://acme.zendesk.com',
-    auth: { kind: 'bearer', token: 'tok' },
-    transport,
-    now: clock.now,
-    sleep: clock.sleep,
-    random: () => 0.5,
-    accountRatePerMinute: 10_000,
-    ...over,
-  });
+  }, over);
+  const t0 = clock.now();
   const settled: Record<string, { at: number; value?: unknown; error?: unknown }> = {};
   const track = (name: string, p: Promise<unknown>) =>
     p.then(
