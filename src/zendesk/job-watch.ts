@@ -202,11 +202,14 @@ export class JobWatcher {
         );
         continue;
       }
-      // After a first look that came too soon, look again at half that delay, then back off.
-      j.interval = Math.min(
-        this.o.pacer.maxMs,
-        Math.max(j.polls === 1 ? j.interval * 0.5 : j.interval * 1.5, 1),
-      );
+      // Its own looks follow a ladder of ages: the learnt first look F, then 1.5 F, 2.25 F … (after a
+      // first look that came too soon, half that delay, then ×1.5). Looks it was taken along on, with
+      // other jobs in one show_many, do not move it up the ladder: counted as its own, a job polled with
+      // others every half second backed off to the 5 s cap, and the last job of a burst was seen up to
+      // 5 s after it ended.
+      let rung = Math.max(1, j.firstDueAt - j.startedAt);
+      while (rung <= at) rung *= 1.5;
+      j.interval = Math.min(this.o.pacer.maxMs, Math.max(rung - at, 1));
       j.dueAt = now + j.interval;
     }
   }
