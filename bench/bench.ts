@@ -69,6 +69,11 @@ if (only === 'ceiling') {
   out(JSON.stringify(c.single.byEndpoint));
   out(JSON.stringify(c.single.waits));
   out(describeWaves('ceiling', waves(c.single)));
+  // BENCH_TAIL_DEBUG=1: the last 40 requests of the single run, ms before its last outcome (the tail).
+  if (process.env.BENCH_TAIL_DEBUG)
+    out(
+      `TAIL ${JSON.stringify(c.single.requestLog.slice(-40).map((r) => [r.at - c.single.window.to, r.status, r.path.slice(0, 60)]))}`,
+    );
   const refused: Record<string, number> = {};
   for (const r of c.three.requestLog.filter((x) => x.status === 429)) {
     const ep = r.path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/job_statuses\/[^/?]+/, 'job_statuses/{id}');
