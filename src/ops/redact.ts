@@ -20,9 +20,10 @@ export const MAX_DEPTH = 8;
 /**
  * Anything shaped like `local@domain`. Deliberately broad (every character an RFC 5322 local part
  * may hold, including `!#$%&'*+/=?^_\`{|}~`): a false positive such as `pkg@1.2.3` costs nothing,
- * a false negative leaks an address. Also swallows `user:pass@host` in URLs, which is wanted.
+ * a false negative leaks an address. Also swallows `user:pass@host` in URLs, which is wanted. Runs of
+ * `@` are one match (`#@a@b.co`): matched as `#@a`, the rest, `@b.co`, kept the address's domain.
  */
-const EMAIL_RE = /[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+/g;
+const EMAIL_RE = /[^\s@<>()[\]\\,;:"]+(?:@[^\s@<>()[\]\\,;:"]+)+/g;
 
 /** `Authorization: Basic …`, `"authorization":"Bearer …"`, `proxy-authorization=…` in free text. */
 const AUTH_HEADER_RE = /\b((?:proxy-)?authorization)(["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi;
