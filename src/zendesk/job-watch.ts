@@ -62,8 +62,6 @@ interface Watched {
   dueAt: number;
   /** When its first look was due. */
   firstDueAt: number;
-  interval: number;
-  polls: number;
   notYetAt: number;
   resolve: (r: BulkItemResult[]) => void;
   reject: (e: unknown) => void;
@@ -106,8 +104,6 @@ export class JobWatcher {
         startedAt: now,
         dueAt: now + interval,
         firstDueAt: now + interval,
-        interval,
-        polls: 0,
         notYetAt: 0,
         resolve,
         reject,
@@ -179,7 +175,6 @@ export class JobWatcher {
     const now = this.o.now();
     for (const j of batch) {
       const job = statuses.get(j.id);
-      j.polls++;
       const at = now - j.startedAt;
       const result = statuses.has(j.id)
         ? settled(job, j.total)
@@ -209,8 +204,7 @@ export class JobWatcher {
       // 5 s after it ended.
       let rung = Math.max(1, j.firstDueAt - j.startedAt);
       while (rung <= at) rung *= 1.5;
-      j.interval = Math.min(this.o.pacer.maxMs, Math.max(rung - at, 1));
-      j.dueAt = now + j.interval;
+      j.dueAt = now + Math.min(this.o.pacer.maxMs, Math.max(rung - at, 1));
     }
   }
 

@@ -2,6 +2,7 @@
 import type { HttpAnswer, HttpRequest, Transport } from '../../../src/zendesk/http.js';
 import { MicroBatcher, type BatchTimer } from '../../../src/zendesk/batching/micro-batcher.js';
 import { ZendeskClient, type ZendeskClientOptions } from '../../../src/zendesk/client.js';
+import type { CallSpec, Requester } from '../../../src/zendesk/requester.js';
 
 /**
  * A virtual clock: `sleep` parks the caller until `run` has moved time past its deadline. `run`
@@ -93,6 +94,33 @@ export function fakeClient(script: Script, over: Partial<ZendeskClientOptions> =
     ...over,
   });
   return { clock, transport, client };
+}
+
+/**
+ * A requester that answers job-status polls only (`job_statuses/{id}` and `show_many?ids=`): each job
+ * completed once `clock.now() >= endsAt(id)`, working before. `onPoll` hears each request.
+ */
+export function jobStatusRequester(
+  clock: FakeClock,
+  endsAt: (id: string) => number,
+  onPoll: () => void,
+): Requester {
+  const status = (id: string) => ({
+    id,
+    status: clock.now() >= endsAt(id) ? 'completed' : 'working',
+    results: [{ index: 0, id: 1, status: 'Updated' }],
+  });
+  return {
+    call: (spec: CallSpec) => {
+      onPoll();
+      const many = spec.path.includes('show_many');
+      const ids = many
+        ? decodeURIComponent(spec.path.split('ids=')[1]!).split(',')
+        : [decodeURIComponent(spec.path.split('/').at(-1)!)];
+      const body = many ? { job_statuses: ids.map(status) } : { job_status: status(ids[0]!) };
+      return Promise.resolve({ status: 200, headers: {}, body });
+    },
+  } as unknown as Requester;
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer => ({

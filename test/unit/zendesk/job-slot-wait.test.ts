@@ -8,8 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MicroBatcher } from '../../../src/zendesk/batching/micro-batcher.js';
 import { JobPollPacer, JobWatcher } from '../../../src/zendesk/job-watch.js';
 import { AccountBudget } from '../../../src/zendesk/limits.js';
-import type { CallSpec, Requester } from '../../../src/zendesk/requester.js';
-import { FakeClock, FakeTimer, deferred, settle } from './fakes.js';
+import { FakeClock, FakeTimer, deferred, jobStatusRequester, settle } from './fakes.js';
 
 /** Two jobs created at once: A finishes after 1 s, B after 3 s; when was each seen finished? */
 async function twoJobs(hurry: boolean) {
@@ -17,23 +16,11 @@ async function twoJobs(hurry: boolean) {
   const t0 = clock.now();
   const doneAt: Record<string, number> = { A: t0 + 1000, B: t0 + 3000 };
   const polls: number[] = [];
-  const status = (id: string) => ({
-    id,
-    status: clock.now() >= doneAt[id]! ? 'completed' : 'working',
-    results: [{ index: 0, id: 1, status: 'Updated' }],
-  });
-  const exec = {
-    call: (spec: CallSpec) => {
-      polls.push(clock.now() - t0);
-      const ids = spec.path.includes('show_many')
-        ? decodeURIComponent(spec.path.split('ids=')[1]!).split(',')
-        : [decodeURIComponent(spec.path.split('/').at(-1)!)];
-      const body = spec.path.includes('show_many')
-        ? { job_statuses: ids.map(status) }
-        : { job_status: status(ids[0]!) };
-      return Promise.resolve({ status: 200, headers: {}, body });
-    },
-  } as unknown as Requester;
+  const exec = jobStatusRequester(
+    clock,
+    (id) => doneAt[id]!,
+    () => polls.push(clock.now() - t0),
+  );
   const watcher = new JobWatcher({
     exec,
     now: clock.now,

@@ -4,8 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JobPollPacer, JobWatcher } from '../../../src/zendesk/job-watch.js';
-import type { CallSpec, Requester } from '../../../src/zendesk/requester.js';
-import { FakeClock } from './fakes.js';
+import { FakeClock, jobStatusRequester } from './fakes.js';
 
 describe('JobWatcher: the last job of a burst', () => {
   it('taken along on other jobs’ polls, it is still seen on its own ladder (7.59 s), not at the 5 s back-off cap (9.25 s)', async () => {
@@ -13,23 +12,11 @@ describe('JobWatcher: the last job of a burst', () => {
     const t0 = clock.now();
     const endsAt = new Map<string, number>();
     const looks: number[] = [];
-    const exec = {
-      call: (spec: CallSpec) => {
-        looks.push(clock.now() - t0);
-        const ids = spec.path.includes('show_many')
-          ? decodeURIComponent(spec.path.split('ids=')[1]!).split(',')
-          : [decodeURIComponent(spec.path.split('/').at(-1)!)];
-        const status = (id: string) => ({
-          id,
-          status: clock.now() >= endsAt.get(id)! ? 'completed' : 'working',
-          results: [{ index: 0, id: 1, status: 'Updated' }],
-        });
-        const body = spec.path.includes('show_many')
-          ? { job_statuses: ids.map(status) }
-          : { job_status: status(ids[0]!) };
-        return Promise.resolve({ status: 200, headers: {}, body });
-      },
-    } as unknown as Requester;
+    const exec = jobStatusRequester(
+      clock,
+      (id) => endsAt.get(id)!,
+      () => looks.push(clock.now() - t0),
+    );
     // The first look 1 s after a create (learnt), polls at most every 250 ms, back-off capped at 5 s.
     const watcher = new JobWatcher({
       exec,
