@@ -7,7 +7,15 @@
  * and one final line `BENCH {json}`; a full run rewrites the figures of docs/performance.md
  * (BENCH_WRITE_DOC=0 to keep it). Exits non-zero when Zendesk states differ.
  */
-import { describeWaves, mixedFloor, resources, steady, waves, type Resources } from './ceiling.js';
+import {
+  describeInstanceSlots,
+  describeWaves,
+  mixedFloor,
+  resources,
+  steady,
+  waves,
+  type Resources,
+} from './ceiling.js';
 import { writePerformanceDoc } from './doc.js';
 import {
   compare,
@@ -69,6 +77,7 @@ if (only === 'ceiling') {
   out(JSON.stringify(c.single.byEndpoint));
   out(JSON.stringify(c.single.waits));
   out(describeWaves('ceiling', waves(c.single)));
+  out(describeInstanceSlots('ceiling', c.single));
   // BENCH_TAIL_DEBUG=1: the last 40 requests of the single run, ms before its last outcome (the tail).
   if (process.env.BENCH_TAIL_DEBUG)
     out(
@@ -83,6 +92,7 @@ if (only === 'ceiling') {
   out(`scale-out retries by endpoint and reason: ${JSON.stringify(c.three.retries)}`);
   out(describeWaves('scale-out', waves(c.three)));
   out(`scale-out waits (s): ${JSON.stringify(c.three.waits)}`);
+  out(describeInstanceSlots('scale-out', c.three));
   const part = {
     time_scale: TIME_SCALE,
     'identify.ceiling_ratio': c.ceiling.ratio,

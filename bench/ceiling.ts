@@ -180,3 +180,20 @@ export function waves(run: RunResult): Waves {
 
 export const describeWaves = (label: string, w: Waves): string =>
   `${label} waves: ${w.rounds} rounds of jobs (median ${w.jobsPerRound} jobs each); a round lasts ${Math.round(w.roundMs)} ms (median) where its slowest job took ${Math.round(w.slowestJobMs)} ms and the mean job ${Math.round(w.meanJobMs)} ms; job slots in use, each second: ${w.slotsPerSecond.join(' ')}`;
+
+/**
+ * Each instance's hold on the job slots, each second: held (not counting those Zendesk already shows
+ * finished) / share (what it may hold) / waiting (bulk calls waiting for a slot), one instance per column.
+ */
+export function describeInstanceSlots(label: string, run: RunResult): string {
+  const seconds: string[] = [];
+  for (let i = 0; i < run.instanceSlots.length; i += 10) {
+    const s = run.instanceSlots.slice(i, i + 10);
+    const mean = (k: number, f: 'held' | 'share' | 'waiting') =>
+      Math.round(s.reduce((a, x) => a + (x[k]?.[f] ?? 0), 0) / s.length);
+    seconds.push(
+      (s[0] ?? []).map((_, k) => `${mean(k, 'held')}/${mean(k, 'share')}/${mean(k, 'waiting')}`).join(' '),
+    );
+  }
+  return `${label} job slots per instance, each second (held/share/waiting): ${seconds.join(' | ')}`;
+}

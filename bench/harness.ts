@@ -55,6 +55,8 @@ export interface RunResult {
   machine: { busyCores: number; cores: number };
   /** Job slots in use, every 100 ms of the run. */
   slotSamples: number[];
+  /** Each instance's job-slot gauge (held, share, waiting), sampled with `slotSamples`: [sample][instance]. */
+  instanceSlots: { held: number; share: number; waiting: number }[][];
   /** Real ms each job of the run was given by the sandbox. */
   jobDurations: number[];
   requestLog: { at: number; status: number; path: string }[];
@@ -254,6 +256,10 @@ export async function runService(opts: {
   const peak = new Map<number, { rssPeakMb: number; cpuSeconds: number }>();
   // Job slots in use in the sandbox, sampled every 100 ms from the first outcome on.
   const slotSamples: number[] = [];
+  const instanceSlots: RunResult['instanceSlots'] = [];
+  const slotGauge = (t: string, state: string) =>
+    metricValues(t, 'zendesk_destination_zendesk_job_slots').find((v) => v.labels.includes(`"${state}"`))
+      ?.value ?? 0;
   for (;;) {
     const texts = await Promise.all(children.map((c) => metricsOf(c.port)));
     text = texts.join('\n');
@@ -265,7 +271,16 @@ export async function runService(opts: {
       machineAtFirst = machineTicks();
       serviceCpuAtFirst = children.reduce((a, c) => a + procStats(c.child.pid!).cpuSeconds, 0);
     }
-    if (first) slotSamples.push(opts.sandbox.jobsInFlight());
+    if (first) {
+      slotSamples.push(opts.sandbox.jobsInFlight());
+      instanceSlots.push(
+        texts.map((t) => ({
+          held: slotGauge(t, 'held') - slotGauge(t, 'finished_not_seen'),
+          share: slotGauge(t, 'share'),
+          waiting: slotGauge(t, 'waiting'),
+        })),
+      );
+    }
     for (const c of children) peak.set(c.child.pid!, procStats(c.child.pid!));
     if (done >= opts.events) break;
     if (Date.now() > deadline || children.some((c) => c.child.exitCode !== null)) {
@@ -346,6 +361,7 @@ export async function runService(opts: {
     outcomes: byOutcome,
     retries,
     slotSamples,
+    instanceSlots,
     sandboxCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
     runCpuSeconds: stats.cpuSeconds - serviceCpuAtFirst,
     machine: { busyCores: busyCores(machineAtFirst, machineAtLast), cores: machineAtLast.cores },

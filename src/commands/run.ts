@@ -3,7 +3,7 @@ import { describeConfig, secretsOf } from '../config.js';
 import { createDestination } from '../destination/index.js';
 import { defaultDestinationSettings } from '../destination/settings.js';
 import { createLogger } from '../ops/logger.js';
-import { createMetrics, setEventsApiAllowance } from '../ops/metrics.js';
+import { createMetrics, setEventsApiAllowance, watchJobSlots } from '../ops/metrics.js';
 import { startHealthServer } from '../ops/health.js';
 import { inFlightLimits, SegmentPipeline } from '../pipeline/consumer.js';
 import { createKafka } from '../pipeline/kafka.js';
@@ -58,6 +58,7 @@ export async function runCommand(config: Config): Promise<number> {
     hooks: observeClient(metrics),
     logger: log,
   });
+  watchJobSlots(metrics, () => client.jobSlots());
   const destination = createDestination({
     api: client,
     settings: config.destination,

@@ -30,6 +30,7 @@ export const METRIC_NAMES = {
   eventsApiEvents: `${PREFIX}events_api_events_total`,
   eventsApiEventsThisMonth: `${PREFIX}events_api_events_this_month`,
   eventsApiAllowance: `${PREFIX}events_api_monthly_allowance`,
+  jobSlots: `${PREFIX}zendesk_job_slots`,
   buildInfo: `${PREFIX}build_info`,
 } as const;
 
@@ -63,7 +64,22 @@ export interface Metrics {
   eventsApiEvents: Counter;
   eventsApiEventsThisMonth: Gauge<'month'>;
   eventsApiAllowance: Gauge;
+  jobSlots: Gauge<'state'>;
+  /** Read when the job-slot gauge is scraped (`watchJobSlots`). */
+  jobSlotsSource: { read?: () => JobSlotState };
   buildInfo: Gauge<'version' | 'node_version'>;
+}
+
+/** This instance's hold on the account's bulk job slots (Zendesk allows 30 queued or running per account). */
+export interface JobSlotState {
+  /** Our jobs created (or being created) and not yet seen finished. */
+  held: number;
+  /** Of those, jobs Zendesk's latest count shows finished, not yet seen by a poll. */
+  finishedNotSeen: number;
+  /** How many this instance may hold now: all of them alone, its learnt share when others hold jobs. */
+  share: number;
+  /** Bulk calls waiting for a slot. */
+  waiting: number;
 }
 
 /** The event latency histogram's buckets, seconds. */
@@ -83,9 +99,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collectDefaultMetrics({ register: registry });
   }
   const lagLatest = new Map<string, Map<number, number>>();
+  const jobSlotsSource: Metrics['jobSlotsSource'] = {};
   return {
     registry,
     lagLatest,
+    jobSlotsSource,
     eventsConsumed: new Counter({
       name: METRIC_NAMES.eventsConsumed,
       help: 'Segment events read from Kafka, before any processing.',
@@ -199,6 +217,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: 'ZENDESK_EVENTS_MONTHLY_ALLOWANCE: the Events API events the plan allows per month (the dashboard compares events_api_events_this_month with it).',
       registers,
     }),
+    jobSlots: new Gauge({
+      name: METRIC_NAMES.jobSlots,
+      help: "Zendesk bulk job slots (30 queued or running per account): held = this instance's jobs not yet seen finished, finished_not_seen = of those, jobs Zendesk already counts finished, share = how many this instance may hold now (learnt from zendesk-ratelimit-inflight-jobs when other clients hold jobs), waiting = bulk calls waiting for a slot.",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const s = jobSlotsSource.read?.();
+        if (!s) return;
+        this.set({ state: 'held' }, s.held);
+        this.set({ state: 'finished_not_seen' }, s.finishedNotSeen);
+        this.set({ state: 'share' }, s.share);
+        this.set({ state: 'waiting' }, s.waiting);
+      },
+    }),
     buildInfo: buildInfo(registers),
   };
 }
@@ -236,6 +268,11 @@ const LATENCY_LABELS = {
   skipped: { outcome: outcomeLabel('skipped') },
   rejected: { outcome: outcomeLabel('rejected') },
 } as const;
+
+/** The job-slot gauge reads `read` at each scrape (the Zendesk client's semaphore). */
+export const watchJobSlots = (m: Metrics, read: () => JobSlotState): void => {
+  m.jobSlotsSource.read = read;
+};
 
 export const countConsumed = (m: Metrics, topic: string, n = 1): void => m.eventsConsumed.inc({ topic }, n);
 

@@ -112,6 +112,12 @@ export class BulkCalls {
     return this.jobs.slots.finishedNotSeen;
   }
 
+  /** This client's hold on the account's job slots, for the job-slot gauge. */
+  get slotState(): { held: number; finishedNotSeen: number; share: number; waiting: number } {
+    const s = this.jobs.slots;
+    return { held: s.inUse, finishedNotSeen: s.finishedNotSeen, share: s.limit, waiting: s.waiting };
+  }
+
   async run(create: CallSpec, total: number): Promise<BulkItemResult[]> {
     if (!this.bulk.enabled)
       throw new ZendeskError('reject', 'Bulk imports are not enabled on this Zendesk account', {

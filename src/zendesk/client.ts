@@ -178,6 +178,11 @@ export class ZendeskClient implements ZendeskApi {
     return this.bulk.jobsFinishedNotSeen;
   }
 
+  /** This client's hold on the account's bulk job slots (the job-slot gauge). */
+  jobSlots(): { held: number; finishedNotSeen: number; share: number; waiting: number } {
+    return this.bulk.slotState;
+  }
+
   /**
    * GET users/me: who the credentials are. A 401, or a 403 here, is an account outage (the
    * credential may do nothing). Without credentials Zendesk answers 200 "Anonymous user" with no id.

@@ -80,7 +80,11 @@ describe('the first bulk job of the account stuck "queued" for ever', () => {
     const { clock, client, creates, settled, track } = stuckFirstJob({ jobMaxWaitMs: 60_000 });
     const first = track('first', client.createOrUpdateManyUsers([{ name: 'a' }]));
     const second = track('second', client.createOrUpdateManyUsers([{ name: 'b' }]));
+    await clock.run(clock.sleep(30_000));
+    // The job-slot gauge's source: the stuck job holds its slot until its deadline, the other is done.
+    expect(client.jobSlots()).toMatchObject({ held: 1, waiting: 0 });
     await clock.run(Promise.all([first, second]));
+    expect(client.jobSlots()).toMatchObject({ held: 0, finishedNotSeen: 0 });
     expect(creates).toHaveLength(2);
     expect(creates[1]).toBeLessThan(1000); // before: at the first job's deadline (60 s)
     expect(settled.second).toMatchObject({ value: [{ index: 0, ok: true, id: 77 }] });
