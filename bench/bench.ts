@@ -42,7 +42,7 @@ function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string 
     `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
     ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
     ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}),` +
-    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; peak RSS ${fmt(r.peakRssMb, 0)} MB;` +
+    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; main thread busy ${fmt(100 * r.mainThreadBusy, 0)} %; peak RSS ${fmt(r.peakRssMb, 0)} MB;` +
     ` steady (middle 60 %): requests ${fmt(mid.requestsPerSec)}/s (creates ${fmt(mid.createsPerSec)}, polls ${fmt(mid.pollsPerSec)}), job slots ${fmt(mid.slotsMean)}`
   );
 }
@@ -162,7 +162,7 @@ say(
   `mixed floor: ${mix.optimized.requests} requests vs floor ${floor.floor} (${floor.tracks} Events API + ${floor.userWrites}/100 user writes + ${floor.organizationWrites}/100 organization writes + ${floor.polls} polls + ${floor.setup} field definitions) = ${fmt(floor.ratio, 2)}`,
 );
 say(
-  `skip-heavy: ${fmt(skip.ours.eventsPerSec, 0)} events/s vs decode-only ${fmt(skip.decode.eventsPerSec, 0)} = ${fmt(skip.ratio, 2)}; CPU per event ${fmt((1e6 * skip.ours.runCpuSeconds) / skip.ours.events, 0)} µs vs decode-only ${fmt(skip.decode.cpuUsPerEvent, 0)} µs`,
+  `skip-heavy: ${fmt(skip.ours.eventsPerSec, 0)} events/s vs decode-only ${fmt(skip.decode.eventsPerSec, 0)} = ${fmt(skip.ratio, 2)}; CPU per event ${fmt((1e6 * skip.ours.runCpuSeconds) / skip.ours.events, 0)} µs vs decode-only ${fmt(skip.decode.cpuUsPerEvent, 0)} µs; main thread busy ${fmt(100 * skip.ours.mainThreadBusy, 0)} % of the run`,
 );
 say(
   `scale-out: three instances ${fmt(ceil.three.eventsPerSec, 0)} vs one ${fmt(ceil.single.eventsPerSec, 0)} users/s = ${fmt(ceil.ratio, 2)}; 429s ${fmt(100 * ceil.threeResources.share429, 2)} %; dead letters ${ceil.deadLetters}; state equal to one instance: ${ceil.stateEqual}`,
@@ -191,6 +191,7 @@ const summary = {
   'skip.ratio_to_decode': skip.ratio,
   'skip.events_per_sec': skip.ours.eventsPerSec,
   'skip.decode_events_per_sec': skip.decode.eventsPerSec,
+  'skip.main_thread_busy': skip.ours.mainThreadBusy,
   'scaleout.ratio': ceil.ratio,
   'scaleout.share_429': ceil.threeResources.share429,
   'scaleout.dead_letters': ceil.deadLetters,

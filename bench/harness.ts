@@ -55,6 +55,8 @@ export interface RunResult {
   machine: { busyCores: number; cores: number };
   /** Job slots in use, every 100 ms of the run. */
   slotSamples: number[];
+  /** Share of the window each instance's main thread was busy (event-loop utilization), mean over instances. */
+  mainThreadBusy: number;
   /** Each instance's job-slot gauge (held, share, waiting), sampled with `slotSamples`: [sample][instance]. */
   instanceSlots: { held: number; share: number; waiting: number }[][];
   /** Real ms each job of the run was given by the sandbox. */
@@ -252,6 +254,9 @@ export async function runService(opts: {
   let benchCpuAtFirst = process.cpuUsage();
   let machineAtFirst = machineTicks();
   let serviceCpuAtFirst = 0;
+  const busySeconds = (t: string) =>
+    metricValues(t, 'zendesk_destination_event_loop_busy_seconds_total').reduce((n, v) => n + v.value, 0);
+  let busyAtFirst = 0;
   let text = '';
   const peak = new Map<number, { rssPeakMb: number; cpuSeconds: number }>();
   // Job slots in use in the sandbox, sampled every 100 ms from the first outcome on.
@@ -270,6 +275,7 @@ export async function runService(opts: {
       benchCpuAtFirst = process.cpuUsage();
       machineAtFirst = machineTicks();
       serviceCpuAtFirst = children.reduce((a, c) => a + procStats(c.child.pid!).cpuSeconds, 0);
+      busyAtFirst = busySeconds(text);
     }
     if (first) {
       slotSamples.push(opts.sandbox.jobsInFlight());
@@ -296,6 +302,7 @@ export async function runService(opts: {
     cpuSeconds: [...peak.values()].reduce((a, p) => a + p.cpuSeconds, 0),
   };
   const seconds = (performance.now() - first) / 1000;
+  const mainThreadBusy = (busySeconds(text) - busyAtFirst) / Math.max(0.001, seconds) / children.length;
   const lastWall = Date.now();
   const benchCpu = process.cpuUsage(benchCpuAtFirst);
   const machineAtLast = machineTicks();
@@ -362,6 +369,7 @@ export async function runService(opts: {
     retries,
     slotSamples,
     instanceSlots,
+    mainThreadBusy,
     sandboxCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
     runCpuSeconds: stats.cpuSeconds - serviceCpuAtFirst,
     machine: { busyCores: busyCores(machineAtFirst, machineAtLast), cores: machineAtLast.cores },

@@ -6,6 +6,7 @@
  * Call sites use the small typed helpers below rather than the metric objects, so label names and
  * label values (e.g. templated endpoints) are decided here once.
  */
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../version.js';
 
@@ -31,6 +32,7 @@ export const METRIC_NAMES = {
   eventsApiEventsThisMonth: `${PREFIX}events_api_events_this_month`,
   eventsApiAllowance: `${PREFIX}events_api_monthly_allowance`,
   jobSlots: `${PREFIX}zendesk_job_slots`,
+  eventLoopBusy: `${PREFIX}event_loop_busy_seconds_total`,
   buildInfo: `${PREFIX}build_info`,
 } as const;
 
@@ -65,6 +67,7 @@ export interface Metrics {
   eventsApiEventsThisMonth: Gauge<'month'>;
   eventsApiAllowance: Gauge;
   jobSlots: Gauge<'state'>;
+  eventLoopBusy: Counter;
   /** Read when the job-slot gauge is scraped (`watchJobSlots`). */
   jobSlotsSource: { read?: () => JobSlotState };
   buildInfo: Gauge<'version' | 'node_version'>;
@@ -231,8 +234,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         this.set({ state: 'waiting' }, s.waiting);
       },
     }),
+    eventLoopBusy: eventLoopBusy(registers),
     buildInfo: buildInfo(registers),
   };
+}
+
+/**
+ * Seconds the main thread spent running JavaScript and callbacks rather than waiting in the event loop
+ * (`performance.eventLoopUtilization().active`). Its rate is the main thread's utilization: at 1 the one
+ * thread that consumes, decodes and plans is the exhausted resource, whatever the process's CPU says.
+ */
+function eventLoopBusy(registers: Registry[]): Counter {
+  let counted = performance.eventLoopUtilization().active;
+  return new Counter({
+    name: METRIC_NAMES.eventLoopBusy,
+    help: 'Seconds the main thread was busy (event-loop utilization): its rate near 1 means the main thread is the bottleneck.',
+    registers,
+    collect() {
+      const active = performance.eventLoopUtilization().active;
+      if (active > counted) this.inc((active - counted) / 1000);
+      counted = active;
+    },
+  });
 }
 
 /** Always 1; the labels say which release runs where (joined onto other series in dashboards and alerts). */

@@ -180,6 +180,22 @@ describe('job slots', () => {
   });
 });
 
+describe('main thread busy', () => {
+  it('counts the seconds the event loop spent running, not waiting', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const before = (await value(m, METRIC_NAMES.eventLoopBusy)) ?? 0;
+    await new Promise((r) => setTimeout(r, 100)); // waiting: not busy
+    const idle = ((await value(m, METRIC_NAMES.eventLoopBusy)) ?? 0) - before;
+    const end = performance.now() + 150;
+    while (performance.now() < end); // busy
+    await new Promise((r) => setImmediate(r));
+    const busy = ((await value(m, METRIC_NAMES.eventLoopBusy)) ?? 0) - before - idle;
+    expect(idle).toBeLessThan(0.05);
+    expect(busy).toBeGreaterThan(0.14);
+    expect(busy).toBeLessThan(1);
+  });
+});
+
 describe('event latency of a run', () => {
   it('shows what observing each event alone shows: buckets, sum and count per outcome', async () => {
     const now = 1_000_000_000;
