@@ -147,9 +147,7 @@ export class BulkCalls {
       probe.catch(() => {});
     }
     try {
-      const results = await run;
-      this.bulk.accepted();
-      return results;
+      return await run;
     } catch (e) {
       this.bulk.refused(e);
       throw e;
