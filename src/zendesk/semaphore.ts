@@ -15,13 +15,9 @@
  * - **Shared** (Zendesk counts jobs of others, within the last `memory` answers): every client sees
  *   the same R, and some of it is about to be taken again by clients whose jobs just finished, so
  *   a client that took all of it would collide with the others. The share grows only while every
- *   recent answer (the last two, or half a round of our jobs) left more than a margin (10 % of T)
- *   free, by max(1, room/2) ÷ share per answer: about half the room per round of our jobs (a round
- *   is `share` answers), whatever the share. A client held down to a slot or two answers once every
- *   few seconds, so it may not wait a round per slot: when the others are done it takes half the
- *   room at each answer. (The rule before, max(1/share, room/T) per answer, left the slots of an
- *   instance that had finished idle for seconds: in the scale-out bench the account held 10–18 of
- *   30 for 8 s while two instances with shares of 5 and 8 had hundreds of users waiting.)
+ *   recent answer (about a round of our jobs) left more than a margin (10 % of T) free, by
+ *   max(1/share, room/T) per answer: clients answered once a slot each per round together fill
+ *   about the room in a round, and a lone client after the others are done regrows quickly.
  *   Besides, what we hold never goes past the latest answer's held + R − margin (an allowance
  *   that is not learnt: a moment of few free slots does not shrink the share).
  * - **TooManyJobs**: the refused create gives its permit back (the job does not exist) and the
@@ -83,10 +79,9 @@ export class JobShare {
     // jobs together fill about the room in a round), never beyond what is free past the margin.
     const margin = Math.max(1, Math.ceil(total * this.o.margin));
     this.recent.push(remaining);
-    while (this.recent.length > Math.max(2, Math.ceil(this.limit / 2))) this.recent.shift();
+    while (this.recent.length > Math.max(4, this.limit)) this.recent.shift();
     const room = Math.min(...this.recent) - margin;
-    // About half the room per round of our jobs (a round is `share` answers), at least one slot a round.
-    if (room > 0) this.share += Math.max(1, room / 2) / Math.max(1, this.share);
+    if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);
     this.share = Math.min(this.share, most);
     this.allowance = held + Math.max(0, remaining - margin);
   }
