@@ -114,6 +114,8 @@ export class ZendeskClient implements ZendeskApi {
     const [maxWaitMs, slots] = [opts.jobMaxWaitMs ?? 600_000, new Semaphore(opts.maxJobs ?? 30)];
     // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
     const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
+    // Requests are scarce when what is left of the account's window cannot last at its pace.
+    const scarce = () => limits.account.scarce(now(), 5000 / timeScale);
     this.bulk = new BulkCalls({
       exec: this.exec,
       slots,
@@ -122,7 +124,16 @@ export class ZendeskClient implements ZendeskApi {
       hooks,
       pacer,
       maxWaitMs,
-      watcher: new JobWatcher({ exec: this.exec, now, sleep, pacer, maxWaitMs, hurry }),
+      watcher: new JobWatcher({
+        exec: this.exec,
+        now,
+        sleep,
+        pacer,
+        maxWaitMs,
+        hurry,
+        scarce,
+        slots: opts.maxJobs ?? 30,
+      }),
     });
   }
 

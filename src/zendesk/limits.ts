@@ -128,6 +128,20 @@ export class AccountBudget {
     return booked < (this.window.limit * spanMs) / this.baseWindowMs;
   }
 
+  /**
+   * Whether requests are scarce: what Zendesk last said is left of its window, less what we sent
+   * since, would not last until the window resets at the budget's pace (limit ÷ window). Zendesk's
+   * count includes other clients of the account. Without a count from Zendesk (or once its window
+   * has reset): whether the last `spanMs` spent at the pace or more.
+   */
+  scarce(now: number, spanMs: number): boolean {
+    const s = this.server;
+    if (!s || now >= s.resetAt) return !this.underPace(now, spanMs);
+    const since = this.bookings.filter((t) => t >= s.bookedAt).length - 1;
+    const left = s.remaining - Math.max(0, since);
+    return left < (this.window.limit * (s.resetAt - now)) / this.baseWindowMs;
+  }
+
   /** Whether an answer has told the real limit yet. */
   get known(): boolean {
     return this.learnt;

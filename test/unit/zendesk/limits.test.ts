@@ -104,6 +104,26 @@ describe('AccountBudget', () => {
     expect(b.delay(13)).toBe(189);
   });
 
+  it("requests are scarce when what Zendesk says is left cannot last to its reset at the pace (others' requests included)", () => {
+    const b = new AccountBudget(700, 1); // 700 a minute: 11.67 a second
+    expect(b.scarce(0, 5000)).toBe(false); // nothing known, nothing sent
+    b.record(0);
+    // 30 s before the reset, 400 left: 13.3 a second would do; at the pace 350 are needed.
+    b.observe({ limit: 700, remaining: 400, resetMs: 30_000 }, 0, 100);
+    expect(b.scarce(100, 5000)).toBe(false);
+    // Another client spent 150 meanwhile: 250 left for the same 30 s.
+    b.record(200);
+    b.observe({ limit: 700, remaining: 250, resetMs: 29_800 }, 200, 300);
+    expect(b.scarce(300, 5000)).toBe(true);
+    // Later in the window, the same 250 last: 20 s at the pace needs 233.
+    expect(b.scarce(10_300, 5000)).toBe(false);
+    // What we send after the answer counts against it.
+    for (let i = 0; i < 30; i++) b.record(10_400);
+    expect(b.scarce(10_400, 5000)).toBe(true);
+    // Once its window has reset, the last 5 s of our own sends decide (none; at the pace 58).
+    expect(b.scarce(40_000, 5000)).toBe(false);
+  });
+
   it('does not invent phantoms when Zendesk counts less than we sent (its window reset)', () => {
     const b = new AccountBudget(10, 1);
     for (let i = 0; i < 5; i++) b.record(i);
