@@ -15,7 +15,11 @@ async function steady(o: { jobs: number; scarce: boolean }) {
   const clock = new FakeClock();
   const endsAt = new Map<string, number>();
   let polls = 0;
-  const exec = jobStatusRequester(clock, (id) => endsAt.get(id)!, () => polls++);
+  const exec = jobStatusRequester(
+    clock,
+    (id) => endsAt.get(id)!,
+    () => polls++,
+  );
   const watcher = new JobWatcher({
     exec,
     now: clock.now,
