@@ -42,7 +42,7 @@ function usage(r: RunResult, res: Resources = resources(r, TIME_SCALE)): string 
     `${r.label}/${r.mode}: job slots in use mean ${fmt(res.slots.mean)} p90 ${res.slots.p90} max ${res.slots.max} of ${res.slots.of}` +
     ` (${res.jobs} jobs, mean ${fmt(res.meanJobMs, 0)} ms); requests ${fmt(res.requestsPerSec)}/s of ${fmt(res.budgetPerSec)}/s budget;` +
     ` 429s ${fmt(100 * res.share429, 2)} %; CPU ${fmt(r.cpuSeconds / r.seconds, 2)} cores (sandbox ${fmt(r.sandboxCpuSeconds / r.seconds, 2)}),` +
-    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; main thread busy ${fmt(100 * r.mainThreadBusy, 0)} %; peak RSS ${fmt(r.peakRssMb, 0)} MB;` +
+    ` ${fmt((1e6 * r.runCpuSeconds) / r.events, 0)} µs per event in the run; machine ${fmt(r.machine.busyCores, 2)} of ${r.machine.cores} cores busy; main thread busy ${fmt(100 * r.mainThreadBusy, 0)} %; peak RSS ${fmt(r.peakRssMb, 0)} MB (V8 heap used ${fmt(r.peakHeapUsedMb, 0)}, external ${fmt(r.peakExternalMb, 0)});` +
     ` steady (middle 60 %): requests ${fmt(mid.requestsPerSec)}/s (creates ${fmt(mid.createsPerSec)}, polls ${fmt(mid.pollsPerSec)}), job slots ${fmt(mid.slotsMean)}`
   );
 }

@@ -55,6 +55,9 @@ export interface RunResult {
   machine: { busyCores: number; cores: number };
   /** Job slots in use, every 100 ms of the run. */
   slotSamples: number[];
+  /** The most any instance's V8 heap held (used, live and dead) and its external memory, sampled every 100 ms. */
+  peakHeapUsedMb: number;
+  peakExternalMb: number;
   /** Share of the window each instance's main thread was busy (event-loop utilization), mean over instances. */
   mainThreadBusy: number;
   /** Each instance's job-slot gauge (held, share, waiting), sampled with `slotSamples`: [sample][instance]. */
@@ -257,6 +260,8 @@ export async function runService(opts: {
   const busySeconds = (t: string) =>
     metricValues(t, 'zendesk_destination_event_loop_busy_seconds_total').reduce((n, v) => n + v.value, 0);
   let busyAtFirst = 0;
+  let [peakHeapUsedMb, peakExternalMb] = [0, 0];
+  const gaugeMb = (t: string, name: string) => (metricValues(t, name)[0]?.value ?? 0) / 2 ** 20;
   let text = '';
   const peak = new Map<number, { rssPeakMb: number; cpuSeconds: number }>();
   // Job slots in use in the sandbox, sampled every 100 ms from the first outcome on.
@@ -288,6 +293,10 @@ export async function runService(opts: {
       );
     }
     for (const c of children) peak.set(c.child.pid!, procStats(c.child.pid!));
+    for (const t of texts) {
+      peakHeapUsedMb = Math.max(peakHeapUsedMb, gaugeMb(t, 'nodejs_heap_size_used_bytes'));
+      peakExternalMb = Math.max(peakExternalMb, gaugeMb(t, 'nodejs_external_memory_bytes'));
+    }
     if (done >= opts.events) break;
     if (Date.now() > deadline || children.some((c) => c.child.exitCode !== null)) {
       for (const c of children) c.child.kill('SIGKILL');
@@ -370,6 +379,8 @@ export async function runService(opts: {
     slotSamples,
     instanceSlots,
     mainThreadBusy,
+    peakHeapUsedMb,
+    peakExternalMb,
     sandboxCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
     runCpuSeconds: stats.cpuSeconds - serviceCpuAtFirst,
     machine: { busyCores: busyCores(machineAtFirst, machineAtLast), cores: machineAtLast.cores },

@@ -6,9 +6,9 @@
  * Call sites use the small typed helpers below rather than the metric objects, so label names and
  * label values (e.g. templated endpoints) are decided here once.
  */
-import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../version.js';
+import { eventLoopBusy } from './event-loop-metric.js';
 
 export const PREFIX = 'zendesk_destination_';
 
@@ -67,7 +67,8 @@ export interface Metrics {
   eventsApiEventsThisMonth: Gauge<'month'>;
   eventsApiAllowance: Gauge;
   jobSlots: Gauge<'state'>;
-  eventLoopBusy: Counter;
+  /** Registered with the default metrics (a process metric, like them). */
+  eventLoopBusy?: Counter;
   /** Read when the job-slot gauge is scraped (`watchJobSlots`). */
   jobSlotsSource: { read?: () => JobSlotState };
   buildInfo: Gauge<'version' | 'node_version'>;
@@ -234,28 +235,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         this.set({ state: 'waiting' }, s.waiting);
       },
     }),
-    eventLoopBusy: eventLoopBusy(registers),
+    ...((options.defaultMetrics ?? true)
+      ? { eventLoopBusy: eventLoopBusy(registers, METRIC_NAMES.eventLoopBusy) }
+      : {}),
     buildInfo: buildInfo(registers),
   };
-}
-
-/**
- * Seconds the main thread spent running JavaScript and callbacks rather than waiting in the event loop
- * (`performance.eventLoopUtilization().active`). Its rate is the main thread's utilization: at 1 the one
- * thread that consumes, decodes and plans is the exhausted resource, whatever the process's CPU says.
- */
-function eventLoopBusy(registers: Registry[]): Counter {
-  let counted = performance.eventLoopUtilization().active;
-  return new Counter({
-    name: METRIC_NAMES.eventLoopBusy,
-    help: 'Seconds the main thread was busy (event-loop utilization): its rate near 1 means the main thread is the bottleneck.',
-    registers,
-    collect() {
-      const active = performance.eventLoopUtilization().active;
-      if (active > counted) this.inc((active - counted) / 1000);
-      counted = active;
-    },
-  });
 }
 
 /** Always 1; the labels say which release runs where (joined onto other series in dashboards and alerts). */

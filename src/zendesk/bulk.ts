@@ -6,9 +6,9 @@
 import type { BulkItemResult } from './api.js';
 import { ZendeskError } from './errors.js';
 import type { CallSpec, ClientHooks, Requester } from './requester.js';
-import type { JobPollPacer, JobWatcher } from './job-watch.js';
-import { parseBucketHeader } from './limits.js';
-import type { Semaphore } from './semaphore.js';
+import { JobPollPacer, JobWatcher } from './job-watch.js';
+import { parseBucketHeader, type Limits } from './limits.js';
+import { Semaphore } from './semaphore.js';
 import { asObject } from '../ops/json.js';
 
 export interface JobRunnerOptions {
@@ -153,4 +153,40 @@ export class BulkCalls {
       throw e;
     }
   }
+}
+
+export interface BulkSetup {
+  exec: Requester;
+  limits: Limits;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  hooks: ClientHooks;
+  timeScale: number;
+  maxJobs?: number;
+  jobPollInitialMs?: number;
+  jobPollMinMs?: number;
+  jobPollMaxMs?: number;
+  jobMaxWaitMs?: number;
+}
+
+/** The client's bulk jobs: one job semaphore, one learnt poll pace and one poller for all of them. */
+export function bulkCalls(o: BulkSetup): BulkCalls {
+  const { exec, limits, now, sleep, hooks, timeScale } = o;
+  const pacer = new JobPollPacer(o.jobPollInitialMs ?? 200, o.jobPollMinMs ?? 5, o.jobPollMaxMs ?? 5000);
+  const [maxWaitMs, slots] = [o.jobMaxWaitMs ?? 600_000, new Semaphore(o.maxJobs ?? 30)];
+  // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
+  const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
+  // Requests are scarce when what is left of the account's window cannot last at its pace.
+  const scarce = () => limits.account.scarce(now(), 5000 / timeScale);
+  const watcher = new JobWatcher({
+    exec,
+    now,
+    sleep,
+    pacer,
+    maxWaitMs,
+    hurry,
+    scarce,
+    slots: o.maxJobs ?? 30,
+  });
+  return new BulkCalls({ exec, slots, now, sleep, hooks, pacer, maxWaitMs, watcher });
 }

@@ -20,13 +20,12 @@ import type {
 } from './api.js';
 import { Authenticator, type IssuedToken } from './auth.js';
 import type { ZendeskClientOptions } from './client-options.js';
-import { BulkCalls } from './bulk.js';
-import { JobPollPacer, JobWatcher } from './job-watch.js';
+import { bulkCalls, type BulkCalls } from './bulk.js';
 import { ZendeskError } from './errors.js';
 import { userIdentities } from './identity.js';
 import { Requester, type Answer, type ClientLogger } from './requester.js';
 import { UndiciTransport, type Transport } from './http.js';
-import { Limits, Semaphore } from './limits.js';
+import { Limits } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { asObject } from '../ops/json.js';
@@ -106,35 +105,7 @@ export class ZendeskClient implements ZendeskApi {
       random: opts.random ?? Math.random,
       userAgent: 'zendesk-destination/0.1.0',
     });
-    const pacer = new JobPollPacer(
-      opts.jobPollInitialMs ?? 200,
-      opts.jobPollMinMs ?? 5,
-      opts.jobPollMaxMs ?? 5000,
-    );
-    const [maxWaitMs, slots] = [opts.jobMaxWaitMs ?? 600_000, new Semaphore(opts.maxJobs ?? 30)];
-    // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
-    const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
-    // Requests are scarce when what is left of the account's window cannot last at its pace.
-    const scarce = () => limits.account.scarce(now(), 5000 / timeScale);
-    this.bulk = new BulkCalls({
-      exec: this.exec,
-      slots,
-      now,
-      sleep,
-      hooks,
-      pacer,
-      maxWaitMs,
-      watcher: new JobWatcher({
-        exec: this.exec,
-        now,
-        sleep,
-        pacer,
-        maxWaitMs,
-        hurry,
-        scarce,
-        slots: opts.maxJobs ?? 30,
-      }),
-    });
+    this.bulk = bulkCalls({ ...opts, exec: this.exec, limits, now, sleep, hooks, timeScale });
   }
 
   async close(): Promise<void> {
