@@ -267,9 +267,17 @@ export async function runService(opts: {
   // Job slots in use in the sandbox, sampled every 100 ms from the first outcome on.
   const slotSamples: number[] = [];
   const instanceSlots: RunResult['instanceSlots'] = [];
-  const slotGauge = (t: string, state: string) =>
-    metricValues(t, 'zendesk_destination_zendesk_job_slots').find((v) => v.labels.includes(`"${state}"`))
-      ?.value ?? 0;
+  /** One instance's job-slot gauge, by state (one pass over its exposition). */
+  const slotGauge = (t: string) => {
+    const by = new Map(
+      metricValues(t, 'zendesk_destination_zendesk_job_slots').map((v) => [
+        /state="([^"]+)"/.exec(v.labels)?.[1],
+        v.value,
+      ]),
+    );
+    const get = (state: string) => by.get(state) ?? 0;
+    return { held: get('held') - get('finished_not_seen'), share: get('share'), waiting: get('waiting') };
+  };
   for (;;) {
     const texts = await Promise.all(children.map((c) => metricsOf(c.port)));
     text = texts.join('\n');
@@ -284,13 +292,7 @@ export async function runService(opts: {
     }
     if (first) {
       slotSamples.push(opts.sandbox.jobsInFlight());
-      instanceSlots.push(
-        texts.map((t) => ({
-          held: slotGauge(t, 'held') - slotGauge(t, 'finished_not_seen'),
-          share: slotGauge(t, 'share'),
-          waiting: slotGauge(t, 'waiting'),
-        })),
-      );
+      instanceSlots.push(texts.map(slotGauge));
     }
     for (const c of children) peak.set(c.child.pid!, procStats(c.child.pid!));
     for (const t of texts) {

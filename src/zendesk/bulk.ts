@@ -10,6 +10,8 @@ import { JobPollPacer, JobWatcher } from './job-watch.js';
 import { parseBucketHeader, type Limits } from './limits.js';
 import { Semaphore } from './semaphore.js';
 import { asObject } from '../ops/json.js';
+import type { JobSlotState } from '../ops/metrics.js';
+import type { ZendeskClientOptions } from './client-options.js';
 
 export interface JobRunnerOptions {
   exec: Requester;
@@ -113,7 +115,7 @@ export class BulkCalls {
   }
 
   /** This client's hold on the account's job slots, for the job-slot gauge. */
-  get slotState(): { held: number; finishedNotSeen: number; share: number; waiting: number } {
+  get slotState(): JobSlotState {
     const s = this.jobs.slots;
     return { held: s.inUse, finishedNotSeen: s.finishedNotSeen, share: s.limit, waiting: s.waiting };
   }
@@ -155,25 +157,21 @@ export class BulkCalls {
   }
 }
 
-export interface BulkSetup {
-  exec: Requester;
-  limits: Limits;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  hooks: ClientHooks;
-  timeScale: number;
-  maxJobs?: number;
-  jobPollInitialMs?: number;
-  jobPollMinMs?: number;
-  jobPollMaxMs?: number;
-  jobMaxWaitMs?: number;
-}
+export type BulkSetup = Pick<JobRunnerOptions, 'exec' | 'now' | 'sleep' | 'hooks'> &
+  Pick<
+    ZendeskClientOptions,
+    'maxJobs' | 'jobPollInitialMs' | 'jobPollMinMs' | 'jobPollMaxMs' | 'jobMaxWaitMs'
+  > & {
+    limits: Limits;
+    timeScale: number;
+  };
 
 /** The client's bulk jobs: one job semaphore, one learnt poll pace and one poller for all of them. */
 export function bulkCalls(o: BulkSetup): BulkCalls {
   const { exec, limits, now, sleep, hooks, timeScale } = o;
   const pacer = new JobPollPacer(o.jobPollInitialMs ?? 200, o.jobPollMinMs ?? 5, o.jobPollMaxMs ?? 5000);
-  const [maxWaitMs, slots] = [o.jobMaxWaitMs ?? 600_000, new Semaphore(o.maxJobs ?? 30)];
+  const [maxWaitMs, maxJobs] = [o.jobMaxWaitMs ?? 600_000, o.maxJobs ?? 30];
+  const slots = new Semaphore(maxJobs);
   // Polls sooner while creates wait for a job slot, with budget the last 5 s (Zendesk time) left.
   const hurry = () => slots.waiting > 0 && limits.account.underPace(now(), 5000 / timeScale);
   // Requests are scarce when what is left of the account's window cannot last at its pace.
@@ -186,7 +184,7 @@ export function bulkCalls(o: BulkSetup): BulkCalls {
     maxWaitMs,
     hurry,
     scarce,
-    slots: o.maxJobs ?? 30,
+    slots: maxJobs,
   });
   return new BulkCalls({ exec, slots, now, sleep, hooks, pacer, maxWaitMs, watcher });
 }

@@ -29,6 +29,7 @@ import { Limits } from './limits.js';
 import { listCursor, listOffset } from './paginate.js';
 import { DEFAULT_BACKOFF } from './retry.js';
 import { asObject } from '../ops/json.js';
+import type { JobSlotState } from '../ops/metrics.js';
 
 export type { ZendeskAuth } from './auth.js';
 export type { ClientHooks, ClientLogger } from './requester.js';
@@ -161,7 +162,7 @@ export class ZendeskClient implements ZendeskApi {
   }
 
   /** This client's hold on the account's bulk job slots (the job-slot gauge). */
-  jobSlots(): { held: number; finishedNotSeen: number; share: number; waiting: number } {
+  jobSlots(): JobSlotState {
     return this.bulk.slotState;
   }
 

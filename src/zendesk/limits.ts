@@ -137,7 +137,7 @@ export class AccountBudget {
   scarce(now: number, spanMs: number): boolean {
     const s = this.server;
     if (!s || now >= s.resetAt) return !this.underPace(now, spanMs);
-    const since = this.bookings.filter((t) => t >= s.bookedAt).length - 1;
+    const since = this.sentSince(s.bookedAt);
     const left = s.remaining - Math.max(0, since);
     return left < (this.window.limit * (s.resetAt - now)) / this.baseWindowMs;
   }
@@ -162,8 +162,13 @@ export class AccountBudget {
       return local;
     }
     // Sent since the request that answer belongs to (booked at or after it, but not it).
-    const since = this.bookings.filter((t) => t >= s.bookedAt).length - 1;
+    const since = this.sentSince(s.bookedAt);
     return s.remaining - since <= 0 ? Math.max(local, s.resetAt - now) : local;
+  }
+
+  /** Requests we booked after the one booked at `bookedAt` (which is not counted). */
+  private sentSince(bookedAt: number): number {
+    return this.bookings.filter((t) => t >= bookedAt).length - 1;
   }
 
   record(now: number): void {
