@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { observeClient, observePipeline } from '../../../src/commands/observe.js';
 import { createMetrics, METRIC_NAMES } from '../../../src/ops/metrics.js';
 
 /** A run's outcomes reported at once count as they do one by one. */
 describe('outcomes in bulk → metrics', () => {
+  afterEach(() => vi.useRealTimers());
   it('counts outcomes, reasons, field notes and latencies as the same outcomes reported one by one', async () => {
+    // The clock moves 1 ms between the two reports, as it may on any machine: a latency on a bucket's
+    // bound (60 s, 120 s, 300 s) would then fall in one bucket one by one and in the next in bulk.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const now = Date.now();
     const outcomes = [
       { kind: 'skipped', reason: 'unsupported_type' },
@@ -15,14 +19,15 @@ describe('outcomes in bulk → metrics', () => {
       { kind: 'delivered' },
     ] as const;
     const run = outcomes.map((_, i) => ({
-      message: { offset: String(i), timestamp: String(now - 1000 * 60 * i) },
+      // 45 s, 105 s, 165 s…: each latency is 15 s or more from every bucket bound.
+      message: { offset: String(i), timestamp: String(now - 1000 * (60 * i + 45)) },
     }));
     const one = createMetrics({ defaultMetrics: false });
     const bulk = createMetrics({ defaultMetrics: false });
     const o = observePipeline(one);
     outcomes.forEach((x, i) => o.outcome?.(x as never, { timestamp: run[i]!.message.timestamp } as never));
+    vi.setSystemTime(now + 1);
     observePipeline(bulk).outcomes?.('t', 0, run as never, outcomes as never);
-    // Latency buckets are minutes apart, so the few milliseconds between the two calls cannot move one.
     const text = async (m: typeof one) =>
       (await m.registry.metrics()).replace(/_sum\{[^}]*\} [0-9.e+-]+/g, '');
     expect(await text(bulk)).toEqual(await text(one));
