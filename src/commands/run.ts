@@ -89,6 +89,8 @@ export async function runCommand(config: Config): Promise<number> {
     inFlightLimits: inFlightLimits(config.pipeline.maxInFlightEvents, config.pipeline.maxInFlightBytes),
     // KafkaJS stopped for good: exit non-zero so the orchestrator restarts us (commits are safe).
     onFatal: (error) => fatal(error),
+    // Instances of one group share the account's job slots in the part of the partitions each reads.
+    onPartOfWork: (part) => client.entitleJobSlots(part),
     // The naive baseline of the benchmark: one event at a time per partition, no coalescing.
     ...(naive ? { laneConcurrency: 1, coalesce: false } : {}),
   });

@@ -15,6 +15,7 @@ import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { Partitions } from './partitions.js';
 import { newCounts, Reporter, type Counts } from './report.js';
 import type { Destination, Log, PipelineObserver } from './types.js';
+import { partOfWork } from './work-part.js';
 
 export type { Destination, Log, PipelineObserver } from './types.js';
 export { OutageError } from './types.js';
@@ -81,6 +82,8 @@ export interface PipelineOptions {
   inFlightLimits?: Partial<InFlightLimits>;
   /** KafkaJS gave up and will not restart the consumer by itself, or a partition stalled for good. */
   onFatal?: (error: Error) => void;
+  /** After each join: this member's part of the group's work (its partitions ÷ all; work-part.ts). */
+  onPartOfWork?: (part: number) => void;
 }
 
 /**
@@ -197,6 +200,7 @@ export class SegmentPipeline {
       this.joined = true;
       this.partitions.assigned(e.payload.memberAssignment, consumer.paused());
       this.handover?.joined(e.payload.memberId, e.payload.memberAssignment);
+      void this.tellPartOfWork(e.payload.memberAssignment);
       log.info('joined consumer group', {
         groupId: this.o.groupId,
         memberId: e.payload.memberId,
@@ -276,6 +280,24 @@ export class SegmentPipeline {
     });
     this.watchdog = setInterval(() => this.partitions.checkStalls(), 5000);
     this.watchdog.unref();
+  }
+
+  /** Tells `onPartOfWork` this member's part, from the topics' partition counts (asked at each join). */
+  private async tellPartOfWork(assignment: Record<string, number[]>): Promise<void> {
+    const tell = this.o.onPartOfWork;
+    if (!tell || !this.admin) return;
+    try {
+      const topics = this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic];
+      const meta = await this.admin.fetchTopicMetadata({ topics });
+      const counts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
+      const part = partOfWork(assignment, counts);
+      tell(part);
+      this.o.log.info('part of the group work', { part: Number(part.toFixed(3)) });
+    } catch (e) {
+      this.o.log.warn('could not read the partition counts; job slots keep their learnt share', {
+        error: (e as Error).message,
+      });
+    }
   }
 
   /** Fatal: KafkaJS will not go on by itself, or a partition stalled for good. Reported once. */

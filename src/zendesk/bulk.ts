@@ -120,6 +120,11 @@ export class BulkCalls {
     return { held: s.inUse, finishedNotSeen: s.finishedNotSeen, share: s.limit, waiting: s.waiting };
   }
 
+  /** This client's part of its group's work: its fair part of the job slots while shared. */
+  entitle(part: number): void {
+    this.jobs.slots.entitle(part);
+  }
+
   async run(create: CallSpec, total: number): Promise<BulkItemResult[]> {
     if (!this.bulk.enabled)
       throw new ZendeskError('reject', 'Bulk imports are not enabled on this Zendesk account', {

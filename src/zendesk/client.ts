@@ -161,6 +161,14 @@ export class ZendeskClient implements ZendeskApi {
     return this.bulk.jobsFinishedNotSeen;
   }
 
+  /**
+   * This process's part of its consumer group's work (assigned partitions ÷ all): while other
+   * clients hold jobs too, its fair part of the account's job slots.
+   */
+  entitleJobSlots(part: number): void {
+    this.bulk.entitle(part);
+  }
+
   /** This client's hold on the account's bulk job slots (the job-slot gauge). */
   jobSlots(): JobSlotState {
     return this.bulk.slotState;

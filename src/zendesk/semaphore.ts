@@ -20,6 +20,14 @@
  *   about the room in a round, and a lone client after the others are done regrows quickly.
  *   Besides, what we hold never goes past the latest answer's held + R − margin (an allowance
  *   that is not learnt: a moment of few free slots does not shrink the share).
+ * - **Its part of the group's work** (`entitle`: its partitions ÷ all, told by the consumer): while
+ *   shared, its fair part of the slots is that part of T. Below it, the share grows each round of
+ *   its jobs by half of what the latest answers left free past the margin (another instance may take
+ *   the other half); above it, while the latest answer left nothing free past the margin, it yields
+ *   a slot per answer down to its part. Past its part it grows by the rule above (slots others leave
+ *   free are used). Without this, the instance that starts first grows alone to most of the slots
+ *   and, no create ever being refused, keeps them while the others wait; then it ends first and its
+ *   slots stand idle while the others regrow. Until told, the part is 1 (no such rule).
  * - **TooManyJobs**: the refused create gives its permit back (the job does not exist) and the
  *   share is cut to `cut` × what we hold, once per congestion: refusals of creates sent before the
  *   cut are the same congestion and do not cut again. Until the next answer we hold no more.
@@ -33,6 +41,8 @@ export class JobShare {
   private recent: number[] = [];
   /** While shared: what the latest answer said we may hold (ours + free − margin); not learnt. */
   private allowance = Infinity;
+  /** This client's part of its group's work (assigned partitions ÷ all); 1 until told. */
+  private part = 1;
 
   constructor(
     private readonly most: number,
@@ -54,6 +64,11 @@ export class JobShare {
   /** Whether recent answers showed other clients holding job slots of this account. */
   get shared(): boolean {
     return this.sinceOthers < this.o.memory;
+  }
+
+  /** This client's part of its group's work, from 0 to 1 (its partitions ÷ the topic's). */
+  entitle(part: number): void {
+    this.part = Number.isFinite(part) ? Math.min(1, Math.max(0, part)) : 1;
   }
 
   /**
@@ -81,7 +96,12 @@ export class JobShare {
     this.recent.push(remaining);
     while (this.recent.length > Math.max(4, this.limit)) this.recent.shift();
     const room = Math.min(...this.recent) - margin;
-    if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);
+    const fair = Math.max(1, most * this.part);
+    const free = remaining - margin;
+    if (this.part < 1 && this.share > fair && free <= 0) this.share = Math.max(fair, this.share - 1);
+    else if (this.part < 1 && this.share < fair && free > 0)
+      this.share = Math.min(fair, this.share + Math.max(1, free / 2) / Math.max(1, this.share));
+    else if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);
     this.share = Math.min(this.share, most);
     this.allowance = held + Math.max(0, remaining - margin);
   }
@@ -160,6 +180,12 @@ export class Semaphore {
 
   get epoch(): number {
     return this.share.epoch;
+  }
+
+  /** This client's part of its group's work (JobShare.entitle). */
+  entitle(part: number): void {
+    this.share.entitle(part);
+    this.drain();
   }
 
   /** A create is being sent (with a permit held); `answered` or `released` ends it. */

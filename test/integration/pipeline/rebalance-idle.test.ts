@@ -57,8 +57,11 @@ describe('a rebalance heard while idle in a fetch (real broker)', () => {
     await produce(codec, topic);
     const groupId = uniqueName('grp');
     const z = zendesk();
-    const pipeline = (destination: Destination) =>
+    // Each member is told its part of the group's work at every join (its partitions ÷ the topic's).
+    const parts = { a: [] as number[], b: [] as number[] };
+    const pipeline = (destination: Destination, told: number[]) =>
       new SegmentPipeline({
+        onPartOfWork: (part) => told.push(part),
         kafka: testKafka('rbi'),
         topic,
         dlqTopic,
@@ -71,8 +74,8 @@ describe('a rebalance heard while idle in a fetch (real broker)', () => {
         shutdownTimeoutMs: 5000,
         drainMs: 20_000,
       });
-    const a = pipeline(z.member(SLOW_MS));
-    const b = pipeline(z.member(20));
+    const a = pipeline(z.member(SLOW_MS), parts.a);
+    const b = pipeline(z.member(20), parts.b);
     try {
       await a.start();
       // Every user's v1 in flight at the first member (its v2 waits in the lane); nothing left to fetch.
@@ -88,6 +91,9 @@ describe('a rebalance heard while idle in a fetch (real broker)', () => {
         deliveredTwice: [...z.deliveries].filter(([, n]) => n > 1).map(([id]) => id),
         holdingAnOlderWrite: users.filter((u) => z.state.get(u) !== 'v2'),
       }).toEqual({ deliveredTwice: [], holdingAnOlderWrite: [] });
+      // Alone, the first member had both partitions; once the second joined, each has one of two.
+      expect(parts.a[0]).toBe(1);
+      expect({ a: parts.a.at(-1), b: parts.b.at(-1) }).toEqual({ a: 0.5, b: 0.5 });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

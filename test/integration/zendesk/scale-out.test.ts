@@ -90,3 +90,47 @@ describe('three clients on one account', () => {
     expect(three.jobsPerSec).toBeGreaterThanOrEqual(0.85 * one.jobsPerSec);
   }, 60_000);
 });
+
+describe('an instance that started first, next to two that started later (each told its part: a third)', () => {
+  it('gives slots back down to its part, and the later ones grow to theirs', async () => {
+    sb.reset();
+    const [first, second, third] = [client(), client(), client()];
+    for (const c of [first, second, third]) c!.entitleJobSlots(1 / 3);
+    let stop = false;
+    let n = 0;
+    const busy = (c: ZendeskClient) =>
+      Promise.all(
+        Array.from({ length: WORKERS }, async () => {
+          while (!stop) {
+            const id = `late-${n++}`;
+            await c.createOrUpdateManyUsers([{ name: id, external_id: id }]);
+          }
+        }),
+      );
+    const running = [busy(first!)];
+    const deadline = Date.now() + 20_000;
+    // Alone, it takes most of the account's slots (nothing tells it of others yet).
+    while (first!.jobSlots().held < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(first!.jobSlots().held).toBeGreaterThanOrEqual(20);
+    running.push(busy(second!), busy(third!));
+    await new Promise((r) => setTimeout(r, 6000));
+    // The next 2 s, every 100 ms: what each may hold.
+    const shares: number[][] = [[], [], []];
+    for (let i = 0; i < 20; i++) {
+      [first, second, third].forEach((c, ci) => shares[ci]!.push(c!.jobSlots().share));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stop = true;
+    await Promise.all(running);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const [a, b, c] = shares.map(mean) as [number, number, number];
+    console.log(`shares after 6 s: first ${a.toFixed(1)}, second ${b.toFixed(1)}, third ${c.toFixed(1)}`);
+    // Jobs of 0.1–0.4 s here leave slots free between polls, so every share may grow past its part (10);
+    // what the part changes is the first one's hold: 11–13 against 10–15 (19–22 against 7–11 without).
+    expect(a).toBeLessThanOrEqual(16);
+    expect(a / Math.min(b, c)).toBeLessThanOrEqual(1.6);
+    expect(sb.requests().filter((r) => r.status === 429).length / sb.requests().length).toBeLessThanOrEqual(
+      0.01,
+    );
+  }, 60_000);
+});

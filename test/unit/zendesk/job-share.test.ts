@@ -244,3 +244,66 @@ describe('Semaphore: jobs Zendesk counts as finished before we have polled them'
     expect(s.held).toBe(s.inUse);
   });
 });
+
+describe('JobShare with its part of the group work (entitle)', () => {
+  /** A share grown alone to `n` (our jobs only), then told its part. */
+  function grownAlone(n: number, part: number): JobShare {
+    const s = new JobShare(30);
+    for (let i = 0; i < 100 && s.limit < n; i++) s.created(s.limit, 30 - s.limit, 30);
+    expect(s.limit).toBe(n);
+    s.entitle(part);
+    return s;
+  }
+
+  it('an instance that grew alone yields down to its part once the account is full of others’ jobs', () => {
+    const s = grownAlone(20, 1 / 3);
+    // The two other instances started: they hold 10, the account is full. One slot is given per answer.
+    const limits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      s.created(20, 0, 30);
+      limits.push(s.limit);
+    }
+    expect(s.shared).toBe(true);
+    expect(limits).toEqual(limits.map((_, i) => Math.max(10, 19 - i)));
+    // A slot free again: the share is its part (10 of 30), not the 20 it held.
+    s.created(10, 4, 30);
+    expect(s.limit).toBe(10);
+    // Told nothing (part 1), the same answers leave the share where it was.
+    const untold = grownAlone(20, 1);
+    for (let i = 0; i < 12; i++) untold.created(20, 0, 30);
+    untold.created(10, 14, 30);
+    expect(untold.limit).toBeGreaterThanOrEqual(20);
+  });
+
+  it('yields one slot per answer, not at once', () => {
+    const s = grownAlone(20, 1 / 3);
+    s.created(20, 0, 30);
+    s.created(19, 10, 30); // room again: the share shows what is left of it
+    expect(s.limit).toBe(19);
+  });
+
+  it('an instance below its part grows to it within about three rounds of its jobs while slots are free', () => {
+    const s = new JobShare(30);
+    s.entitle(1 / 3);
+    // Another instance holds 14; 16 free.
+    let answers = 0;
+    for (; answers < 40 && s.limit < 10; answers++) s.created(s.limit, 16 - s.limit, 30);
+    expect(s.limit).toBe(10);
+    // About three rounds of its jobs (4 + 5 + 6 answers), at most 16 answers.
+    expect(answers).toBeLessThanOrEqual(16);
+    // Without the part, the same answers grow about a slot a round (35 answers to reach 10).
+    const untold = new JobShare(30);
+    for (let i = 0; i < answers; i++) untold.created(untold.limit, 16 - untold.limit, 30);
+    expect(untold.limit).toBeLessThan(8);
+  });
+
+  it('a part of 0 (no partitions) or not a number keeps a share of at least one slot', () => {
+    const s = new JobShare(30);
+    s.entitle(0);
+    s.created(1, 0, 30);
+    expect(s.limit).toBe(1);
+    s.entitle(Number.NaN);
+    for (let i = 0; i < 10; i++) s.created(1, 29, 30);
+    expect(s.limit).toBeGreaterThan(1);
+  });
+});
