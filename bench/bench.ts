@@ -167,6 +167,7 @@ say(
 say(
   `scale-out: three instances ${fmt(ceil.three.eventsPerSec, 0)} vs one ${fmt(ceil.single.eventsPerSec, 0)} users/s = ${fmt(ceil.ratio, 2)}; 429s ${fmt(100 * ceil.threeResources.share429, 2)} %; dead letters ${ceil.deadLetters}; state equal to one instance: ${ceil.stateEqual}`,
 );
+say(describeInstanceSlots('scale-out', ceil.three));
 say(
   `identify (20,000 over 5,000 users): ${fmt(identify.speedup)}× naive, ${fmt(identify.optimized.requestsPerEvent, 3)} requests/event; mixed: ${fmt(mix.speedup)}× naive; states equal to naive: ${identify.stateEqual && mix.stateEqual}`,
 );

@@ -11,26 +11,25 @@ type Summary = Record<string, number | boolean>;
 
 const n = (v: number | boolean | undefined, d = 2) => (typeof v === 'number' ? v.toFixed(d) : String(v));
 
+/** A figure that must reach `target`: one more decimal when two would round a miss up to it (0.898). */
+const atLeast = (v: number | boolean | undefined, target: number): [string, boolean] => {
+  const x = Number(v);
+  const met = x >= target;
+  return [n(v, !met && Number(x.toFixed(2)) >= target ? 3 : 2), met];
+};
+
 /** The targets of issue 15, each with the figure measured and whether it is met. */
 export function targetsTable(s: Summary): string {
   const rows: [string, string, boolean][] = [
-    [
-      'identify ≥ 0.9 of the ceiling',
-      n(s['identify.ceiling_ratio']),
-      Number(s['identify.ceiling_ratio']) >= 0.9,
-    ],
+    ['identify ≥ 0.9 of the ceiling', ...atLeast(s['identify.ceiling_ratio'], 0.9)],
     [
       'identify ≤ 0.05 requests per identify (at the ceiling)',
       n(s['identify.ceiling_requests_per_event'], 4),
       Number(s['identify.ceiling_requests_per_event']) <= 0.05,
     ],
     ['mixed ≤ 1.2 × the request floor', n(s['mixed.floor_ratio']), Number(s['mixed.floor_ratio']) <= 1.2],
-    [
-      'skip-heavy ≥ 0.5 × decode-only',
-      n(s['skip.ratio_to_decode']),
-      Number(s['skip.ratio_to_decode']) >= 0.5,
-    ],
-    ['scale-out ≥ 0.9 × one instance', n(s['scaleout.ratio']), Number(s['scaleout.ratio']) >= 0.9],
+    ['skip-heavy ≥ 0.5 × decode-only', ...atLeast(s['skip.ratio_to_decode'], 0.5)],
+    ['scale-out ≥ 0.9 × one instance', ...atLeast(s['scaleout.ratio'], 0.9)],
     [
       'scale-out 429s ≤ 1 % of requests',
       `${n(100 * Number(s['scaleout.share_429']))} %`,

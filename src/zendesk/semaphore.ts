@@ -23,8 +23,8 @@
  * - **Its part of the group's work** (`entitle`: its partitions ÷ all, told by the consumer): while
  *   shared, its fair part of the slots is that part of T. Below it, the share grows each round of
  *   its jobs by half of what the latest answers left free past the margin (another instance may take
- *   the other half); above it, while the latest answer left nothing free past the margin, it yields
- *   a slot per answer down to its part. Past its part it grows by the rule above (slots others leave
+ *   the other half); above it, while the latest answer left no more than a second margin free, it
+ *   yields a slot per answer down to its part. Past its part it grows by the rule above (slots others leave
  *   free are used). Without this, the instance that starts first grows alone to most of the slots
  *   and, no create ever being refused, keeps them while the others wait; then it ends first and its
  *   slots stand idle while the others regrow. Until told, the part is 1 (no such rule).
@@ -98,7 +98,7 @@ export class JobShare {
     const room = Math.min(...this.recent) - margin;
     const fair = Math.max(1, most * this.part);
     const free = remaining - margin;
-    if (this.part < 1 && this.share > fair && free <= 0) this.share = Math.max(fair, this.share - 1);
+    if (this.part < 1 && this.share > fair && free <= margin) this.share = Math.max(fair, this.share - 1);
     else if (this.part < 1 && this.share < fair && free > 0)
       this.share = Math.min(fair, this.share + Math.max(1, free / 2) / Math.max(1, this.share));
     else if (room > 0) this.share += Math.max(1 / Math.max(1, this.share), room / total);

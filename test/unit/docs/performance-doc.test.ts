@@ -26,6 +26,12 @@ describe('docs/performance.md figures come from the bench run', () => {
     expect(t).toMatch(/429s ≤ 1 % of requests \| \*\*0\.20 %\*\* \| yes/);
   });
 
+  it('a miss that two decimals would round up to the target is shown with three', () => {
+    const t = targetsTable({ ...summary, 'scaleout.ratio': 0.8983, 'identify.ceiling_ratio': 0.9 });
+    expect(t).toMatch(/scale-out ≥ 0\.9 × one instance \| \*\*0\.898\*\* \| \*\*no\*\*/);
+    expect(t).toMatch(/identify ≥ 0\.9 of the ceiling \| \*\*0\.90\*\* \| yes/);
+  });
+
   it('only the block between the markers is replaced; a doc without markers is refused', () => {
     const dir = mkdtempSync(join(tmpdir(), 'perfdoc-'));
     const path = join(dir, 'performance.md');

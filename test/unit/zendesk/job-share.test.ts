@@ -275,6 +275,18 @@ describe('JobShare with its part of the group work (entitle)', () => {
     expect(untold.limit).toBeGreaterThanOrEqual(20);
   });
 
+  it('yields while no more than a second margin is free: finished jobs not yet polled leave a few free', () => {
+    const s = grownAlone(20, 1 / 3);
+    // 25 counted of 30: the others' jobs and ours, less those finished and not yet seen by a poll.
+    for (let i = 0; i < 12; i++) s.created(20, 5, 30);
+    s.created(10, 12, 30);
+    expect(s.limit).toBe(10);
+    // With 7 free (more than two margins of 3), nothing is given back.
+    const roomy = grownAlone(20, 1 / 3);
+    for (let i = 0; i < 12; i++) roomy.created(20, 7, 30);
+    expect(roomy.limit).toBeGreaterThanOrEqual(20);
+  });
+
   it('yields one slot per answer, not at once', () => {
     const s = grownAlone(20, 1 / 3);
     s.created(20, 0, 30);
