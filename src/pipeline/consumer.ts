@@ -95,6 +95,8 @@ export class SegmentPipeline {
   private consumer?: Consumer;
   private producer?: Producer;
   private admin?: Admin;
+  /** Joins so far (the part of the work told is the latest join's). */
+  private joins = 0;
   private readonly partitions: Partitions;
   private stopping = false;
   private joined = false;
@@ -286,14 +288,18 @@ export class SegmentPipeline {
   private async tellPartOfWork(assignment: Record<string, number[]>): Promise<void> {
     const tell = this.o.onPartOfWork;
     if (!tell || !this.admin) return;
+    // Joins may come close together: only the latest one's part is told.
+    const join = ++this.joins;
     try {
       const topics = this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic];
       const meta = await this.admin.fetchTopicMetadata({ topics });
+      if (join !== this.joins || this.stopping) return;
       const counts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
       const part = partOfWork(assignment, counts);
       tell(part);
       this.o.log.info('part of the group work', { part: Number(part.toFixed(3)) });
     } catch (e) {
+      if (this.stopping) return;
       this.o.log.warn('could not read the partition counts; job slots keep their learnt share', {
         error: (e as Error).message,
       });
