@@ -270,7 +270,7 @@ export class SegmentPipeline {
       });
     await consumer.connect();
     await consumer.subscribe({
-      topics: this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic],
+      topics: this.topics,
       fromBeginning: this.o.fromBeginning,
     });
     await consumer.run({
@@ -284,6 +284,11 @@ export class SegmentPipeline {
     this.watchdog.unref();
   }
 
+  /** The topics this member reads: the events topic, and the retry topic when there is one. */
+  private get topics(): string[] {
+    return this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic];
+  }
+
   /** Tells `onPartOfWork` this member's part, from the topics' partition counts (asked at each join). */
   private async tellPartOfWork(assignment: Record<string, number[]>): Promise<void> {
     const tell = this.o.onPartOfWork;
@@ -291,8 +296,7 @@ export class SegmentPipeline {
     // Joins may come close together: only the latest one's part is told.
     const join = ++this.joins;
     try {
-      const topics = this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic];
-      const meta = await this.admin.fetchTopicMetadata({ topics });
+      const meta = await this.admin.fetchTopicMetadata({ topics: this.topics });
       if (join !== this.joins || this.stopping) return;
       const counts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
       const part = partOfWork(assignment, counts);

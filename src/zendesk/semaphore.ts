@@ -24,8 +24,8 @@
  *   shared, its fair part of the slots is that part of T. Below it, the share grows each round of
  *   its jobs by half of what the latest answers left free past the margin (another instance may take
  *   the other half); above it, while the latest answer left no more than a second margin free, it
- *   yields a slot per answer down to its part. Past its part it grows by the rule above (slots others leave
- *   free are used). Without this, the instance that starts first grows alone to most of the slots
+ *   yields a slot per answer down to its part. Past its part it grows by the rule above (slots
+ *   others leave free are used). Without this, the instance that starts first grows alone to most of the slots
  *   and, no create ever being refused, keeps them while the others wait; then it ends first and its
  *   slots stand idle while the others regrow. Until told, the part is 1 (no such rule).
  * - **TooManyJobs**: the refused create gives its permit back (the job does not exist) and the
