@@ -15,7 +15,7 @@ import { closeLeftoverConnections, createProducer } from './kafka.js';
 import { Partitions } from './partitions.js';
 import { newCounts, Reporter, type Counts } from './report.js';
 import type { Destination, Log, PipelineObserver } from './types.js';
-import { partOfWork } from './work-part.js';
+import { PartTeller } from './work-part.js';
 
 export type { Destination, Log, PipelineObserver } from './types.js';
 export { OutageError } from './types.js';
@@ -95,8 +95,6 @@ export class SegmentPipeline {
   private consumer?: Consumer;
   private producer?: Producer;
   private admin?: Admin;
-  /** Joins so far (the part of the work told is the latest join's). */
-  private joins = 0;
   private readonly partitions: Partitions;
   private stopping = false;
   private joined = false;
@@ -198,11 +196,24 @@ export class SegmentPipeline {
       resume: (topic: string, partition: number) => consumer.resume([{ topic, partitions: [partition] }]),
     };
     this.partitions.attach(control);
+    const tell = this.o.onPartOfWork;
+    // After each join, this member's part of the group's work (its share of the job slots).
+    const teller = tell
+      ? new PartTeller({
+          partitionCounts: async () => {
+            const meta = await admin.fetchTopicMetadata({ topics: this.topics });
+            return Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
+          },
+          tell,
+          isStopping: () => this.stopping,
+          log,
+        })
+      : undefined;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
       this.partitions.assigned(e.payload.memberAssignment, consumer.paused());
       this.handover?.joined(e.payload.memberId, e.payload.memberAssignment);
-      void this.tellPartOfWork(e.payload.memberAssignment);
+      void teller?.joined(e.payload.memberAssignment);
       log.info('joined consumer group', {
         groupId: this.o.groupId,
         memberId: e.payload.memberId,
@@ -287,27 +298,6 @@ export class SegmentPipeline {
   /** The topics this member reads: the events topic, and the retry topic when there is one. */
   private get topics(): string[] {
     return this.o.retryTopic ? [this.o.topic, this.o.retryTopic] : [this.o.topic];
-  }
-
-  /** Tells `onPartOfWork` this member's part, from the topics' partition counts (asked at each join). */
-  private async tellPartOfWork(assignment: Record<string, number[]>): Promise<void> {
-    const tell = this.o.onPartOfWork;
-    if (!tell || !this.admin) return;
-    // Joins may come close together: only the latest one's part is told.
-    const join = ++this.joins;
-    try {
-      const meta = await this.admin.fetchTopicMetadata({ topics: this.topics });
-      if (join !== this.joins || this.stopping) return;
-      const counts = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
-      const part = partOfWork(assignment, counts);
-      tell(part);
-      this.o.log.info('part of the group work', { part: Number(part.toFixed(3)) });
-    } catch (e) {
-      if (this.stopping) return;
-      this.o.log.warn('could not read the partition counts; job slots keep their learnt share', {
-        error: (e as Error).message,
-      });
-    }
   }
 
   /** Fatal: KafkaJS will not go on by itself, or a partition stalled for good. Reported once. */
