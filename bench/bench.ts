@@ -9,6 +9,7 @@
  */
 import {
   describeInstanceSlots,
+  describePermits,
   describeWaves,
   mixedFloor,
   resources,
@@ -76,6 +77,7 @@ if (only === 'ceiling') {
   );
   out(JSON.stringify(c.single.byEndpoint));
   out(JSON.stringify(c.single.waits));
+  out(describePermits(c.single, c.three));
   out(describeWaves('ceiling', waves(c.single)));
   out(describeInstanceSlots('ceiling', c.single));
   // BENCH_TAIL_DEBUG=1: the last 40 requests of the single run, ms before its last outcome (the tail).
@@ -156,6 +158,7 @@ const budget = ceil.singleResources.budgetPerSec;
 say(
   `identify ceiling, steady (middle 60 % of the run): requests ${fmt(oneMid.requestsPerSec)}/s of ${fmt(budget)}/s = ${fmt((100 * oneMid.requestsPerSec) / budget, 0)} % of the budget (creates ${fmt(oneMid.createsPerSec)}, polls ${fmt(oneMid.pollsPerSec)}); job slots ${fmt(oneMid.slotsMean)} of 30; three instances: ${fmt((100 * threeMid.requestsPerSec) / budget, 0)} % (creates ${fmt(threeMid.createsPerSec)}, polls ${fmt(threeMid.pollsPerSec)}), job slots ${fmt(threeMid.slotsMean)}`,
 );
+say(describePermits(ceil.single, ceil.three));
 say(describeWaves('ceiling', waves(ceil.single)));
 say(describeWaves('skip-heavy', waves(skip.ours)));
 say(

@@ -51,6 +51,12 @@ export interface Steady {
   pollsPerSec: number;
   /** Job slots in use at Zendesk over the same span, mean. */
   slotsMean: number;
+  /**
+   * Where the permits the instances held went over the same span (means, all instances together):
+   * permits = running at Zendesk + creates not yet answered + finished (Zendesk's count said so) + finished
+   * and not yet known (the rest: neither a poll nor a create answer has shown it yet).
+   */
+  permits: { held: number; creating: number; finishedKnown: number; finishedUnknown: number };
 }
 
 /**
@@ -63,16 +69,24 @@ export function steady(run: RunResult): Steady {
   const [from, to] = [run.window.from + 0.2 * span, run.window.to - 0.2 * span];
   const inside = run.requestLog.filter((r) => r.at >= from && r.at < to);
   const seconds = Math.max(0.001, (to - from) / 1000);
-  const samples = run.slotSamples.slice(
-    Math.floor(run.slotSamples.length * 0.2),
-    Math.ceil(run.slotSamples.length * 0.8),
-  );
+  const [a, b] = [Math.floor(run.slotSamples.length * 0.2), Math.ceil(run.slotSamples.length * 0.8)];
+  const samples = run.slotSamples.slice(a, b);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : 0);
+  const sum = (f: 'permits' | 'creating' | 'finishedKnown') =>
+    mean(run.instanceSlots.slice(a, b).map((s) => s.reduce((x, i) => x + i[f], 0)));
+  const [held, creating, finishedKnown] = [sum('permits'), sum('creating'), sum('finishedKnown')];
   return {
     requestsPerSec: inside.length / seconds,
     createsPerSec:
       inside.filter((r) => /create_many|update_many|create_or_update_many/.test(r.path)).length / seconds,
     pollsPerSec: inside.filter((r) => r.path.includes('job_statuses')).length / seconds,
-    slotsMean: samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0,
+    slotsMean: mean(samples),
+    permits: {
+      held,
+      creating,
+      finishedKnown,
+      finishedUnknown: Math.max(0, held - creating - finishedKnown - mean(samples)),
+    },
   };
 }
 
@@ -176,6 +190,19 @@ export function waves(run: RunResult): Waves {
     meanJobMs,
     slotsPerSecond,
   };
+}
+
+/**
+ * Where the job-slot permits went in steady state, one instance and three: held = running at Zendesk +
+ * creates not yet answered + finished (Zendesk's count said so) + finished and not yet known.
+ */
+export function describePermits(single: RunResult, three: RunResult): string {
+  const one = (r: RunResult) => {
+    const s = steady(r);
+    const p = s.permits;
+    return `permits held ${p.held.toFixed(1)} = ${s.slotsMean.toFixed(1)} running at Zendesk + ${p.creating.toFixed(1)} creates not yet answered + ${p.finishedKnown.toFixed(1)} finished (Zendesk's count said so) + ${p.finishedUnknown.toFixed(1)} finished, not yet known`;
+  };
+  return `job slots, steady (middle 60 %): one instance: ${one(single)}; three instances: ${one(three)}`;
 }
 
 export const describeWaves = (label: string, w: Waves): string =>

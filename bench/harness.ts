@@ -29,6 +29,20 @@ export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:
 export const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
 export const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
+/** One instance's job-slot gauge at one sample. */
+export interface InstanceSlots {
+  /** Permits held, less the jobs Zendesk's count already showed finished. */
+  held: number;
+  share: number;
+  waiting: number;
+  /** Permits held: jobs created or being created, not yet seen finished by a poll. */
+  permits: number;
+  /** Of those, creates not yet answered (queued for the request budget or in transit). */
+  creating: number;
+  /** Of those, jobs Zendesk's latest count showed finished. */
+  finishedKnown: number;
+}
+
 export interface RunResult {
   label: string;
   mode: 'optimized' | 'naive';
@@ -60,8 +74,8 @@ export interface RunResult {
   peakExternalMb: number;
   /** Share of the window each instance's main thread was busy (event-loop utilization), mean over instances. */
   mainThreadBusy: number;
-  /** Each instance's job-slot gauge (held, share, waiting), sampled with `slotSamples`: [sample][instance]. */
-  instanceSlots: { held: number; share: number; waiting: number }[][];
+  /** Each instance's job-slot gauge, sampled with `slotSamples`: [sample][instance]. */
+  instanceSlots: InstanceSlots[][];
   /** Real ms each job of the run was given by the sandbox. */
   jobDurations: number[];
   requestLog: { at: number; status: number; path: string }[];
@@ -276,7 +290,14 @@ export async function runService(opts: {
       ]),
     );
     const get = (state: string) => by.get(state) ?? 0;
-    return { held: get('held') - get('finished_not_seen'), share: get('share'), waiting: get('waiting') };
+    return {
+      held: get('held') - get('finished_not_seen'),
+      share: get('share'),
+      waiting: get('waiting'),
+      permits: get('held'),
+      creating: get('creating'),
+      finishedKnown: get('finished_not_seen'),
+    };
   };
   for (;;) {
     const texts = await Promise.all(children.map((c) => metricsOf(c.port)));

@@ -80,6 +80,8 @@ export interface JobSlotState {
   held: number;
   /** Of those, jobs Zendesk's latest count shows finished, not yet seen by a poll. */
   finishedNotSeen: number;
+  /** Of those, creates not yet answered: queued for the request budget or in transit (Zendesk may not count them yet). */
+  creating: number;
   /** How many this instance may hold now: all of them alone, its learnt share when others hold jobs. */
   share: number;
   /** Bulk calls waiting for a slot. */
@@ -223,7 +225,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     jobSlots: new Gauge({
       name: METRIC_NAMES.jobSlots,
-      help: "Zendesk bulk job slots (30 queued or running per account): held = this instance's jobs not yet seen finished, finished_not_seen = of those, jobs Zendesk already counts finished, share = how many this instance may hold now (learnt from zendesk-ratelimit-inflight-jobs when other clients hold jobs), waiting = bulk calls waiting for a slot.",
+      help: "Zendesk bulk job slots (30 queued or running per account): held = this instance's jobs not yet seen finished, finished_not_seen = of those, jobs Zendesk already counts finished, creating = of those, creates not yet answered (queued for the request budget or in transit), share = how many this instance may hold now (learnt from zendesk-ratelimit-inflight-jobs when other clients hold jobs), waiting = bulk calls waiting for a slot.",
       labelNames: ['state'],
       registers,
       collect() {
@@ -231,6 +233,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         if (!s) return;
         this.set({ state: 'held' }, s.held);
         this.set({ state: 'finished_not_seen' }, s.finishedNotSeen);
+        this.set({ state: 'creating' }, s.creating);
         this.set({ state: 'share' }, s.share);
         this.set({ state: 'waiting' }, s.waiting);
       },

@@ -117,7 +117,13 @@ export class BulkCalls {
   /** This client's hold on the account's job slots, for the job-slot gauge. */
   get slotState(): JobSlotState {
     const s = this.jobs.slots;
-    return { held: s.inUse, finishedNotSeen: s.finishedNotSeen, share: s.limit, waiting: s.waiting };
+    return {
+      held: s.inUse,
+      finishedNotSeen: s.finishedNotSeen,
+      creating: s.creating,
+      share: s.limit,
+      waiting: s.waiting,
+    };
   }
 
   /** This client's part of its group's work: its fair part of the job slots while shared. */
@@ -190,6 +196,8 @@ export function bulkCalls(o: BulkSetup): BulkCalls {
     hurry,
     scarce,
     slots: maxJobs,
+    alone: () => !slots.share.shared,
+    creating: () => slots.waiting > 0 || slots.creating > 0,
   });
   return new BulkCalls({ exec, slots, now, sleep, hooks, pacer, maxWaitMs, watcher });
 }

@@ -85,6 +85,16 @@ export interface JobWatcherOptions {
   scarce?: () => boolean;
   /** The account's job slots (Zendesk: 30), for rationing. */
   slots?: number;
+  /**
+   * True while no other client holds jobs of the account (default: never known). A lone client is
+   * not rationed: its one `show_many` already covers every job of the account.
+   */
+  alone?: () => boolean;
+  /**
+   * True while creates want requests: waiting for a job slot, or sent and not yet answered (queued
+   * for the budget or in transit). Without them a poll takes nothing from a create (default: always).
+   */
+  creating?: () => boolean;
 }
 
 /** Rationed polls come at most this many times further apart than the usual gap. */
@@ -175,10 +185,12 @@ export class JobWatcher {
    * polled three times as often as one holding thirty, and the polls took from the budget the creates
    * need (scale-out over 100 s: 4.9 polls a second against 1.7 for one instance, 40 % of the budget).
    * Each look then sees more jobs finished; a job's slot waits longer for it, which costs nothing
-   * while the budget, not the slots, is what runs out.
+   * while the budget, not the slots, is what runs out. Not rationed: a client alone on the account (it
+   * watches every job there is), and any client while no create wants a request (a backlog's last
+   * jobs): the polls then take nothing from creates, and rationing only delayed the last results.
    */
   private ration(): number {
-    if (!this.o.scarce?.() || !this.o.slots) return 1;
+    if (!this.o.scarce?.() || !this.o.slots || this.o.alone?.() || this.o.creating?.() === false) return 1;
     return Math.min(MAX_RATION, Math.max(1, this.o.slots / Math.max(1, this.jobs.size)));
   }
 

@@ -178,6 +178,11 @@ export class Semaphore {
     return this.waiters.length;
   }
 
+  /** Of the permits taken, creates not yet answered (queued for the request budget or in transit). */
+  get creating(): number {
+    return this.sending;
+  }
+
   get epoch(): number {
     return this.share.epoch;
   }

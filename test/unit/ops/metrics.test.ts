@@ -171,10 +171,11 @@ describe('job slots', () => {
   it("reads the client's hold on the account's job slots at each scrape, and shows nothing before it is wired", async () => {
     const m = createMetrics({ defaultMetrics: false });
     expect(await value(m, METRIC_NAMES.jobSlots, { state: 'held' })).toBeUndefined();
-    const state = { held: 3, finishedNotSeen: 1, share: 30, waiting: 0 };
+    const state = { held: 3, finishedNotSeen: 1, creating: 2, share: 30, waiting: 0 };
     watchJobSlots(m, () => state);
     expect(await value(m, METRIC_NAMES.jobSlots, { state: 'held' })).toBe(3);
     expect(await value(m, METRIC_NAMES.jobSlots, { state: 'finished_not_seen' })).toBe(1);
+    expect(await value(m, METRIC_NAMES.jobSlots, { state: 'creating' })).toBe(2);
     Object.assign(state, { held: 7, share: 9, waiting: 12 });
     expect(await value(m, METRIC_NAMES.jobSlots, { state: 'held' })).toBe(7);
     expect(await value(m, METRIC_NAMES.jobSlots, { state: 'share' })).toBe(9);

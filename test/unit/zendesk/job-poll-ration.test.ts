@@ -11,7 +11,13 @@ import { FakeClock, jobStatusRequester } from './fakes.js';
  * `jobs` jobs kept in flight for 20 s of virtual time, each lasting 2 s and replaced when seen done.
  * Returns the polls made and the mean time from a job's end to its being seen.
  */
-async function steady(o: { jobs: number; scarce: boolean }) {
+async function steady(o: {
+  jobs: number;
+  scarce: boolean;
+  alone?: boolean;
+  creating?: boolean;
+  firstMs?: number;
+}) {
   const clock = new FakeClock();
   const endsAt = new Map<string, number>();
   let polls = 0;
@@ -25,10 +31,12 @@ async function steady(o: { jobs: number; scarce: boolean }) {
     now: clock.now,
     sleep: clock.sleep,
     // First look after about a job (2 s), polls at least 500 ms apart: the learnt state of a busy account.
-    pacer: new JobPollPacer(2000, 2000, 5000),
+    pacer: new JobPollPacer(o.firstMs ?? 2000, o.firstMs ?? 2000, 5000),
     maxWaitMs: 60_000,
     scarce: () => o.scarce,
     slots: 30,
+    alone: () => o.alone ?? false,
+    creating: () => o.creating ?? true,
   });
   const stopAt = clock.now() + 20_000;
   const lags: number[] = [];
@@ -64,5 +72,27 @@ describe('JobWatcher: polls while requests are scarce', () => {
     // (The last second differs: as the lanes stop, fewer jobs are watched.)
     expect(Math.abs(rationed.polls - free.polls)).toBeLessThanOrEqual(2);
     expect(Math.abs(rationed.lag - free.lag)).toBeLessThan(50);
+  });
+
+  it('does not ration a client alone on the account: its few last jobs are seen as soon as unrationed', async () => {
+    // A first look that comes before the job ends (1 s for 2 s jobs): what follows is the gap's to decide.
+    const few = { jobs: 3, firstMs: 1000 };
+    const free = await steady({ ...few, scarce: false, alone: true });
+    const alone = await steady({ ...few, scarce: true, alone: true });
+    const shared = await steady({ ...few, scarce: true, alone: false });
+    expect(Math.abs(alone.polls - free.polls)).toBeLessThanOrEqual(2);
+    expect(Math.abs(alone.lag - free.lag)).toBeLessThan(50);
+    // Rationed (another client's jobs in the count), the same three jobs wait far longer to be seen.
+    expect(shared.lag).toBeGreaterThan(alone.lag + 300);
+  });
+
+  it('does not ration while no create wants a request: a backlog’s last jobs are seen as soon as unrationed', async () => {
+    const few = { jobs: 3, firstMs: 1000, alone: false };
+    const free = await steady({ ...few, scarce: false });
+    const idle = await steady({ ...few, scarce: true, creating: false });
+    const busy = await steady({ ...few, scarce: true, creating: true });
+    expect(Math.abs(idle.polls - free.polls)).toBeLessThanOrEqual(2);
+    expect(Math.abs(idle.lag - free.lag)).toBeLessThan(50);
+    expect(busy.lag).toBeGreaterThan(idle.lag + 300);
   });
 });
