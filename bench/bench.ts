@@ -98,6 +98,7 @@ if (only === 'ceiling') {
   const part = {
     time_scale: TIME_SCALE,
     'identify.ceiling_ratio': c.ceiling.ratio,
+    'identify.ceiling_ideal_ratio': c.ceiling.idealRatio,
     'identify.ceiling_run_users_per_sec': c.single.eventsPerSec,
     'scaleout.ratio': c.ratio,
     'scaleout.share_429': c.threeResources.share429,
@@ -151,7 +152,7 @@ for (const r of rows) say(`${r.label}/${r.mode} requests by endpoint: ${JSON.str
 say('');
 const c = ceil.ceiling;
 say(
-  `identify ceiling: ${fmt(ceil.single.eventsPerSec, 0)} users/s of min(${fmt(c.bySlots, 0)} by job slots, ${fmt(c.byBudget, 0)} by request budget) = ${fmt(c.ratio, 2)}; ${fmt(ceil.single.requestsPerEvent, 4)} requests/identify`,
+  `identify ceiling: ${fmt(ceil.single.eventsPerSec, 0)} users/s of min(${fmt(c.bySlots, 0)} by job slots, ${fmt(c.byBudget, 0)} by request budget) = ${fmt(c.ratio, 2)}; ${fmt(ceil.single.requestsPerEvent, 4)} requests/identify; an ideal client on the same jobs (each end known at once, creates arriving after the sandbox's mean latency, no budget) ${fmt(c.ideal, 0)} users/s = ${fmt(c.idealRatio, 2)}`,
 );
 const [oneMid, threeMid] = [steady(ceil.single), steady(ceil.three)];
 const budget = ceil.singleResources.budgetPerSec;
@@ -185,6 +186,7 @@ const summary = {
   'identify.requests_per_event': identify.optimized.requestsPerEvent,
   'identify.events_per_sec': identify.optimized.eventsPerSec,
   'identify.ceiling_ratio': c.ratio,
+  'identify.ceiling_ideal_ratio': c.idealRatio,
   'identify.ceiling_users_per_sec': c.ceiling,
   'identify.ceiling_run_users_per_sec': ceil.single.eventsPerSec,
   'identify.ceiling_requests_per_event': ceil.single.requestsPerEvent,

@@ -90,7 +90,7 @@ export async function ceilingAndScaleOut(events: SegmentEvent[], timeoutMs: numb
   const singleResources = resources(single, CEILING_TIME_SCALE);
   const ceiling = identifyCeiling(single, singleResources);
   log(
-    `ceiling: ${single.eventsPerSec.toFixed(0)} users/s of ${ceiling.ceiling.toFixed(0)} (slots ${ceiling.bySlots.toFixed(0)}, budget ${ceiling.byBudget.toFixed(0)}) = ${ceiling.ratio.toFixed(2)}`,
+    `ceiling: ${single.eventsPerSec.toFixed(0)} users/s of ${ceiling.ceiling.toFixed(0)} (slots ${ceiling.bySlots.toFixed(0)}, budget ${ceiling.byBudget.toFixed(0)}) = ${ceiling.ratio.toFixed(2)}; an ideal client on the same jobs ${ceiling.ideal.toFixed(0)} = ${ceiling.idealRatio.toFixed(2)}`,
   );
   const threeSb = await limitedSandbox(CEILING_TIME_SCALE);
   log(`scale-out: three instances in one group`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describePermits, steady } from '../../../bench/ceiling.js';
+import { describePermits, idealClient, steady } from '../../../bench/ceiling.js';
 import type { InstanceSlots, RunResult } from '../../../bench/harness.js';
 
 /** A run of 10 samples (100 ms apart) over 1 s: only what `steady` reads. */
@@ -46,5 +46,26 @@ describe('steady: where the held job-slot permits went', () => {
     const x = [{ permits: 5, creating: 2, finishedKnown: 0 }];
     const s = steady(run(Array(10).fill(5), Array(10).fill(x)));
     expect(s.permits.finishedUnknown).toBe(0);
+  });
+});
+
+describe('idealClient: what a client that knows every job end at once makes of the same jobs', () => {
+  it('fills the slots round after round; its window runs from the first job’s end to the last’s', () => {
+    // 60 jobs of 1 s on 30 slots, no transit: two rounds, ending at 1 s and 2 s: 6,000 users in 1 s.
+    expect(idealClient(Array(60).fill(1000), { slots: 30, transitMs: 0, users: 6000 })).toBe(6000);
+    // A create's transit delays every round: ends at 1.1 s and 2.2 s.
+    expect(idealClient(Array(60).fill(1000), { slots: 30, transitMs: 100, users: 6000 })).toBeCloseTo(
+      6000 / 1.1,
+    );
+  });
+
+  it('a long job in the last round is the tail no client avoids; a freed slot takes the next job', () => {
+    // Slots: 2. Jobs 1 s, 3 s, 1 s, 1 s: the short slot runs jobs 1, 3, 4 (ends 1, 2, 3 s), the long one ends at 3 s.
+    expect(idealClient([1000, 3000, 1000, 1000], { slots: 2, transitMs: 0, users: 400 })).toBe(200);
+    // With the long job last, it starts at 1 s and ends at 4 s.
+    expect(idealClient([1000, 1000, 1000, 3000], { slots: 2, transitMs: 0, users: 400 })).toBeCloseTo(
+      400 / 3,
+    );
+    expect(idealClient([], { slots: 2, transitMs: 0, users: 0 })).toBe(0);
   });
 });
