@@ -5,7 +5,7 @@
  */
 import { ENTERPRISE_LIMITS } from '../src/sandbox/index.js';
 import type { SegmentEvent } from '../src/segment/event.js';
-import type { RunResult } from './harness.js';
+import { LATENCY_RANGE_MS, type InstanceSlots, type RunResult } from './harness.js';
 import { MIXED_TRACK_EVENTS } from './workloads.js';
 
 const BULK_ITEMS = 100;
@@ -102,8 +102,8 @@ export interface IdentifyCeiling {
   idealRatio: number;
 }
 
-/** The sandbox's mean latency before it handles a request (50–150 ms): a create's transit. */
-export const MEAN_LATENCY_MS = 100;
+/** The sandbox's mean latency before it handles a request: a create's transit. */
+const MEAN_LATENCY_MS = (LATENCY_RANGE_MS[0] + LATENCY_RANGE_MS[1]) / 2;
 
 /** The ceiling for one identify per distinct user: every event is one bulk item. */
 export function identifyCeiling(run: RunResult, r: Resources): IdentifyCeiling {
@@ -262,8 +262,11 @@ export function describeInstanceSlots(label: string, run: RunResult): string {
   const seconds: string[] = [];
   for (let i = 0; i < run.instanceSlots.length; i += 10) {
     const s = run.instanceSlots.slice(i, i + 10);
+    // Held: the permits less the jobs Zendesk's count already showed finished.
+    const value = (x: InstanceSlots | undefined, f: 'held' | 'share' | 'waiting') =>
+      !x ? 0 : f === 'held' ? x.permits - x.finishedKnown : x[f];
     const mean = (k: number, f: 'held' | 'share' | 'waiting') =>
-      Math.round(s.reduce((a, x) => a + (x[k]?.[f] ?? 0), 0) / s.length);
+      Math.round(s.reduce((a, x) => a + value(x[k], f), 0) / s.length);
     seconds.push(
       (s[0] ?? []).map((_, k) => `${mean(k, 'held')}/${mean(k, 'share')}/${mean(k, 'waiting')}`).join(' '),
     );

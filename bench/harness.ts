@@ -24,6 +24,8 @@ export const CPU_N = Number(process.env.BENCH_CPU_EVENTS ?? 40_000);
 export const PARTITIONS = 6;
 /** Zendesk time a bulk job takes, drawn per job by the sandbox and divided by the time scale. */
 export const JOB_DURATION_RANGE_MS: [number, number] = [1000, 4000];
+/** Latency the sandbox adds before it handles each request, drawn uniformly in this range (real ms). */
+export const LATENCY_RANGE_MS: [number, number] = [50, 150];
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
 export const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -31,8 +33,6 @@ export const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 /** One instance's job-slot gauge at one sample. */
 export interface InstanceSlots {
-  /** Permits held, less the jobs Zendesk's count already showed finished. */
-  held: number;
   share: number;
   waiting: number;
   /** Permits held: jobs created or being created, not yet seen finished by a poll. */
@@ -291,7 +291,6 @@ export async function runService(opts: {
     );
     const get = (state: string) => by.get(state) ?? 0;
     return {
-      held: get('held') - get('finished_not_seen'),
       share: get('share'),
       waiting: get('waiting'),
       permits: get('held'),
@@ -491,7 +490,11 @@ export async function limitedSandbox(timeScale = TIME_SCALE): Promise<Sandbox> {
   return startSandbox({
     config: {
       limits: { ...ENTERPRISE_LIMITS, timeScale },
-      faults: { latencyMs: 50, jitterMs: 100, seed: 42 },
+      faults: {
+        latencyMs: LATENCY_RANGE_MS[0],
+        jitterMs: LATENCY_RANGE_MS[1] - LATENCY_RANGE_MS[0],
+        seed: 42,
+      },
       // Real 100-user jobs take seconds of Zendesk time; scaled like every limit window.
       jobDurationRangeMs: JOB_DURATION_RANGE_MS,
     },

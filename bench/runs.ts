@@ -7,6 +7,7 @@ import {
   brokers,
   dropTopic,
   JOB_DURATION_RANGE_MS,
+  LATENCY_RANGE_MS,
   kafka,
   limitedSandbox,
   log,
@@ -184,4 +185,4 @@ export async function skipHeavyRun(events: SegmentEvent[], timeoutMs: number): P
   return { ours, decode, ratio: ours.eventsPerSec / decode.eventsPerSec };
 }
 
-export const SANDBOX_DESCRIPTION = `Zendesk Enterprise limits (${ENTERPRISE_LIMITS.accountPerMinute} requests/min, ${ENTERPRISE_LIMITS.maxJobs} jobs, Events API ${ENTERPRISE_LIMITS.eventsPerMinute}/min) time-scaled ×${TIME_SCALE}, latency 50–150 ms, bulk jobs ${JOB_DURATION_RANGE_MS[0] / 1000}–${JOB_DURATION_RANGE_MS[1] / 1000} s of Zendesk time each`;
+export const SANDBOX_DESCRIPTION = `Zendesk Enterprise limits (${ENTERPRISE_LIMITS.accountPerMinute} requests/min, ${ENTERPRISE_LIMITS.maxJobs} jobs, Events API ${ENTERPRISE_LIMITS.eventsPerMinute}/min) time-scaled ×${TIME_SCALE}, latency ${LATENCY_RANGE_MS[0]}–${LATENCY_RANGE_MS[1]} ms, bulk jobs ${JOB_DURATION_RANGE_MS[0] / 1000}–${JOB_DURATION_RANGE_MS[1] / 1000} s of Zendesk time each`;

@@ -5,7 +5,6 @@ import type { InstanceSlots, RunResult } from '../../../bench/harness.js';
 /** A run of 10 samples (100 ms apart) over 1 s: only what `steady` reads. */
 function run(zendesk: number[], instances: Partial<InstanceSlots>[][]): RunResult {
   const slot = (s: Partial<InstanceSlots>): InstanceSlots => ({
-    held: 0,
     share: 10,
     waiting: 0,
     permits: 0,
